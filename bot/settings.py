@@ -1,0 +1,127 @@
+"""One frozen settings object, read once from the environment and `.env`."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_path: Path = Path("data/briefbot.db")
+    discord_token: str | None = field(default=None, repr=False)
+    dev_guild_id: int | None = None
+    default_timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    log_level: str = "INFO"
+    seeds_dir: Path = Path("seeds")
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
+    digest_grace: timedelta = timedelta(hours=2)
+
+    def describe(self) -> list[tuple[str, str]]:
+        """Settings as (name, value) rows for `briefbot check`; the token is never shown."""
+        return [
+            ("DATABASE_PATH", str(self.database_path)),
+            ("DISCORD_TOKEN", "set (hidden)" if self.discord_token else "not set"),
+            ("DEV_GUILD_ID", str(self.dev_guild_id or "not set")),
+            ("DEFAULT_TIMEZONE", self.default_timezone.key),
+            ("LOG_LEVEL", self.log_level),
+            ("SEEDS_DIR", str(self.seeds_dir)),
+            ("DISCORD_API_BASE", self.discord_api_base or "discord.com (default)"),
+            ("DISCORD_GATEWAY_URL", self.discord_gateway_url or "from Discord (default)"),
+            ("DIGEST_GRACE", f"{int(self.digest_grace.total_seconds() // 60)} minutes"),
+        ]
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
+    """Environment variables win over `.env`. Raises SettingsError naming the bad variable."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str | None:
+        value = values.get(name, "").strip()
+        return value or None
+
+    return Settings(
+        database_path=Path(get("DATABASE_PATH") or "data/briefbot.db"),
+        discord_token=_token(get("DISCORD_TOKEN")),
+        dev_guild_id=_snowflake("DEV_GUILD_ID", get("DEV_GUILD_ID")),
+        default_timezone=_zone("DEFAULT_TIMEZONE", get("DEFAULT_TIMEZONE") or "UTC"),
+        log_level=_log_level(get("LOG_LEVEL") or "INFO"),
+        seeds_dir=Path(get("SEEDS_DIR") or "seeds"),
+        discord_api_base=_url("DISCORD_API_BASE", get("DISCORD_API_BASE"), ("http", "https")),
+        discord_gateway_url=_url("DISCORD_GATEWAY_URL", get("DISCORD_GATEWAY_URL"), ("ws", "wss")),
+        digest_grace=_minutes("DIGEST_GRACE", get("DIGEST_GRACE"), default=120),
+    )
+
+
+def _token(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if any(ch.isspace() for ch in value) or len(value) < 20:
+        raise SettingsError("DISCORD_TOKEN does not look like a bot token (too short or contains spaces)")
+    return value
+
+
+def _snowflake(name: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.isdigit() or not 15 <= len(value) <= 22:
+        raise SettingsError(f"{name} must be a Discord server ID (a 17-20 digit number), got {value!r}")
+    return int(value)
+
+
+def _zone(name: str, value: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"{name} must be an IANA time zone like Europe/Paris, got {value!r}") from None
+
+
+def _log_level(value: str) -> str:
+    level = value.upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {value!r}")
+    return level
+
+
+def _url(name: str, value: str | None, schemes: tuple[str, ...]) -> str | None:
+    if value is None:
+        return None
+    parsed = urlparse(value)
+    if parsed.scheme not in schemes or not parsed.netloc:
+        raise SettingsError(f"{name} must be a {' or '.join(schemes)} URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def _minutes(name: str, value: str | None, default: int) -> timedelta:
+    if value is None:
+        return timedelta(minutes=default)
+    text = value.strip().lower()
+    units = {"m": 1, "min": 1, "h": 60}
+    for suffix, factor in sorted(units.items(), key=lambda item: -len(item[0])):
+        if text.endswith(suffix) and text[: -len(suffix)].strip().isdigit():
+            return timedelta(minutes=int(text[: -len(suffix)]) * factor)
+    if text.isdigit():
+        return timedelta(minutes=int(text))
+    raise SettingsError(f"{name} must be a number of minutes, or like '2h' or '90m', got {value!r}")
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")

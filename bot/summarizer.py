@@ -1,0 +1,96 @@
+"""Extractive, deterministic summaries: no network, no model. An LLM backend can implement `Summarizer`."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.text import STOPWORDS, split_sentences, words
+
+SUMMARY_MAX_CHARS = 400
+SUMMARY_MAX_SENTENCES = 3
+REDUNDANCY_LIMIT = 0.5
+DEK_BONUS = 1.0  # the dek is the author's own summary
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryInput:
+    title: str
+    dek: str
+    paragraphs: Sequence[str]
+
+
+class Summarizer(Protocol):
+    def summarize(self, document: SummaryInput) -> str: ...
+
+    def top_sentences(self, document: SummaryInput, count: int) -> list[str]: ...
+
+
+class ExtractiveSummarizer:
+    """Scores sentences by the document's salient words, favouring the dek and early sentences."""
+
+    def __init__(self, max_chars: int = SUMMARY_MAX_CHARS, max_sentences: int = SUMMARY_MAX_SENTENCES) -> None:
+        self.max_chars = max_chars
+        self.max_sentences = max_sentences
+
+    def _ranked(self, document: SummaryInput) -> list[tuple[float, int, str]]:
+        sentences: list[str] = []
+        for block in (document.dek, *document.paragraphs):
+            # A lead-in that ends in ':' only makes sense with the list that follows it.
+            sentences.extend(s for s in split_sentences(block) if s not in sentences and not s.endswith(":"))
+        if not sentences:
+            return []
+        dek_count = len(split_sentences(document.dek))
+        title_words = {w for w in words(document.title) if w not in STOPWORDS}
+        frequency = Counter(w for s in sentences for w in words(s) if w not in STOPWORDS)
+        ranked: list[tuple[float, int, str]] = []
+        for index, sentence in enumerate(sentences):
+            tokens = [w for w in words(sentence) if w not in STOPWORDS]
+            if not tokens:
+                continue
+            salience = sum(math.log1p(frequency[w]) for w in tokens) / math.sqrt(len(tokens))
+            title_overlap = len(title_words.intersection(tokens))
+            position = 1.0 / (1 + index * 0.25) + (DEK_BONUS if index < dek_count else 0.0)
+            ranked.append((salience + title_overlap * 0.5 + position, index, sentence))
+        ranked.sort(key=lambda item: (-item[0], item[1]))
+        return ranked
+
+    def top_sentences(self, document: SummaryInput, count: int) -> list[str]:
+        chosen = self._ranked(document)[:count]
+        return [sentence for _, _, sentence in sorted(chosen, key=lambda item: item[1])]
+
+    def summarize(self, document: SummaryInput) -> str:
+        picked: list[tuple[int, str]] = []
+        length = 0
+        for _, index, sentence in self._ranked(document):
+            if len(picked) == self.max_sentences:
+                break
+            if any(_overlap(sentence, other) > REDUNDANCY_LIMIT for _, other in picked):
+                continue
+            extra = len(sentence) + (1 if picked else 0)
+            if length + extra > self.max_chars:
+                continue
+            picked.append((index, sentence))
+            length += extra
+        if not picked:
+            fallback = document.dek or next(iter(document.paragraphs), "") or document.title
+            return _clip(fallback, self.max_chars)
+        return " ".join(sentence for _, sentence in sorted(picked))
+
+
+def _overlap(first: str, second: str) -> float:
+    a = {w for w in words(first) if w not in STOPWORDS}
+    b = {w for w in words(second) if w not in STOPWORDS}
+    return len(a & b) / max(1, min(len(a), len(b)))
+
+
+def _clip(text: str, limit: int) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut + "…"

@@ -1,0 +1,70 @@
+"""Frozen rows the repositories return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.story_model import Bullet, Section
+
+_DB_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def to_db_time(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given to storage; use an aware datetime")
+    return moment.astimezone(UTC).strftime(_DB_TIME)
+
+
+def from_db_time(text: str) -> datetime:
+    return datetime.strptime(text, _DB_TIME).replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRecord:
+    id: int
+    slug: str
+    guild_id: int | None
+    title: str
+    dek: str
+    summary: str
+    published_at: datetime
+    timezone_assumed: bool
+    reading_minutes: int | None
+    source: str | None
+    url: str | None
+    tags: tuple[str, ...]
+    updated_at: datetime
+    last_development_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DevelopmentRecord:
+    id: int
+    story_id: int
+    headline: str
+    body: str
+    key_points: tuple[Bullet, ...]
+    url: str | None
+    source: str | None
+    published_at: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDetail:
+    story: StoryRecord
+    lead: tuple[str, ...]
+    sections: tuple[Section, ...]
+    key_points: tuple[Bullet, ...]
+    developments: tuple[DevelopmentRecord, ...]
+
+    @property
+    def last_development(self) -> DevelopmentRecord | None:
+        return self.developments[-1] if self.developments else None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryChoice:
+    slug: str
+    title: str

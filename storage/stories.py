@@ -1,0 +1,512 @@
+"""Stories, their sections, key points, developments, sources and the FTS5 index."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import aiosqlite
+
+from bot.story_model import Bullet, Section, SectionKind, Story
+from storage.database import Database
+from storage.records import (
+    DevelopmentRecord,
+    StoryChoice,
+    StoryDetail,
+    StoryRecord,
+    from_db_time,
+    to_db_time,
+)
+
+_VISIBLE = "(s.guild_id IS NULL OR s.guild_id = :viewer)"
+_STORY_COLUMNS = (
+    "s.id, s.slug, s.guild_id, s.title, s.dek, s.summary, s.published_at, s.timezone_assumed, "
+    "s.reading_minutes, s.source, s.url, s.tags_json, s.updated_at, s.last_development_at"
+)
+_LOOKUP_CHUNK = 500
+
+
+class ImportStatus(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DEVELOPMENT_ADDED = "development added"
+    DEVELOPMENT_UPDATED = "development updated"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportItem:
+    origin: str
+    story: Story
+    guild_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    origin: str
+    status: ImportStatus
+    slug: str | None
+    message: str = ""
+    development_id: int | None = None
+
+
+def fts_quote(text: str) -> str:
+    """Each term in double quotes (inner quotes doubled), so user text can never break MATCH."""
+    terms = [t for t in text.replace("\x00", " ").split() if t.strip('"')]
+    return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def fts_prefix_query(text: str) -> str:
+    terms = [t for t in text.replace("\x00", " ").split() if t.strip('"')]
+    return " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
+
+
+def _story(row: aiosqlite.Row) -> StoryRecord:
+    return StoryRecord(
+        id=row[0],
+        slug=row[1],
+        guild_id=row[2],
+        title=row[3],
+        dek=row[4],
+        summary=row[5],
+        published_at=from_db_time(row[6]),
+        timezone_assumed=bool(row[7]),
+        reading_minutes=row[8],
+        source=row[9],
+        url=row[10],
+        tags=tuple(json.loads(row[11])),
+        updated_at=from_db_time(row[12]),
+        last_development_at=from_db_time(row[13]),
+    )
+
+
+def _bullets_json(bullets: Iterable[Bullet]) -> str:
+    return json.dumps([[b.label, b.text] for b in bullets], ensure_ascii=False)
+
+
+def _bullets(text: str) -> tuple[Bullet, ...]:
+    return tuple(Bullet(label, body) for label, body in json.loads(text))
+
+
+def _development(row: aiosqlite.Row) -> DevelopmentRecord:
+    return DevelopmentRecord(
+        id=row["id"],
+        story_id=row["story_id"],
+        headline=row["headline"],
+        body=row["body"],
+        key_points=_bullets(row["key_points_json"]),
+        url=row["url"],
+        source=row["source"],
+        published_at=from_db_time(row["published_at"]),
+        created_at=from_db_time(row["created_at"]),
+    )
+
+
+def _search_row(story_id: int, story: Story) -> tuple[int, str, str, str]:
+    return (story_id, story.title, story.search_sections_text(), story.search_key_points_text())
+
+
+def _development_body(story: Story) -> str:
+    return "\n\n".join([story.dek, *story.lead, *(s.plain_text() for s in story.sections)]).strip()
+
+
+class StoryRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    async def get(self, slug: str, viewer: int | None) -> StoryRecord | None:
+        sql = f"SELECT {_STORY_COLUMNS} FROM stories s WHERE s.slug = :slug AND {_VISIBLE}"
+        async with self.db.reader.execute(sql, {"slug": slug, "viewer": viewer}) as cursor:
+            row = await cursor.fetchone()
+        return _story(row) if row else None
+
+    async def get_by_id(self, story_id: int) -> StoryRecord | None:
+        sql = f"SELECT {_STORY_COLUMNS} FROM stories s WHERE s.id = ?"
+        async with self.db.reader.execute(sql, (story_id,)) as cursor:
+            row = await cursor.fetchone()
+        return _story(row) if row else None
+
+    async def detail(self, slug: str, viewer: int | None) -> StoryDetail | None:
+        story = await self.get(slug, viewer)
+        if story is None:
+            return None
+        reader = self.db.reader
+        async with reader.execute("SELECT lead_json FROM stories WHERE id = ?", (story.id,)) as cursor:
+            lead_row = await cursor.fetchone()
+        async with reader.execute(
+            "SELECT heading, kind, paragraphs_json, bullets_json FROM sections WHERE story_id = ? ORDER BY position",
+            (story.id,),
+        ) as cursor:
+            sections = tuple(
+                Section(r[0], SectionKind(r[1]), tuple(json.loads(r[2])), _bullets(r[3]))
+                for r in await cursor.fetchall()
+            )
+        return StoryDetail(
+            story=story,
+            lead=tuple(json.loads(lead_row[0])) if lead_row else (),
+            sections=sections,
+            key_points=await self.key_points(story.id),
+            developments=tuple(await self.developments(story.id)),
+        )
+
+    async def key_points(self, story_id: int) -> tuple[Bullet, ...]:
+        async with self.db.reader.execute(
+            "SELECT label, text FROM key_points WHERE story_id = ? ORDER BY position", (story_id,)
+        ) as cursor:
+            return tuple(Bullet(r[0], r[1]) for r in await cursor.fetchall())
+
+    async def developments(self, story_id: int, after_id: int = 0) -> list[DevelopmentRecord]:
+        async with self.db.reader.execute(
+            "SELECT * FROM developments WHERE story_id = ? AND id > ? ORDER BY published_at, id",
+            (story_id, after_id),
+        ) as cursor:
+            return [_development(r) for r in await cursor.fetchall()]
+
+    async def developments_after(self, after_id: int, limit: int = 500) -> list[DevelopmentRecord]:
+        """Developments in the order they were stored, for pollers that remember the last id."""
+        async with self.db.reader.execute(
+            "SELECT * FROM developments WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
+        ) as cursor:
+            return [_development(r) for r in await cursor.fetchall()]
+
+    async def recent(self, viewer: int | None, limit: int = 10, offset: int = 0) -> list[StoryRecord]:
+        sql = (
+            f"SELECT {_STORY_COLUMNS} FROM stories s WHERE {_VISIBLE} "
+            "ORDER BY s.last_development_at DESC, s.id DESC LIMIT :limit OFFSET :offset"
+        )
+        async with self.db.reader.execute(sql, {"viewer": viewer, "limit": limit, "offset": offset}) as cursor:
+            return [_story(r) for r in await cursor.fetchall()]
+
+    async def count(self, viewer: int | None) -> int:
+        sql = f"SELECT COUNT(*) FROM stories s WHERE {_VISIBLE}"
+        async with self.db.reader.execute(sql, {"viewer": viewer}) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def autocomplete(self, text: str, viewer: int | None, limit: int = 25) -> list[StoryChoice]:
+        """Slug prefix first (index range scan), then title/key-point word prefixes (FTS5)."""
+        text = text.strip().lower()
+        params = {"viewer": viewer, "limit": limit}
+        if not text:
+            sql = (
+                f"SELECT s.slug, s.title FROM stories s WHERE {_VISIBLE} "
+                "ORDER BY s.last_development_at DESC LIMIT :limit"
+            )
+            async with self.db.reader.execute(sql, params) as cursor:
+                return [StoryChoice(r[0], r[1]) for r in await cursor.fetchall()]
+        slug_sql = (
+            f"SELECT s.slug, s.title FROM stories s WHERE s.slug >= :low AND s.slug < :high AND {_VISIBLE} "
+            "ORDER BY s.slug LIMIT :limit"
+        )
+        async with self.db.reader.execute(slug_sql, {**params, "low": text, "high": text + "\uffff"}) as cursor:
+            choices = [StoryChoice(r[0], r[1]) for r in await cursor.fetchall()]
+        query = fts_prefix_query(text)
+        if len(choices) < limit and query:
+            word_sql = (
+                "SELECT s.slug, s.title FROM story_search f JOIN stories s ON s.id = f.rowid "
+                f"WHERE story_search MATCH :query AND {_VISIBLE} ORDER BY f.rank LIMIT :limit"
+            )
+            match = "{title key_points} : (" + query + ")"
+            async with self.db.reader.execute(word_sql, {**params, "query": match}) as cursor:
+                seen = {c.slug for c in choices}
+                for row in await cursor.fetchall():
+                    if row[0] not in seen and len(choices) < limit:
+                        choices.append(StoryChoice(row[0], row[1]))
+        return choices
+
+    async def search(self, text: str, viewer: int | None, limit: int = 10) -> list[StoryRecord]:
+        query = fts_quote(text)
+        if not query:
+            return []
+        sql = (
+            f"SELECT {_STORY_COLUMNS} FROM story_search f JOIN stories s ON s.id = f.rowid "
+            f"WHERE story_search MATCH :query AND {_VISIBLE} ORDER BY f.rank LIMIT :limit"
+        )
+        async with self.db.reader.execute(sql, {"query": query, "viewer": viewer, "limit": limit}) as cursor:
+            return [_story(r) for r in await cursor.fetchall()]
+
+    # --- writes --------------------------------------------------------------------------------
+
+    async def import_stories(self, items: Sequence[ImportItem], now: datetime | None = None) -> list[ImportOutcome]:
+        """Idempotent import of parsed documents in one transaction; failures are outcomes, not raises."""
+        now_text = to_db_time(now or datetime.now(UTC))
+        outcomes: list[ImportOutcome] = []
+        async with self.db.transaction() as conn:
+            known = await self._sources(conn, [item.origin for item in items])
+            async with conn.execute("SELECT COALESCE(MAX(id), 0) FROM stories") as cursor:
+                row = await cursor.fetchone()
+            next_id = (row[0] if row else 0) + 1
+            new_rows: list[tuple[int, ImportItem, str]] = []
+            batch_slugs: set[str] = set()
+            for item in items:
+                source = known.get(item.origin)
+                if item.story.follows:
+                    outcomes.append(await self._import_development(conn, item, source, now_text))
+                elif source is None:
+                    slug = await self._free_slug(conn, item.story.slug, batch_slugs)
+                    batch_slugs.add(slug)
+                    new_rows.append((next_id, item, slug))
+                    known[item.origin] = (item.story.content_hash, next_id, None)
+                    outcomes.append(ImportOutcome(item.origin, ImportStatus.CREATED, slug))
+                    next_id += 1
+                elif source[0] == item.story.content_hash:
+                    outcomes.append(
+                        ImportOutcome(item.origin, ImportStatus.UNCHANGED, await self._slug(conn, source[1]))
+                    )
+                elif source[1] is None:
+                    outcomes.append(
+                        ImportOutcome(
+                            item.origin,
+                            ImportStatus.FAILED,
+                            None,
+                            "this file was imported as a follow-up; it now has no 'follows:'",
+                        )
+                    )
+                else:
+                    await self._update_story(conn, source[1], item, now_text)
+                    known[item.origin] = (item.story.content_hash, source[1], None)
+                    outcomes.append(ImportOutcome(item.origin, ImportStatus.UPDATED, await self._slug(conn, source[1])))
+            await self._insert_new(conn, new_rows, now_text)
+        return outcomes
+
+    async def _sources(
+        self, conn: aiosqlite.Connection, origins: Sequence[str]
+    ) -> dict[str, tuple[str, int | None, int | None]]:
+        found: dict[str, tuple[str, int | None, int | None]] = {}
+        unique = list(dict.fromkeys(origins))
+        for start in range(0, len(unique), _LOOKUP_CHUNK):
+            chunk = unique[start : start + _LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            async with conn.execute(
+                f"SELECT origin, content_hash, story_id, development_id FROM sources WHERE origin IN ({marks})",
+                chunk,
+            ) as cursor:
+                for row in await cursor.fetchall():
+                    found[row[0]] = (row[1], row[2], row[3])
+        return found
+
+    async def _slug(self, conn: aiosqlite.Connection, story_id: int | None) -> str | None:
+        async with conn.execute("SELECT slug FROM stories WHERE id = ?", (story_id,)) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
+    async def _free_slug(self, conn: aiosqlite.Connection, wanted: str, batch: set[str]) -> str:
+        candidate, number = wanted, 1
+        while True:
+            if candidate not in batch:
+                async with conn.execute("SELECT 1 FROM stories WHERE slug = ?", (candidate,)) as cursor:
+                    if await cursor.fetchone() is None:
+                        return candidate
+            number += 1
+            candidate = f"{wanted}-{number}"
+
+    async def _insert_new(self, conn: aiosqlite.Connection, rows: list[tuple[int, ImportItem, str]], now: str) -> None:
+        if not rows:
+            return
+        story_rows, section_rows, point_rows, search_rows, source_rows = [], [], [], [], []
+        for story_id, item, slug in rows:
+            story = item.story
+            story_rows.append(self._story_values(story_id, slug, item, now))
+            section_rows.extend(self._section_values(story_id, story))
+            point_rows.extend((story_id, i, b.label, b.text) for i, b in enumerate(story.key_points))
+            search_rows.append(_search_row(story_id, story))
+            source_rows.append((item.origin, story.content_hash, story_id, None, now))
+        await conn.executemany(
+            "INSERT INTO stories (id, slug, guild_id, title, dek, summary, lead_json, published_at, "
+            "timezone_assumed, reading_minutes, source, url, tags_json, created_at, updated_at, "
+            "last_development_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            story_rows,
+        )
+        await conn.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?, ?)", section_rows)
+        await conn.executemany("INSERT INTO key_points VALUES (?, ?, ?, ?)", point_rows)
+        await conn.executemany(
+            "INSERT INTO story_search (rowid, title, sections, key_points) VALUES (?, ?, ?, ?)", search_rows
+        )
+        await conn.executemany(
+            "INSERT INTO sources (origin, content_hash, story_id, development_id, imported_at) VALUES (?, ?, ?, ?, ?)",
+            source_rows,
+        )
+
+    @staticmethod
+    def _story_values(story_id: int, slug: str, item: ImportItem, now: str) -> tuple[object, ...]:
+        story = item.story
+        published = to_db_time(story.published_at)
+        return (
+            story_id,
+            slug,
+            item.guild_id,
+            story.title,
+            story.dek,
+            story.summary,
+            json.dumps(list(story.lead), ensure_ascii=False),
+            published,
+            int(story.timezone_assumed),
+            story.reading_minutes,
+            story.source,
+            story.url,
+            json.dumps(list(story.tags), ensure_ascii=False),
+            now,
+            now,
+            published,
+        )
+
+    @staticmethod
+    def _section_values(story_id: int, story: Story) -> list[tuple[object, ...]]:
+        return [
+            (
+                story_id,
+                i,
+                s.heading,
+                s.kind.value,
+                json.dumps(list(s.paragraphs), ensure_ascii=False),
+                _bullets_json(s.bullets),
+            )
+            for i, s in enumerate(story.sections)
+        ]
+
+    async def _update_story(self, conn: aiosqlite.Connection, story_id: int, item: ImportItem, now: str) -> None:
+        story = item.story
+        await conn.execute(
+            "UPDATE stories SET title = ?, dek = ?, summary = ?, lead_json = ?, published_at = ?, "
+            "timezone_assumed = ?, reading_minutes = ?, source = ?, url = ?, tags_json = ?, updated_at = ?, "
+            "last_development_at = MAX(last_development_at, ?) WHERE id = ?",
+            (
+                story.title,
+                story.dek,
+                story.summary,
+                json.dumps(list(story.lead), ensure_ascii=False),
+                to_db_time(story.published_at),
+                int(story.timezone_assumed),
+                story.reading_minutes,
+                story.source,
+                story.url,
+                json.dumps(list(story.tags), ensure_ascii=False),
+                now,
+                to_db_time(story.published_at),
+                story_id,
+            ),
+        )
+        for table in ("sections", "key_points"):
+            await conn.execute(f"DELETE FROM {table} WHERE story_id = ?", (story_id,))  # noqa: S608
+        await conn.execute("DELETE FROM story_search WHERE rowid = ?", (story_id,))
+        await conn.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?, ?)", self._section_values(story_id, story))
+        await conn.executemany(
+            "INSERT INTO key_points VALUES (?, ?, ?, ?)",
+            [(story_id, i, b.label, b.text) for i, b in enumerate(story.key_points)],
+        )
+        await conn.execute(
+            "INSERT INTO story_search (rowid, title, sections, key_points) VALUES (?, ?, ?, ?)",
+            _search_row(story_id, story),
+        )
+        await conn.execute(
+            "UPDATE sources SET content_hash = ?, imported_at = ? WHERE origin = ?",
+            (story.content_hash, now, item.origin),
+        )
+
+    async def _import_development(
+        self,
+        conn: aiosqlite.Connection,
+        item: ImportItem,
+        source: tuple[str, int | None, int | None] | None,
+        now: str,
+    ) -> ImportOutcome:
+        story = item.story
+        async with conn.execute(
+            "SELECT id, slug FROM stories s WHERE s.slug = :slug AND " + _VISIBLE,
+            {"slug": story.follows, "viewer": item.guild_id},
+        ) as cursor:
+            target = await cursor.fetchone()
+        if target is None:
+            return ImportOutcome(
+                item.origin, ImportStatus.FAILED, None, f"'follows: {story.follows}' names no known story"
+            )
+        if source is not None and source[0] == story.content_hash:
+            return ImportOutcome(item.origin, ImportStatus.UNCHANGED, target[1], development_id=source[2])
+        values = (
+            story.title,
+            _development_body(story),
+            _bullets_json(story.key_points),
+            story.url,
+            story.source,
+            to_db_time(story.published_at),
+        )
+        if source is not None and source[2] is not None:
+            await conn.execute(
+                "UPDATE developments SET headline = ?, body = ?, key_points_json = ?, url = ?, source = ?, "
+                "published_at = ?, content_hash = ? WHERE id = ?",
+                (*values, story.content_hash, source[2]),
+            )
+            await conn.execute(
+                "UPDATE sources SET content_hash = ?, imported_at = ? WHERE origin = ?",
+                (story.content_hash, now, item.origin),
+            )
+            return ImportOutcome(item.origin, ImportStatus.DEVELOPMENT_UPDATED, target[1], development_id=source[2])
+        development_id = await self._insert_development(conn, target[0], values, story.content_hash, now)
+        if development_id is None:
+            return ImportOutcome(item.origin, ImportStatus.UNCHANGED, target[1])
+        await conn.execute(
+            "INSERT INTO sources (origin, content_hash, story_id, development_id, imported_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (origin) DO UPDATE SET content_hash = excluded.content_hash, "
+            "development_id = excluded.development_id, imported_at = excluded.imported_at",
+            (item.origin, story.content_hash, target[0], development_id, now),
+        )
+        return ImportOutcome(item.origin, ImportStatus.DEVELOPMENT_ADDED, target[1], development_id=development_id)
+
+    async def _insert_development(
+        self, conn: aiosqlite.Connection, story_id: int, values: tuple[object, ...], content_hash: str, now: str
+    ) -> int | None:
+        async with conn.execute(
+            "INSERT INTO developments (story_id, headline, body, key_points_json, url, source, published_at, "
+            "created_at, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (story_id, content_hash) DO NOTHING RETURNING id",
+            (story_id, *values, now, content_hash),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        await conn.execute(
+            "UPDATE stories SET last_development_at = MAX(last_development_at, ?), updated_at = ? WHERE id = ?",
+            (now, now, story_id),
+        )
+        return int(row[0])
+
+    async def add_development(
+        self,
+        story_id: int,
+        headline: str,
+        body: str,
+        *,
+        key_points: Sequence[Bullet] = (),
+        url: str | None = None,
+        source: str | None = None,
+        published_at: datetime | None = None,
+        content_hash: str,
+        now: datetime | None = None,
+    ) -> int | None:
+        """Adds a development; returns its id, or None when the same content was already recorded."""
+        now_text = to_db_time(now or datetime.now(UTC))
+        values = (
+            headline,
+            body,
+            _bullets_json(key_points),
+            url,
+            source,
+            to_db_time(published_at) if published_at else now_text,
+        )
+        async with self.db.transaction() as conn:
+            return await self._insert_development(conn, story_id, values, content_hash, now_text)
+
+    async def remove(self, story_id: int, guild_id: int) -> bool:
+        """Removes a server's own story. Global stories and other servers' stories are refused."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute("DELETE FROM stories WHERE id = ? AND guild_id = ?", (story_id, guild_id))
+            removed = cursor.rowcount > 0
+            if removed:
+                await conn.execute("DELETE FROM story_search WHERE rowid = ?", (story_id,))
+        return removed
