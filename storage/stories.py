@@ -244,13 +244,21 @@ class StoryRepository:
             next_id = (row[0] if row else 0) + 1
             new_rows: list[tuple[int, ImportItem, str]] = []
             batch_slugs: set[str] = set()
+            batch_hashes: dict[str, str] = {}
             for item in items:
                 source = known.get(item.origin)
                 if item.story.follows:
                     outcomes.append(await self._import_development(conn, item, source, now_text))
+                elif source is None and (
+                    same := batch_hashes.get(item.story.content_hash)
+                    or await self._same_content(conn, item.story.content_hash)
+                ):
+                    # The same text under another path (a moved or copied file) is the same story.
+                    outcomes.append(ImportOutcome(item.origin, ImportStatus.UNCHANGED, same))
                 elif source is None:
                     slug = await self._free_slug(conn, item.story.slug, batch_slugs)
                     batch_slugs.add(slug)
+                    batch_hashes[item.story.content_hash] = slug
                     new_rows.append((next_id, item, slug))
                     known[item.origin] = (item.story.content_hash, next_id, None)
                     outcomes.append(ImportOutcome(item.origin, ImportStatus.CREATED, slug))
@@ -290,6 +298,15 @@ class StoryRepository:
                 for row in await cursor.fetchall():
                     found[row[0]] = (row[1], row[2], row[3])
         return found
+
+    async def _same_content(self, conn: aiosqlite.Connection, content_hash: str) -> str | None:
+        async with conn.execute(
+            "SELECT s.slug FROM sources JOIN stories s ON s.id = sources.story_id "
+            "WHERE sources.content_hash = ? AND sources.development_id IS NULL LIMIT 1",
+            (content_hash,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
 
     async def _slug(self, conn: aiosqlite.Connection, story_id: int | None) -> str | None:
         async with conn.execute("SELECT slug FROM stories WHERE id = ?", (story_id,)) as cursor:

@@ -64,10 +64,11 @@ CREATE TABLE sources (
     imported_at TEXT NOT NULL
 );
 CREATE INDEX sources_by_story ON sources (story_id);
+CREATE INDEX sources_by_hash ON sources (content_hash);
 
 CREATE VIRTUAL TABLE story_search USING fts5 (
     title, sections, key_points,
-    tokenize = 'unicode61 remove_diacritics 2',
+    tokenize = 'porter unicode61 remove_diacritics 2',
     prefix = '2 3 4'
 );
 

@@ -1,0 +1,194 @@
+"""The `briefbot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from bot.console import Console
+from bot.errors import UserError
+from bot.importer import import_paths
+from bot.settings import Settings, SettingsError, configure_logging, load_settings
+from bot.story_service import StoryService
+from bot.text_render import render_reply
+from storage.database import Database, DatabaseError
+from storage.stories import ImportStatus, StoryRepository
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+CONNECT_HINT = (
+    "To connect to Discord: put DISCORD_TOKEN=<your bot token> in .env (see .env.example), "
+    "invite the bot with the URL it logs, and run `make run` again."
+)
+
+
+class CommandFailed(Exception):
+    """A CLI command ran but did not succeed; the message was already printed."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="briefbot", description="News briefings for Discord.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    imp = sub.add_parser("import", help="import article files or folders (.txt, .md)")
+    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    sub.add_parser("stories", help="list the tracked stories")
+    show = sub.add_parser("show", help="a story's summary, key points and sections")
+    show.add_argument("slug")
+    ask = sub.add_parser("ask", help="answer a question from a story's own text")
+    ask.add_argument("slug")
+    ask.add_argument("question")
+    sub.add_parser("check", help="validate the settings and the database")
+    sub.add_parser("console", help="try the slash commands locally, e.g. /story keypoints zuck")
+    sub.add_parser("run", help="run the bot (the local console when DISCORD_TOKEN is not set)")
+    return parser
+
+
+async def _with_store(settings: Settings, action: Callable[[Database, StoryRepository], Awaitable[None]]) -> None:
+    async with Database.open(settings.database_path) as db:
+        await action(db, StoryRepository(db))
+
+
+def _print_stories_table(rows: Sequence[tuple[str, str, str]]) -> None:
+    if not rows:
+        print("No stories yet. Import some with: briefbot import seeds/")
+        return
+    print(f"{'SLUG':<44} {'PUBLISHED':<17} TITLE")
+    for slug, published, title in rows:
+        print(f"{slug:<44} {published:<17} {title}")
+
+
+async def _stories_table(stories: StoryRepository) -> None:
+    rows = await stories.recent(None, limit=1000)
+    _print_stories_table([(s.slug, f"{s.published_at:%Y-%m-%d %H:%M}", s.title) for s in rows])
+
+
+async def _import(settings: Settings, paths: list[Path]) -> None:
+    async def action(db: Database, stories: StoryRepository) -> None:
+        report = await import_paths(stories, paths, settings.default_timezone)
+        for line in report.lines():
+            print(line)
+        if not report.ok:
+            raise CommandFailed
+
+    await _with_store(settings, action)
+
+
+async def _reply(settings: Settings, build: Callable[[StoryService], Awaitable[object]]) -> None:
+    async def action(db: Database, stories: StoryRepository) -> None:
+        reply = await build(StoryService(stories))
+        print(render_reply(reply))  # type: ignore[arg-type]
+
+    await _with_store(settings, action)
+
+
+async def _show(settings: Settings, slug: str) -> None:
+    async def action(db: Database, stories: StoryRepository) -> None:
+        service = StoryService(stories)
+        story = await service.resolve(slug, None)
+        detail = await stories.detail(story.slug, None)
+        assert detail is not None
+        print(render_reply(await service.show(story.slug, None)))
+        for section in detail.sections:
+            print(f"\n## {section.heading} [{section.kind.value}]")
+            print(section.plain_text())
+
+    await _with_store(settings, action)
+
+
+async def _check(settings: Settings) -> None:
+    for name, value in settings.describe():
+        print(f"{name:<20} {value}")
+
+    async def action(db: Database, stories: StoryRepository) -> None:
+        problems = await db.integrity_problems()
+        print(
+            f"{'database':<20} schema version {await db.schema_version()}, {await stories.count(None)} global stories"
+        )
+        if not settings.seeds_dir.is_dir():
+            print(f"{'warning':<20} seeds folder {settings.seeds_dir} does not exist")
+        if problems:
+            print(f"{'error':<20} database integrity: {'; '.join(problems[:5])}")
+            raise CommandFailed
+        print("ok")
+
+    await _with_store(settings, action)
+
+
+async def _console(settings: Settings, import_seeds: bool) -> None:
+    async def action(db: Database, stories: StoryRepository) -> None:
+        if import_seeds:
+            await import_seed_folder(settings, stories)
+            await _stories_table(stories)
+            print()
+            print(CONNECT_HINT)
+            print("Local console: type /help, or try `/story keypoints zuck`. `quit` leaves.\n")
+        await Console(StoryService(stories)).loop()
+
+    await _with_store(settings, action)
+
+
+async def import_seed_folder(settings: Settings, stories: StoryRepository) -> None:
+    if not settings.seeds_dir.is_dir():
+        log.warning("seeds folder %s does not exist; nothing imported", settings.seeds_dir)
+        return
+    report = await import_paths(stories, [settings.seeds_dir], settings.default_timezone)
+    log.info(
+        "seeds: %d new, %d updated, %d unchanged, %d developments, %d errors",
+        report.count(ImportStatus.CREATED),
+        report.count(ImportStatus.UPDATED),
+        report.count(ImportStatus.UNCHANGED),
+        report.count(ImportStatus.DEVELOPMENT_ADDED),
+        len(report.errors) + report.count(ImportStatus.FAILED),
+    )
+
+
+async def _run(settings: Settings) -> None:
+    if not settings.discord_token:
+        await _console(settings, import_seeds=True)
+        return
+    from bot.discord_app import run_discord  # discord.py is only needed when connecting
+
+    await run_discord(settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"briefbot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging(settings.log_level if args.command == "run" else "WARNING")
+    commands: dict[str, Callable[[], Awaitable[None]]] = {
+        "import": lambda: _import(settings, args.paths),
+        "stories": lambda: _with_store(settings, lambda db, stories: _stories_table(stories)),
+        "show": lambda: _show(settings, args.slug),
+        "ask": lambda: _reply(settings, lambda service: service.ask(args.slug, args.question, None)),
+        "check": lambda: _check(settings),
+        "console": lambda: _console(settings, import_seeds=False),
+        "run": lambda: _run(settings),
+    }
+    try:
+        asyncio.run(commands[args.command]())
+    except CommandFailed:
+        return EXIT_FAILED
+    except UserError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except DatabaseError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

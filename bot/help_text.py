@@ -1,0 +1,28 @@
+"""What each command does, in one place: used by /help, the console and the command descriptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class CommandHelp:
+    usage: str
+    summary: str
+    admin: bool = False
+
+
+STORY_COMMANDS = (
+    CommandHelp("/story list [page]", "Tracked stories here, newest development first."),
+    CommandHelp("/story show <story>", "Summary, key points, source and the latest development."),
+    CommandHelp("/story keypoints <story>", "Just the labelled key points."),
+    CommandHelp("/story ask <story> <question>", "Answer from the story's own text, quoting its sections."),
+    CommandHelp("/story timeline <story>", "Every development, oldest first."),
+    CommandHelp("/story search <query>", "Find stories that mention something."),
+)
+
+ALL_COMMANDS = (*STORY_COMMANDS, CommandHelp("/help", "This list."))
+
+
+def help_lines(commands: tuple[CommandHelp, ...] = ALL_COMMANDS) -> list[str]:
+    return [f"`{c.usage}`: {c.summary}" + (" *(Manage Server)*" if c.admin else "") for c in commands]

@@ -1,0 +1,85 @@
+"""Import article files into the store: parse each, keep going past bad ones, write in batches."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
+
+from bot.parser import MAX_ARTICLE_BYTES, ParseError, parse_article
+from storage.stories import ImportItem, ImportOutcome, ImportStatus, StoryRepository
+
+log = logging.getLogger(__name__)
+
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown")
+BATCH_SIZE = 500
+
+
+@dataclass(slots=True)
+class ImportReport:
+    outcomes: list[ImportOutcome] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and all(o.status is not ImportStatus.FAILED for o in self.outcomes)
+
+    def lines(self) -> list[str]:
+        rows = [f"{o.status.value:<20} {o.slug or '-':<44} {o.origin}" for o in self.outcomes]
+        rows += [f"{'error':<20} {o.message}" for o in self.outcomes if o.status is ImportStatus.FAILED]
+        rows += [f"{'error':<20} {message}" for message in self.errors]
+        return rows
+
+    def count(self, status: ImportStatus) -> int:
+        return sum(1 for o in self.outcomes if o.status is status)
+
+
+def article_files(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
+    """Expands folders to their article files (sorted); returns (files, errors for missing paths)."""
+    files: list[Path] = []
+    errors: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in ARTICLE_SUFFIXES and p.is_file()))
+        elif path.is_file():
+            files.append(path)
+        else:
+            errors.append(f"{path}: no such file or folder")
+    return files, errors
+
+
+def origin_for(path: Path) -> str:
+    return f"file:{path.resolve()}"
+
+
+def read_article_file(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(MAX_ARTICLE_BYTES + 1)
+
+
+async def import_paths(
+    stories: StoryRepository, paths: Sequence[Path], default_tz: tzinfo, guild_id: int | None = None
+) -> ImportReport:
+    files, errors = article_files(paths)
+    report = ImportReport(errors=errors)
+    batch: list[ImportItem] = []
+    for path in files:
+        try:
+            story = parse_article(read_article_file(path), str(path), default_tz)
+        except ParseError as exc:
+            report.errors.append(str(exc))
+            continue
+        except OSError as exc:
+            report.errors.append(f"{path}: cannot read: {exc.strerror or exc}")
+            continue
+        batch.append(ImportItem(origin_for(path), story, guild_id))
+        if len(batch) >= BATCH_SIZE:
+            report.outcomes.extend(await stories.import_stories(batch))
+            batch = []
+    if batch:
+        report.outcomes.extend(await stories.import_stories(batch))
+    for message in report.errors:
+        log.warning("import: %s", message)
+    return report

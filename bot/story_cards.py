@@ -1,0 +1,86 @@
+"""How stories look in a reply: cards built from stored stories, for Discord and the console alike."""
+
+from __future__ import annotations
+
+from bot.answers import ScoredPassage
+from bot.cards import Card, CardField, Reply
+from bot.story_model import Bullet
+from storage.records import DevelopmentRecord, StoryDetail, StoryRecord
+
+DATE_FORMAT = "%d %b %Y %H:%M UTC"
+
+
+def when(story: StoryRecord) -> str:
+    stamp = story.published_at.strftime(DATE_FORMAT)
+    return f"{stamp} (time zone assumed)" if story.timezone_assumed else stamp
+
+
+def bullet_lines(bullets: tuple[Bullet, ...]) -> str:
+    return "\n".join(f"• **{b.label}**: {b.text}" if b.label else f"• {b.text}" for b in bullets)
+
+
+def development_line(development: DevelopmentRecord) -> str:
+    link = f" ([source]({development.url}))" if development.url else ""
+    return f"{development.published_at.strftime('%d %b %Y')}: {development.headline}{link}"
+
+
+def show_card(detail: StoryDetail) -> Card:
+    story = detail.story
+    fields = [CardField("Key points", bullet_lines(detail.key_points) or "None recorded.")]
+    if detail.last_development:
+        fields.append(CardField("Latest development", development_line(detail.last_development)))
+    if story.url or story.source:
+        fields.append(CardField("Source", story.url or story.source or ""))
+    footer = f"{story.slug} · {when(story)}"
+    if story.reading_minutes:
+        footer += f" · {story.reading_minutes} min read"
+    return Card(title=story.title, description=story.summary, fields=tuple(fields), url=story.url, footer=footer)
+
+
+def keypoints_card(story: StoryRecord, points: tuple[Bullet, ...]) -> Card:
+    return Card(
+        title=f"Key points: {story.title}",
+        description=bullet_lines(points) or "This story has no key points recorded.",
+        footer=story.slug,
+    )
+
+
+def list_card(stories: list[StoryRecord], page: int, pages: int, total: int) -> Card:
+    if not stories:
+        return Card(title="Tracked stories", description="No stories are tracked here yet.")
+    lines = [f"**{s.title}**\n`{s.slug}` · last development {s.last_development_at:%d %b %Y}" for s in stories]
+    return Card(
+        title="Tracked stories", description="\n\n".join(lines), footer=f"Page {page}/{pages} · {total} stories"
+    )
+
+
+def ask_reply(story: StoryRecord, question: str, ranked: list[ScoredPassage]) -> Reply:
+    if not ranked:
+        return Reply(
+            text=f"**{story.title}** does not cover that. Try `/story keypoints` or `/story show` for what it says."
+        )
+    by_section: dict[str, list[str]] = {}
+    for item in ranked:
+        by_section.setdefault(item.passage.section, []).append(item.passage.text)
+    fields = tuple(
+        CardField(section, "\n".join(f"> {text}" for text in texts)) for section, texts in by_section.items()
+    )
+    return Reply(cards=(Card(title=f"Q: {question}", description=f"From **{story.title}**", fields=fields),))
+
+
+def timeline_card(detail: StoryDetail) -> Card:
+    story = detail.story
+    lines = [f"{story.published_at:%d %b %Y}: first reported: {story.title}"]
+    lines += [development_line(d) for d in detail.developments]
+    if not detail.developments:
+        lines.append("No developments yet. Follow the story to hear when it develops.")
+    return Card(title=f"Timeline: {story.title}", description="\n".join(lines), footer=story.slug)
+
+
+def search_card(query: str, stories: list[StoryRecord]) -> Card:
+    if not stories:
+        return Card(title=f"Search: {query}", description="No tracked story mentions that.")
+    return Card(
+        title=f"Search: {query}",
+        description="\n".join(f"**{s.title}** · `{s.slug}`\n{s.summary}" for s in stories),
+    )

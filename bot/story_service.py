@@ -1,0 +1,82 @@
+"""Answers about stories, shared by the slash commands and the console."""
+
+from __future__ import annotations
+
+import math
+
+from bot import story_cards
+from bot.answers import clean_question, passages, rank
+from bot.cards import Reply
+from bot.errors import UnknownStory, UserError
+from storage.records import StoryChoice, StoryRecord
+from storage.stories import StoryRepository
+
+PAGE_SIZE = 8
+MAX_QUESTION_CHARS = 300
+
+
+class StoryService:
+    def __init__(self, stories: StoryRepository) -> None:
+        self.stories = stories
+
+    async def choices(self, text: str, viewer: int | None) -> list[StoryChoice]:
+        return await self.stories.autocomplete(text[:100], viewer)
+
+    async def resolve(self, text: str, viewer: int | None) -> StoryRecord:
+        """An exact slug, else the single best autocomplete match; raises UnknownStory."""
+        text = text.strip()
+        if not text:
+            raise UserError("Name a story: start typing and pick one from the list.")
+        story = await self.stories.get(text.lower(), viewer)
+        if story is not None:
+            return story
+        matches = await self.stories.autocomplete(text, viewer, limit=3)
+        if len(matches) == 1 or (matches and matches[0].slug.startswith(text.lower())):
+            found = await self.stories.get(matches[0].slug, viewer)
+            if found is not None:
+                return found
+        raise UnknownStory(text, [m.slug for m in matches])
+
+    async def list_page(self, viewer: int | None, page: int = 1) -> tuple[Reply, int]:
+        total = await self.stories.count(viewer)
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        page = min(max(1, page), pages)
+        rows = await self.stories.recent(viewer, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        return Reply(cards=(story_cards.list_card(rows, page, pages, total),)), pages
+
+    async def show(self, text: str, viewer: int | None) -> Reply:
+        story = await self.resolve(text, viewer)
+        detail = await self.stories.detail(story.slug, viewer)
+        if detail is None:
+            raise UnknownStory(text)
+        return Reply(cards=(story_cards.show_card(detail),))
+
+    async def keypoints(self, text: str, viewer: int | None) -> Reply:
+        story = await self.resolve(text, viewer)
+        return Reply(cards=(story_cards.keypoints_card(story, await self.stories.key_points(story.id)),))
+
+    async def ask(self, text: str, question: str, viewer: int | None) -> Reply:
+        question = clean_question(question)
+        if not question:
+            raise UserError("Ask a question, for example `why south korea`.")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise UserError(f"Keep the question under {MAX_QUESTION_CHARS} characters.")
+        story = await self.resolve(text, viewer)
+        detail = await self.stories.detail(story.slug, viewer)
+        if detail is None:
+            raise UnknownStory(text)
+        candidates = passages(story.dek, detail.lead, detail.sections)
+        return story_cards.ask_reply(story, question, rank(question, candidates))
+
+    async def timeline(self, text: str, viewer: int | None) -> Reply:
+        story = await self.resolve(text, viewer)
+        detail = await self.stories.detail(story.slug, viewer)
+        if detail is None:
+            raise UnknownStory(text)
+        return Reply(cards=(story_cards.timeline_card(detail),))
+
+    async def search(self, query: str, viewer: int | None) -> Reply:
+        query = clean_question(query)
+        if not query:
+            raise UserError("Type something to search for.")
+        return Reply(cards=(story_cards.search_card(query[:100], await self.stories.search(query[:200], viewer)),))
