@@ -367,16 +367,16 @@ class Schedule:
     def next_slot(self, after: datetime) -> Slot:
         """The first slot whose ``fire_at`` is strictly after the aware instant ``after``."""
         _require_aware(after, "after")
-        # A slot fires no earlier than its own date's wall time, and only a gap can push it onto
-        # the next local date, so start a little before ``after``'s local date. fire_at never
-        # decreases as the date advances, so the first candidate past ``after`` is the earliest.
-        day = after.astimezone(self.timezone).date() - timedelta(days=2)
-        for _ in range(21):
+        # Slots of earlier local dates can't be due after ``after``: their wall time comes before
+        # ``after``'s date, so the clock read it no later than it first read that date. And fire_at
+        # never decreases as the date advances, so the first candidate past ``after`` is the earliest.
+        day = after.astimezone(self.timezone).date()
+        for _ in range(14):  # seven days, plus room for dates a zone skipped
             slot = self.slot_on(day)
             if slot is not None and slot.fire_at > after:
                 return slot
             day += timedelta(days=1)
-        raise AssertionError(f"no slot within three weeks of {after.isoformat()} for {self.describe()}")
+        raise AssertionError(f"no slot within two weeks of {after.isoformat()} for {self.describe()}")
 
     def slots_between(self, start: datetime, end: datetime) -> list[Slot]:
         """Slots with ``start < fire_at <= end``, oldest first (catch-up after downtime)."""
