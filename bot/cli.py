@@ -11,12 +11,12 @@ from pathlib import Path
 
 from bot.console import Console
 from bot.errors import UserError
-from bot.importer import import_paths
+from bot.importer import import_paths, import_seed_folder
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
 from bot.story_service import StoryService
 from bot.text_render import render_reply
 from storage.database import Database, DatabaseError
-from storage.stories import ImportStatus, StoryRepository
+from storage.stories import StoryRepository
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="validate the settings and the database")
     sub.add_parser("console", help="try the slash commands locally, e.g. /story keypoints zuck")
     sub.add_parser("run", help="run the bot (the local console when DISCORD_TOKEN is not set)")
+    sub.add_parser("sync", help="force a slash-command sync with Discord (needs DISCORD_TOKEN)")
     return parser
 
 
@@ -124,7 +125,7 @@ async def _check(settings: Settings) -> None:
 async def _console(settings: Settings, import_seeds: bool) -> None:
     async def action(db: Database, stories: StoryRepository) -> None:
         if import_seeds:
-            await import_seed_folder(settings, stories)
+            await import_seed_folder(settings.seeds_dir, stories, settings.default_timezone)
             await _stories_table(stories)
             print()
             print(CONNECT_HINT)
@@ -134,21 +135,6 @@ async def _console(settings: Settings, import_seeds: bool) -> None:
     await _with_store(settings, action)
 
 
-async def import_seed_folder(settings: Settings, stories: StoryRepository) -> None:
-    if not settings.seeds_dir.is_dir():
-        log.warning("seeds folder %s does not exist; nothing imported", settings.seeds_dir)
-        return
-    report = await import_paths(stories, [settings.seeds_dir], settings.default_timezone)
-    log.info(
-        "seeds: %d new, %d updated, %d unchanged, %d developments, %d errors",
-        report.count(ImportStatus.CREATED),
-        report.count(ImportStatus.UPDATED),
-        report.count(ImportStatus.UNCHANGED),
-        report.count(ImportStatus.DEVELOPMENT_ADDED),
-        len(report.errors) + report.count(ImportStatus.FAILED),
-    )
-
-
 async def _run(settings: Settings) -> None:
     if not settings.discord_token:
         await _console(settings, import_seeds=True)
@@ -156,6 +142,14 @@ async def _run(settings: Settings) -> None:
     from bot.discord_app import run_discord  # discord.py is only needed when connecting
 
     await run_discord(settings)
+
+
+async def _sync(settings: Settings) -> None:
+    if not settings.discord_token:
+        raise UserError("sync needs DISCORD_TOKEN; set it in .env (see .env.example)")
+    from bot.discord_app import run_discord
+
+    print(await run_discord(settings, sync_only=True))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -174,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": lambda: _check(settings),
         "console": lambda: _console(settings, import_seeds=False),
         "run": lambda: _run(settings),
+        "sync": lambda: _sync(settings),
     }
     try:
         asyncio.run(commands[args.command]())

@@ -83,3 +83,20 @@ async def import_paths(
     for message in report.errors:
         log.warning("import: %s", message)
     return report
+
+
+async def import_seed_folder(seeds_dir: Path, stories: StoryRepository, default_tz: tzinfo) -> ImportReport:
+    """The import done at every start; a missing folder is a warning, not a failure."""
+    if not seeds_dir.is_dir():
+        log.warning("seeds folder %s does not exist; nothing imported", seeds_dir)
+        return ImportReport()
+    report = await import_paths(stories, [seeds_dir], default_tz)
+    log.info(
+        "seeds: %d new, %d updated, %d unchanged, %d developments, %d errors",
+        report.count(ImportStatus.CREATED),
+        report.count(ImportStatus.UPDATED),
+        report.count(ImportStatus.UNCHANGED),
+        report.count(ImportStatus.DEVELOPMENT_ADDED),
+        len(report.errors) + report.count(ImportStatus.FAILED),
+    )
+    return report

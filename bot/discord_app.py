@@ -1,0 +1,49 @@
+"""`briefbot run` with a token: build the resources once, run the bot, stop cleanly on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import aiohttp
+
+from bot.discord_bot import BriefBot, Services
+from bot.discord_endpoints import apply_endpoint_overrides
+from bot.importer import import_seed_folder
+from bot.settings import Settings
+from bot.story_service import StoryService
+from storage.database import Database
+from storage.state import StateRepository
+from storage.stories import StoryRepository
+
+log = logging.getLogger(__name__)
+
+HTTP_TIMEOUT = aiohttp.ClientTimeout(total=15)
+
+
+async def run_discord(settings: Settings, *, sync_only: bool = False) -> str:
+    """Runs until stopped. With sync_only, logs in, forces a command sync and returns its result."""
+    assert settings.discord_token
+    apply_endpoint_overrides(settings.discord_api_base, settings.discord_gateway_url)
+    async with Database.open(settings.database_path) as db, aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as http:
+        stories = StoryRepository(db)
+        await import_seed_folder(settings.seeds_dir, stories, settings.default_timezone)
+        services = Services(settings, db, http, stories, StateRepository(db), StoryService(stories))
+        async with BriefBot(services, sync_mode="force" if sync_only else "auto") as bot:
+            if sync_only:
+                await bot.login(settings.discord_token)
+                return bot.sync_result
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                with contextlib.suppress(NotImplementedError):
+                    loop.add_signal_handler(signum, lambda s=signum: _stop(bot, s))
+            await bot.start(settings.discord_token)
+    log.info("briefbot stopped; database closed")
+    return "stopped"
+
+
+def _stop(bot: BriefBot, signum: int) -> None:
+    log.info("received %s; shutting down", signal.Signals(signum).name)
+    asyncio.get_running_loop().create_task(bot.close())

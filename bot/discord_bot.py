@@ -1,0 +1,86 @@
+"""The Discord process: a commands.Bot built with its resources injected; cogs load from cogs/."""
+
+from __future__ import annotations
+
+import logging
+import pkgutil
+from dataclasses import dataclass
+
+import aiohttp
+import discord
+from discord.ext import commands
+
+import cogs
+from bot.command_sync import sync_commands
+from bot.discord_tree import BriefTree
+from bot.settings import Settings
+from bot.story_service import StoryService
+from storage.database import Database
+from storage.state import StateRepository
+from storage.stories import StoryRepository
+
+log = logging.getLogger(__name__)
+
+BOT_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    create_public_threads=True,
+    embed_links=True,
+    read_message_history=True,
+)
+
+
+def bot_intents() -> discord.Intents:
+    """Only GUILDS: enough for channels, threads and permissions. No privileged intents."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    return intents
+
+
+def extension_names() -> list[str]:
+    return [f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if not m.name.startswith("_")]
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(application_id, permissions=BOT_PERMISSIONS, scopes=("bot", "applications.commands"))
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The core the cogs call; built once in main() and injected."""
+
+    settings: Settings
+    db: Database
+    http: aiohttp.ClientSession
+    stories: StoryRepository
+    state: StateRepository
+    story_service: StoryService
+
+
+class BriefBot(commands.Bot):
+    def __init__(self, services: Services, *, sync_mode: str = "auto") -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=bot_intents(),
+            tree_cls=BriefTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+        )
+        self.services = services
+        self.sync_mode = sync_mode  # "auto" at start, "force" for `briefbot sync`
+        self.sync_result = ""
+
+    async def setup_hook(self) -> None:
+        for name in extension_names():
+            await self.load_extension(name)
+        log.info("loaded extensions: %s", ", ".join(extension_names()))
+        if self.application_id:
+            log.info("invite briefbot with: %s", invite_url(self.application_id))
+        self.sync_result = await sync_commands(
+            self.tree, self.services.state, self.services.settings.dev_guild_id, force=self.sync_mode == "force"
+        )
+        log.info("%s", self.sync_result)
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s (%s) to %d servers", self.user, getattr(self.user, "id", "?"), len(self.guilds))
