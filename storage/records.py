@@ -36,6 +36,7 @@ class StoryRecord:
     tags: tuple[str, ...]
     updated_at: datetime
     last_development_at: datetime
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from storage.records import (
 _VISIBLE = "(s.guild_id IS NULL OR s.guild_id = :viewer)"
 _STORY_COLUMNS = (
     "s.id, s.slug, s.guild_id, s.title, s.dek, s.summary, s.published_at, s.timezone_assumed, "
-    "s.reading_minutes, s.source, s.url, s.tags_json, s.updated_at, s.last_development_at"
+    "s.reading_minutes, s.source, s.url, s.tags_json, s.updated_at, s.last_development_at, s.created_at"
 )
 _LOOKUP_CHUNK = 500
 
@@ -81,6 +81,7 @@ def _story(row: aiosqlite.Row) -> StoryRecord:
         tags=tuple(json.loads(row[11])),
         updated_at=from_db_time(row[12]),
         last_development_at=from_db_time(row[13]),
+        created_at=from_db_time(row[14]),
     )
 
 
@@ -182,6 +183,32 @@ class StoryRepository:
         )
         async with self.db.reader.execute(sql, {"viewer": viewer, "limit": limit, "offset": offset}) as cursor:
             return [_story(r) for r in await cursor.fetchall()]
+
+    async def digest_view(
+        self, viewer: int | None, since: datetime | None, limit: int = 50
+    ) -> list[tuple[StoryRecord, tuple[Bullet, ...], list[DevelopmentRecord]]]:
+        """Visible stories, most recent activity first, each with its key points and developments since `since`."""
+        stories = await self.recent(viewer, limit=limit)
+        if not stories:
+            return []
+        ids = [s.id for s in stories]
+        marks = ",".join("?" * len(ids))
+        points: dict[int, list[Bullet]] = {i: [] for i in ids}
+        async with self.db.reader.execute(
+            f"SELECT story_id, label, text FROM key_points WHERE story_id IN ({marks}) ORDER BY story_id, position",
+            ids,
+        ) as cursor:
+            for row in await cursor.fetchall():
+                points[row[0]].append(Bullet(row[1], row[2]))
+        news: dict[int, list[DevelopmentRecord]] = {i: [] for i in ids}
+        since_text = to_db_time(since) if since else ""
+        async with self.db.reader.execute(
+            f"SELECT * FROM developments WHERE story_id IN ({marks}) AND created_at > ? ORDER BY published_at, id",
+            [*ids, since_text],
+        ) as cursor:
+            for row in await cursor.fetchall():
+                news[row["story_id"]].append(_development(row))
+        return [(s, tuple(points[s.id]), news[s.id]) for s in stories]
 
     async def count(self, viewer: int | None) -> int:
         sql = f"SELECT COUNT(*) FROM stories s WHERE {_VISIBLE}"

@@ -1,0 +1,217 @@
+"""Digest schedules and the slots they processed. A slot is recorded with its outbox rows, atomically."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import aiosqlite
+
+from storage.database import Database
+from storage.outbox import OutgoingMessage, insert_messages
+from storage.records import from_db_time, to_db_time
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSchedule:
+    id: int
+    audience_kind: str  # "guild" | "user"
+    audience_id: int
+    scope_guild_id: int | None
+    channel_id: int | None
+    time_of_day: str
+    timezone: str
+    days: str
+    enabled: bool
+    next_fire_at: datetime | None
+    next_slot_date: date | None
+    last_digest_at: datetime | None
+
+    @property
+    def ref(self) -> str:
+        return f"schedule:{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class SlotRecord:
+    slot_date: date
+    status: str
+    detail: str
+    fire_at: datetime
+    processed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessedSlot:
+    """What one tick decided for one schedule: record this slot, enqueue these messages, move on."""
+
+    schedule_id: int
+    slot_date: date
+    fire_at: datetime
+    status: str  # sent | empty | skipped
+    detail: str
+    messages: tuple[OutgoingMessage, ...]
+    next_fire_at: datetime | None
+    next_slot_date: date | None
+    digest_at: datetime | None  # new "since" point when a digest was composed
+
+
+def _schedule(row: aiosqlite.Row) -> DigestSchedule:
+    return DigestSchedule(
+        id=row["id"],
+        audience_kind=row["audience_kind"],
+        audience_id=row["audience_id"],
+        scope_guild_id=row["scope_guild_id"],
+        channel_id=row["channel_id"],
+        time_of_day=row["time_of_day"],
+        timezone=row["timezone"],
+        days=row["days"],
+        enabled=bool(row["enabled"]),
+        next_fire_at=from_db_time(row["next_fire_at"]) if row["next_fire_at"] else None,
+        next_slot_date=date.fromisoformat(row["next_slot_date"]) if row["next_slot_date"] else None,
+        last_digest_at=from_db_time(row["last_digest_at"]) if row["last_digest_at"] else None,
+    )
+
+
+class DigestRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def save(
+        self,
+        *,
+        audience_kind: str,
+        audience_id: int,
+        scope_guild_id: int | None,
+        channel_id: int | None,
+        time_of_day: str,
+        timezone: str,
+        days: str,
+        next_fire_at: datetime,
+        next_slot_date: date,
+        now: datetime,
+    ) -> DigestSchedule:
+        """Creates or changes an audience's schedule; `last_digest_at` survives a change."""
+        stamp = to_db_time(now)
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "INSERT INTO digest_schedules (audience_kind, audience_id, scope_guild_id, channel_id, time_of_day, "
+                "timezone, days, enabled, next_fire_at, next_slot_date, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) "
+                "ON CONFLICT (audience_kind, audience_id) DO UPDATE SET scope_guild_id = excluded.scope_guild_id, "
+                "channel_id = excluded.channel_id, time_of_day = excluded.time_of_day, timezone = excluded.timezone, "
+                "days = excluded.days, enabled = 1, next_fire_at = excluded.next_fire_at, "
+                "next_slot_date = excluded.next_slot_date, updated_at = excluded.updated_at RETURNING *",
+                (
+                    audience_kind,
+                    audience_id,
+                    scope_guild_id,
+                    channel_id,
+                    time_of_day,
+                    timezone,
+                    days,
+                    to_db_time(next_fire_at),
+                    next_slot_date.isoformat(),
+                    stamp,
+                    stamp,
+                ),
+            ) as cursor:
+                row = await cursor.fetchone()
+        assert row is not None
+        return _schedule(row)
+
+    async def get(self, audience_kind: str, audience_id: int) -> DigestSchedule | None:
+        async with self.db.reader.execute(
+            "SELECT * FROM digest_schedules WHERE audience_kind = ? AND audience_id = ?", (audience_kind, audience_id)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _schedule(row) if row else None
+
+    async def get_by_id(self, schedule_id: int) -> DigestSchedule | None:
+        async with self.db.reader.execute("SELECT * FROM digest_schedules WHERE id = ?", (schedule_id,)) as cursor:
+            row = await cursor.fetchone()
+        return _schedule(row) if row else None
+
+    async def disable(self, audience_kind: str, audience_id: int, now: datetime) -> bool:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE digest_schedules SET enabled = 0, next_fire_at = NULL, next_slot_date = NULL, updated_at = ? "
+                "WHERE audience_kind = ? AND audience_id = ? AND enabled = 1",
+                (to_db_time(now), audience_kind, audience_id),
+            )
+            return cursor.rowcount > 0
+
+    async def due(self, now: datetime, limit: int = 1000) -> list[DigestSchedule]:
+        async with self.db.reader.execute(
+            "SELECT * FROM digest_schedules WHERE enabled = 1 AND next_fire_at <= ? ORDER BY next_fire_at, id LIMIT ?",
+            (to_db_time(now), limit),
+        ) as cursor:
+            return [_schedule(r) for r in await cursor.fetchall()]
+
+    async def overdue(self, before: datetime) -> int:
+        async with self.db.reader.execute(
+            "SELECT COUNT(*) FROM digest_schedules WHERE enabled = 1 AND next_fire_at <= ?", (to_db_time(before),)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def next_fire_at(self) -> datetime | None:
+        async with self.db.reader.execute("SELECT MIN(next_fire_at) FROM digest_schedules WHERE enabled = 1") as cursor:
+            row = await cursor.fetchone()
+        return from_db_time(row[0]) if row and row[0] else None
+
+    async def record(self, processed: Sequence[ProcessedSlot], now: datetime) -> list[bool]:
+        """One transaction for the batch. A slot already recorded is not enqueued again (returns False)."""
+        stamp = to_db_time(now)
+        results: list[bool] = []
+        async with self.db.transaction() as conn:
+            for item in processed:
+                cursor = await conn.execute(
+                    "INSERT INTO digest_slots (schedule_id, slot_date, status, detail, fire_at, processed_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (
+                        item.schedule_id,
+                        item.slot_date.isoformat(),
+                        item.status,
+                        item.detail,
+                        to_db_time(item.fire_at),
+                        stamp,
+                    ),
+                )
+                fresh = cursor.rowcount > 0
+                results.append(fresh)
+                if fresh and item.messages:
+                    await insert_messages(conn, item.messages, now)
+                await conn.execute(
+                    "UPDATE digest_schedules SET next_fire_at = ?, next_slot_date = ?, "
+                    "last_digest_at = COALESCE(?, last_digest_at) WHERE id = ? AND enabled = 1",
+                    (
+                        to_db_time(item.next_fire_at) if item.next_fire_at else None,
+                        item.next_slot_date.isoformat() if item.next_slot_date else None,
+                        to_db_time(item.digest_at) if fresh and item.digest_at else None,
+                        item.schedule_id,
+                    ),
+                )
+        return results
+
+    async def record_manual(
+        self, schedule_id: int, messages: Sequence[OutgoingMessage], digest_at: datetime, now: datetime
+    ) -> None:
+        """`/digest now`: enqueue and move the "since" point, outside the slot calendar."""
+        async with self.db.transaction() as conn:
+            await insert_messages(conn, messages, now)
+            await conn.execute(
+                "UPDATE digest_schedules SET last_digest_at = ? WHERE id = ?", (to_db_time(digest_at), schedule_id)
+            )
+
+    async def recent_slots(self, schedule_id: int, limit: int = 3) -> list[SlotRecord]:
+        async with self.db.reader.execute(
+            "SELECT slot_date, status, detail, fire_at, processed_at FROM digest_slots WHERE schedule_id = ? "
+            "ORDER BY slot_date DESC LIMIT ?",
+            (schedule_id, limit),
+        ) as cursor:
+            return [
+                SlotRecord(date.fromisoformat(r[0]), r[1], r[2], from_db_time(r[3]), from_db_time(r[4]))
+                for r in await cursor.fetchall()
+            ]

@@ -1,0 +1,49 @@
+"""DM channels the bot opened, and users whose DMs are closed to the bot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from storage.database import Database
+from storage.records import to_db_time
+
+
+class DirectMessageRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def channel_for(self, user_id: int) -> int | None:
+        async with self.db.reader.execute("SELECT channel_id FROM dm_channels WHERE user_id = ?", (user_id,)) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
+
+    async def remember_channel(self, user_id: int, channel_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO dm_channels (user_id, channel_id) VALUES (?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET channel_id = excluded.channel_id",
+                (user_id, channel_id),
+            )
+
+    async def mark_closed(self, user_id: int, now: datetime) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO closed_dms (user_id, closed_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING",
+                (user_id, to_db_time(now)),
+            )
+
+    async def is_closed(self, user_id: int) -> bool:
+        async with self.db.reader.execute("SELECT 1 FROM closed_dms WHERE user_id = ?", (user_id,)) as cur:
+            return await cur.fetchone() is not None
+
+    async def take_closed_notice(self, user_id: int) -> bool:
+        """True once per closure: the first command after DMs were found closed gets told."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE closed_dms SET notified = 1 WHERE user_id = ? AND notified = 0", (user_id,)
+            )
+            return cursor.rowcount > 0
+
+    async def reopen(self, user_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM closed_dms WHERE user_id = ?", (user_id,))

@@ -1,0 +1,171 @@
+"""The outbox: every message the bot posts on its own, until it is delivered or permanently fails."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from storage.database import Database
+from storage.records import from_db_time, to_db_time
+
+NONCE_LENGTH = 25  # Discord's limit for a string nonce
+
+
+def nonce_for(dedupe_key: str) -> str:
+    """Deterministic, so a resend after a crash carries the same nonce and Discord drops the repeat."""
+    return hashlib.sha256(dedupe_key.encode("utf-8")).hexdigest()[:NONCE_LENGTH]
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    dedupe_key: str
+    kind: str
+    target_kind: str  # "channel" | "user"
+    target_id: int
+    payload_json: str
+    ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    dedupe_key: str
+    nonce: str
+    kind: str
+    ref: str | None
+    target_kind: str
+    target_id: int
+    payload_json: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    message_id: int | None
+
+
+def _item(row: aiosqlite.Row) -> OutboxItem:
+    return OutboxItem(
+        id=row["id"],
+        dedupe_key=row["dedupe_key"],
+        nonce=row["nonce"],
+        kind=row["kind"],
+        ref=row["ref"],
+        target_kind=row["target_kind"],
+        target_id=row["target_id"],
+        payload_json=row["payload_json"],
+        status=row["status"],
+        attempts=row["attempts"],
+        next_attempt_at=from_db_time(row["next_attempt_at"]),
+        last_error=row["last_error"],
+        created_at=from_db_time(row["created_at"]),
+        finished_at=from_db_time(row["finished_at"]) if row["finished_at"] else None,
+        message_id=row["message_id"],
+    )
+
+
+async def insert_messages(conn: aiosqlite.Connection, messages: Sequence[OutgoingMessage], now: datetime) -> int:
+    """Inside the caller's transaction; a dedupe_key already present is ignored. Returns rows added."""
+    stamp = to_db_time(now)
+    before = conn.total_changes
+    await conn.executemany(
+        "INSERT INTO outbox (dedupe_key, nonce, kind, ref, target_kind, target_id, payload_json, "
+        "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+        [
+            (
+                m.dedupe_key,
+                nonce_for(m.dedupe_key),
+                m.kind,
+                m.ref,
+                m.target_kind,
+                m.target_id,
+                m.payload_json,
+                stamp,
+                stamp,
+            )
+            for m in messages
+        ],
+    )
+    return conn.total_changes - before
+
+
+class OutboxRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def enqueue(self, messages: Sequence[OutgoingMessage], now: datetime | None = None) -> int:
+        async with self.db.transaction() as conn:
+            return await insert_messages(conn, messages, now or datetime.now(UTC))
+
+    async def due(self, now: datetime, limit: int = 200) -> list[OutboxItem]:
+        async with self.db.reader.execute(
+            "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+            (to_db_time(now), limit),
+        ) as cursor:
+            return [_item(r) for r in await cursor.fetchall()]
+
+    async def next_due_at(self) -> datetime | None:
+        async with self.db.reader.execute("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'") as cursor:
+            row = await cursor.fetchone()
+        return from_db_time(row[0]) if row and row[0] else None
+
+    async def blocked_targets(self, targets: Sequence[tuple[str, int]], before_id: int) -> set[tuple[str, int]]:
+        """Targets that still have an earlier pending message, which must go first."""
+        blocked: set[tuple[str, int]] = set()
+        for kind, target in set(targets):
+            async with self.db.reader.execute(
+                "SELECT 1 FROM outbox WHERE status = 'pending' AND target_kind = ? AND target_id = ? AND id < ? "
+                "LIMIT 1",
+                (kind, target, before_id),
+            ) as cursor:
+                if await cursor.fetchone():
+                    blocked.add((kind, target))
+        return blocked
+
+    async def mark_sent(self, item_id: int, message_id: int | None, now: datetime) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE outbox SET status = 'sent', attempts = attempts + 1, finished_at = ?, message_id = ?, "
+                "last_error = NULL WHERE id = ?",
+                (to_db_time(now), message_id, item_id),
+            )
+
+    async def mark_failed(self, item_id: int, error: str, now: datetime) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, finished_at = ?, last_error = ? "
+                "WHERE id = ?",
+                (to_db_time(now), error[:500], item_id),
+            )
+
+    async def mark_retry(self, item_id: int, error: str, next_attempt_at: datetime) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                (to_db_time(next_attempt_at), error[:500], item_id),
+            )
+
+    async def fail_pending_for_target(self, target_kind: str, target_id: int, error: str, now: datetime) -> int:
+        """A permanent failure (closed DMs, deleted channel) ends every message still queued for that target."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE outbox SET status = 'failed', finished_at = ?, last_error = ? "
+                "WHERE status = 'pending' AND target_kind = ? AND target_id = ?",
+                (to_db_time(now), error[:500], target_kind, target_id),
+            )
+            return cursor.rowcount
+
+    async def latest_for_ref(self, ref: str, limit: int = 5) -> list[OutboxItem]:
+        async with self.db.reader.execute(
+            "SELECT * FROM outbox WHERE ref = ? ORDER BY id DESC LIMIT ?", (ref, limit)
+        ) as cursor:
+            return [_item(r) for r in await cursor.fetchall()]
+
+    async def counts(self) -> dict[str, int]:
+        async with self.db.reader.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cursor:
+            return {row[0]: row[1] for row in await cursor.fetchall()}
