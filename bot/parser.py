@@ -124,7 +124,7 @@ def _zone_from_suffix(match: re.Match[str]) -> tzinfo:
         return timezone(sign * timedelta(minutes=minutes))
     try:
         return ZoneInfo(match.group("iana"))
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder such as America/Argentina
         raise ValueError(f"unknown time zone {match.group('iana')!r}") from exc
 
 
@@ -187,7 +187,8 @@ def _decode(data: bytes | str, origin: str) -> str:
         raw = data
         text = ""
     if len(raw) > MAX_ARTICLE_BYTES:
-        raise ParseError(origin, None, f"file is {len(raw) / 1024 / 1024:.1f} MiB; the limit is 1 MiB")
+        line = raw.count(b"\n", 0, MAX_ARTICLE_BYTES) + 1
+        raise ParseError(origin, line, "file is larger than the 1 MiB limit (the limit is passed on this line)")
     nul = raw.find(b"\x00")
     if nul >= 0:
         raise ParseError(origin, raw.count(b"\n", 0, nul) + 1, "binary data (NUL byte); expected UTF-8 text")
@@ -235,9 +236,10 @@ def parse_article(
 
 def _front_matter(lines: list[_Line], origin: str) -> tuple[dict[str, str], list[_Line]]:
     meta: dict[str, str] = {}
-    for index, line in enumerate(lines[1:], start=1):
-        if line.text in ("---", "..."):
-            return meta, lines[index + 1 :]
+    closing = next((i for i, line in enumerate(lines[1:], start=1) if line.text in ("---", "...")), None)
+    if closing is None:
+        raise ParseError(origin, lines[0].number, "front matter opened here is never closed with '---'")
+    for line in lines[1:closing]:
         if not line.text or line.text.startswith("#"):
             continue
         key, sep, value = line.text.partition(":")
@@ -249,7 +251,7 @@ def _front_matter(lines: list[_Line], origin: str) -> tuple[dict[str, str], list
             raise ParseError(origin, line.number, f"unknown front matter key {key!r}; known keys: {allowed}")
         meta[key] = value.strip().strip("\"'")
         meta[f"{key}@line"] = str(line.number)
-    raise ParseError(origin, lines[0].number, "front matter opened here is never closed with '---'")
+    return meta, lines[closing + 1 :]
 
 
 def _build_story(
