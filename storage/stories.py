@@ -263,7 +263,7 @@ class StoryRepository:
     async def import_stories(self, items: Sequence[ImportItem], now: datetime | None = None) -> list[ImportOutcome]:
         """Idempotent import of parsed documents in one transaction; failures are outcomes, not raises."""
         now_text = to_db_time(now or datetime.now(UTC))
-        outcomes: list[ImportOutcome] = []
+        outcomes: list[ImportOutcome | None] = []
         async with self.db.transaction() as conn:
             known = await self._sources(conn, [item.origin for item in items])
             async with conn.execute("SELECT COALESCE(MAX(id), 0) FROM stories") as cursor:
@@ -272,10 +272,17 @@ class StoryRepository:
             new_rows: list[tuple[int, ImportItem, str]] = []
             batch_slugs: set[str] = set()
             batch_hashes: dict[str, str] = {}
+            follow_ups: list[tuple[int, ImportItem]] = []
             for item in items:
                 source = known.get(item.origin)
+                if new_rows and source is not None and source[1] is not None and source[1] >= new_rows[0][0]:
+                    # This origin was already created earlier in the batch: write it before reading it back.
+                    await self._insert_new(conn, new_rows, now_text)
+                    new_rows = []
                 if item.story.follows:
-                    outcomes.append(await self._import_development(conn, item, source, now_text))
+                    # Resolved after the batch's new stories are written: it may follow one of them.
+                    follow_ups.append((len(outcomes), item))
+                    outcomes.append(None)
                 elif source is None and (
                     same := batch_hashes.get(item.story.content_hash)
                     or await self._same_content(conn, item.story.content_hash)
@@ -294,7 +301,7 @@ class StoryRepository:
                     outcomes.append(
                         ImportOutcome(item.origin, ImportStatus.UNCHANGED, await self._slug(conn, source[1]))
                     )
-                elif source[1] is None:
+                elif source[2] is not None:
                     outcomes.append(
                         ImportOutcome(
                             item.origin,
@@ -308,7 +315,9 @@ class StoryRepository:
                     known[item.origin] = (item.story.content_hash, source[1], None)
                     outcomes.append(ImportOutcome(item.origin, ImportStatus.UPDATED, await self._slug(conn, source[1])))
             await self._insert_new(conn, new_rows, now_text)
-        return outcomes
+            for index, item in follow_ups:
+                outcomes[index] = await self._import_development(conn, item, known.get(item.origin), now_text)
+        return [outcome for outcome in outcomes if outcome is not None]
 
     async def _sources(
         self, conn: aiosqlite.Connection, origins: Sequence[str]
