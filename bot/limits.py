@@ -9,7 +9,7 @@ Choices (see also the docstrings):
 * Lengths are Python `len()` (code points), as Discord counts them for nearly all text.
 * Text is split at paragraph breaks, then line breaks, then sentence ends, then spaces; a break is only
   preferred if it keeps the chunk at least half full, so one early blank line does not produce a tiny
-  message. The whitespace at a split point is dropped; nothing else is.
+  message. Only whitespace is dropped: around the text and at each split point.
 * A word longer than the limit is hard-cut; every piece but the last ends with `CONTINUATION_MARKER`.
 * Over-long field values are *split* into extra fields named "Name (cont.)" (no content is lost);
   titles, field names and footers are *truncated* with `ELLIPSIS`.
