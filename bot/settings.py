@@ -90,7 +90,7 @@ def _snowflake(name: str, value: str | None) -> int | None:
 def _zone(name: str, value: str) -> ZoneInfo:
     try:
         return ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones such as America/Argentina
         raise SettingsError(f"{name} must be an IANA time zone like Europe/Paris, got {value!r}") from None
 
 
