@@ -9,12 +9,16 @@ import signal
 
 import aiohttp
 
+from bot.digest_service import DigestService
 from bot.discord_bot import BriefBot, Services
 from bot.discord_endpoints import apply_endpoint_overrides
 from bot.importer import import_seed_folder
 from bot.settings import Settings
 from bot.story_service import StoryService
 from storage.database import Database
+from storage.digests import DigestRepository
+from storage.direct_messages import DirectMessageRepository
+from storage.outbox import OutboxRepository
 from storage.state import StateRepository
 from storage.stories import StoryRepository
 
@@ -30,8 +34,18 @@ async def run_discord(settings: Settings, *, sync_only: bool = False) -> str:
     async with Database.open(settings.database_path) as db, aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as http:
         stories = StoryRepository(db)
         await import_seed_folder(settings.seeds_dir, stories, settings.default_timezone)
-        services = Services(settings, db, http, stories, StateRepository(db), StoryService(stories))
-        async with BriefBot(services, sync_mode="force" if sync_only else "auto") as bot:
+        digests = DigestService(DigestRepository(db), stories, OutboxRepository(db), settings.digest_grace)
+        services = Services(
+            settings,
+            db,
+            http,
+            stories,
+            StateRepository(db),
+            DirectMessageRepository(db),
+            StoryService(stories),
+            digests,
+        )
+        async with BriefBot(services, sync_mode="only" if sync_only else "auto") as bot:
             if sync_only:
                 await bot.login(settings.discord_token)
                 return bot.sync_result

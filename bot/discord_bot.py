@@ -5,17 +5,23 @@ from __future__ import annotations
 import logging
 import pkgutil
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import aiohttp
 import discord
 from discord.ext import commands
 
 import cogs
+from bot import jobs
 from bot.command_sync import sync_commands
+from bot.delivery import OutboxWorker
+from bot.digest_service import DigestService
+from bot.discord_transport import DiscordTransport
 from bot.discord_tree import BriefTree
 from bot.settings import Settings
 from bot.story_service import StoryService
 from storage.database import Database
+from storage.direct_messages import DirectMessageRepository
 from storage.state import StateRepository
 from storage.stories import StoryRepository
 
@@ -55,7 +61,9 @@ class Services:
     http: aiohttp.ClientSession
     stories: StoryRepository
     state: StateRepository
+    dms: DirectMessageRepository
     story_service: StoryService
+    digest_service: DigestService
 
 
 class BriefBot(commands.Bot):
@@ -68,8 +76,16 @@ class BriefBot(commands.Bot):
             help_command=None,
         )
         self.services = services
-        self.sync_mode = sync_mode  # "auto" at start, "force" for `briefbot sync`
+        self.sync_mode = sync_mode  # "auto" at start, "force" for `briefbot sync`, "only" to stop after it
         self.sync_result = ""
+        self.scheduler = jobs.build_scheduler()
+        self.delivery = OutboxWorker(
+            services.digest_service.outbox,
+            services.dms,
+            DiscordTransport(self, services.dms),
+            rate_per_second=services.settings.outbox_rate,
+        )
+        services.digest_service.wake_delivery = self.delivery.wake
 
     async def setup_hook(self) -> None:
         for name in extension_names():
@@ -78,9 +94,26 @@ class BriefBot(commands.Bot):
         if self.application_id:
             log.info("invite briefbot with: %s", invite_url(self.application_id))
         self.sync_result = await sync_commands(
-            self.tree, self.services.state, self.services.settings.dev_guild_id, force=self.sync_mode == "force"
+            self.tree, self.services.state, self.services.settings.dev_guild_id, force=self.sync_mode != "auto"
         )
         log.info("%s", self.sync_result)
+        if self.sync_mode == "only":
+            return
+        self.delivery.start()
+        jobs.add_minutely(self.scheduler, "digest-tick", self.services.digest_service.process_due)
+        jobs.add_minutely(self.scheduler, "digest-liveness", self.check_liveness, run_now=False)
+        self.scheduler.start()
+
+    async def check_liveness(self) -> None:
+        overdue = await self.services.digest_service.overdue(datetime.now(UTC), jobs.LIVENESS_TOLERANCE)
+        if overdue:
+            log.warning("scheduler liveness: %d digest slots are more than 2 minutes overdue", overdue)
 
     async def on_ready(self) -> None:
-        log.info("connected as %s (%s) to %d servers", self.user, getattr(self.user, "id", "?"), len(self.guilds))
+        log.info("connected as %s to %d servers", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.delivery.stop()
+        await super().close()

@@ -21,7 +21,16 @@ STORY_COMMANDS = (
     CommandHelp("/story search <query>", "Find stories that mention something."),
 )
 
-ALL_COMMANDS = (*STORY_COMMANDS, CommandHelp("/help", "This list."))
+DIGEST_COMMANDS = (
+    CommandHelp("/digest setup <channel> <time> <timezone> [days]", "Post a digest here at your time.", admin=True),
+    CommandHelp("/digest show", "The schedule, next run and last delivery."),
+    CommandHelp("/digest preview", "What the next digest would say, only to you."),
+    CommandHelp("/digest now", "Post the digest right away.", admin=True),
+    CommandHelp("/digest off", "Stop the server's digest.", admin=True),
+    CommandHelp("/brief me <time> <timezone> [days]", "Your own digest by DM; `/brief off` stops it."),
+)
+
+ALL_COMMANDS = (*STORY_COMMANDS, *DIGEST_COMMANDS, CommandHelp("/help", "This list."))
 
 
 def help_lines(commands: tuple[CommandHelp, ...] = ALL_COMMANDS) -> list[str]:

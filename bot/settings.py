@@ -31,6 +31,7 @@ class Settings:
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
     digest_grace: timedelta = timedelta(hours=2)
+    outbox_rate: float = 40.0
 
     def describe(self) -> list[tuple[str, str]]:
         """Settings as (name, value) rows for `briefbot check`; the token is never shown."""
@@ -44,6 +45,7 @@ class Settings:
             ("DISCORD_API_BASE", self.discord_api_base or "discord.com (default)"),
             ("DISCORD_GATEWAY_URL", self.discord_gateway_url or "from Discord (default)"),
             ("DIGEST_GRACE", f"{int(self.digest_grace.total_seconds() // 60)} minutes"),
+            ("OUTBOX_RATE", f"{self.outbox_rate:g} messages/s"),
         ]
 
 
@@ -68,6 +70,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         discord_api_base=_url("DISCORD_API_BASE", get("DISCORD_API_BASE"), ("http", "https")),
         discord_gateway_url=_url("DISCORD_GATEWAY_URL", get("DISCORD_GATEWAY_URL"), ("ws", "wss")),
         digest_grace=_minutes("DIGEST_GRACE", get("DIGEST_GRACE"), default=120),
+        outbox_rate=_rate("OUTBOX_RATE", get("OUTBOX_RATE"), default=40.0),
     )
 
 
@@ -121,6 +124,18 @@ def _minutes(name: str, value: str | None, default: int) -> timedelta:
     if text.isdigit():
         return timedelta(minutes=int(text))
     raise SettingsError(f"{name} must be a number of minutes, or like '2h' or '90m', got {value!r}")
+
+
+def _rate(name: str, value: str | None, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = 0.0
+    if not 0.1 <= rate <= 50:
+        raise SettingsError(f"{name} must be a number of messages per second between 0.1 and 50, got {value!r}")
+    return rate
 
 
 def configure_logging(level: str) -> None:

@@ -1,0 +1,237 @@
+"""Digest schedules: set them up, show them, preview, send now, and process due slots exactly once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import payloads
+from bot.cards import Card, CardField, Reply
+from bot.digests import Digest, compose_digest
+from bot.errors import UserError
+from bot.limits import paginate
+from bot.schedule_clock import (
+    Days,
+    Schedule,
+    ScheduleError,
+    Slot,
+    format_next_run,
+    parse_schedule,
+    parse_time_of_day,
+)
+from storage.digests import DigestRepository, DigestSchedule, ProcessedSlot
+from storage.outbox import OutboxRepository, OutgoingMessage
+from storage.stories import StoryRepository
+
+log = logging.getLogger(__name__)
+
+GUILD = "guild"
+USER = "user"
+BATCH = 200
+
+
+def schedule_of(row: DigestSchedule) -> Schedule:
+    return Schedule(parse_time_of_day(row.time_of_day), ZoneInfo(row.timezone), Days.from_storage(row.days))
+
+
+def digest_messages(row: DigestSchedule, digest: Digest, key: str) -> tuple[OutgoingMessage, ...]:
+    target_kind, target_id = ("channel", row.channel_id) if row.audience_kind == GUILD else ("user", row.audience_id)
+    assert target_id is not None
+    return tuple(
+        OutgoingMessage(f"{key}:{index}", "digest", target_kind, target_id, payloads.dump(part), row.ref)
+        for index, part in enumerate(paginate(digest.reply))
+    )
+
+
+class DigestService:
+    def __init__(
+        self,
+        digests: DigestRepository,
+        stories: StoryRepository,
+        outbox: OutboxRepository,
+        grace: timedelta,
+        wake_delivery: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.digests = digests
+        self.stories = stories
+        self.outbox = outbox
+        self.grace = grace
+        self.wake_delivery = wake_delivery
+
+    # --- commands ------------------------------------------------------------------------------
+
+    async def set_up(
+        self,
+        audience_kind: str,
+        audience_id: int,
+        *,
+        scope_guild_id: int | None,
+        channel_id: int | None,
+        time_text: str,
+        timezone_text: str,
+        days_text: str,
+        now: datetime | None = None,
+    ) -> Reply:
+        now = now or datetime.now(UTC)
+        try:
+            schedule = parse_schedule(time_text, timezone_text, days_text or "daily")
+        except ScheduleError as exc:
+            raise UserError(str(exc)) from None
+        slot = schedule.next_slot(now)
+        await self.digests.save(
+            audience_kind=audience_kind,
+            audience_id=audience_id,
+            scope_guild_id=scope_guild_id,
+            channel_id=channel_id,
+            time_of_day=schedule.time_of_day.strftime("%H:%M"),
+            timezone=schedule.timezone_name,
+            days=schedule.days.storage,
+            next_fire_at=slot.fire_at,
+            next_slot_date=slot.local_date,
+            now=now,
+        )
+        where = f"in <#{channel_id}>" if channel_id else "by DM"
+        return Reply(
+            text=f"Digest set: {schedule.describe()}, {where}.\n"
+            f"Next digest: {format_next_run(slot, schedule.timezone)}.",
+            ephemeral=True,
+        )
+
+    async def show(self, audience_kind: str, audience_id: int) -> Reply:
+        row = await self._require(audience_kind, audience_id)
+        schedule = schedule_of(row)
+        fields = [CardField("Schedule", schedule.describe())]
+        if row.channel_id:
+            fields.append(CardField("Channel", f"<#{row.channel_id}>"))
+        if row.enabled and row.next_fire_at and row.next_slot_date:
+            fields.append(
+                CardField("Next digest", format_next_run(Slot(row.next_slot_date, row.next_fire_at), schedule.timezone))
+            )
+        else:
+            fields.append(CardField("Next digest", "Off. Set it up again to restart it."))
+        fields.append(CardField("Last delivery", await self.last_delivery(row)))
+        slots = await self.digests.recent_slots(row.id)
+        if slots:
+            fields.append(
+                CardField(
+                    "Recent slots",
+                    "\n".join(
+                        f"{s.slot_date:%a %d %b}: {s.status}" + (f" ({s.detail})" if s.detail else "") for s in slots
+                    ),
+                )
+            )
+        return Reply(cards=(Card(title="Digest", fields=tuple(fields)),), ephemeral=True)
+
+    async def last_delivery(self, row: DigestSchedule) -> str:
+        items = await self.outbox.latest_for_ref(row.ref, limit=10)
+        if not items:
+            return "None yet."
+        latest = items[0]
+        stamp = (latest.finished_at or latest.created_at).strftime("%d %b %H:%M UTC")
+        if latest.status == "sent":
+            return f"Delivered {stamp}."
+        if latest.status == "failed":
+            return f"failed: {latest.last_error or 'unknown error'} ({stamp})"
+        retry = f"; retrying ({latest.last_error})" if latest.last_error else ""
+        return f"Queued since {latest.created_at:%d %b %H:%M UTC}{retry}."
+
+    async def preview(self, audience_kind: str, audience_id: int, now: datetime | None = None) -> Reply:
+        row = await self._require(audience_kind, audience_id)
+        now = now or datetime.now(UTC)
+        digest = await compose_digest(self.stories, row.scope_guild_id, row.last_digest_at, now, ZoneInfo(row.timezone))
+        return Reply(text=digest.reply.text, cards=digest.reply.cards, ephemeral=True)
+
+    async def send_now(
+        self, audience_kind: str, audience_id: int, request_key: str, now: datetime | None = None
+    ) -> Reply:
+        row = await self._require(audience_kind, audience_id)
+        if not row.enabled:
+            raise UserError("The digest is off. Set it up first with `/digest setup`.")
+        now = now or datetime.now(UTC)
+        digest = await compose_digest(self.stories, row.scope_guild_id, row.last_digest_at, now, ZoneInfo(row.timezone))
+        await self.digests.record_manual(
+            row.id, digest_messages(row, digest, f"digest-now:{row.id}:{request_key}"), now, now
+        )
+        self.wake_delivery()
+        where = f"<#{row.channel_id}>" if row.channel_id else "your DMs"
+        return Reply(text=f"Sending the digest to {where} now.", ephemeral=True)
+
+    async def turn_off(self, audience_kind: str, audience_id: int, now: datetime | None = None) -> Reply:
+        if not await self.digests.disable(audience_kind, audience_id, now or datetime.now(UTC)):
+            raise UserError("There is no digest running to turn off.")
+        return Reply(text="Digest turned off. Nothing more will be sent until you set it up again.", ephemeral=True)
+
+    async def _require(self, audience_kind: str, audience_id: int) -> DigestSchedule:
+        row = await self.digests.get(audience_kind, audience_id)
+        if row is None:
+            hint = "/digest setup" if audience_kind == GUILD else "/brief me"
+            raise UserError(f"No digest is set up yet. Start one with `{hint}`.")
+        return row
+
+    # --- the scheduler's tick ------------------------------------------------------------------
+
+    async def process_due(self, now: datetime | None = None) -> int:
+        """Processes every due slot; each is recorded with its messages in one transaction. Returns slots done."""
+        done = 0
+        while True:
+            now_tick = now or datetime.now(UTC)
+            rows = await self.digests.due(now_tick, limit=BATCH)
+            if not rows:
+                return done
+            cache: dict[tuple[int | None, datetime | None, str], Digest] = {}
+            processed = [await self._process(row, now_tick, cache) for row in rows]
+            fresh = await self.digests.record(processed, now_tick)
+            for item, is_fresh in zip(processed, fresh, strict=True):
+                if item.status == "skipped" and is_fresh:
+                    log.warning(
+                        "digest schedule %s: slot %s skipped (%s)", item.schedule_id, item.slot_date, item.detail
+                    )
+            done += len(processed)
+            if any(item.messages for item in processed):
+                self.wake_delivery()
+
+    async def _process(
+        self, row: DigestSchedule, now: datetime, cache: dict[tuple[int | None, datetime | None, str], Digest]
+    ) -> ProcessedSlot:
+        schedule = schedule_of(row)
+        assert row.next_fire_at is not None and row.next_slot_date is not None
+        late = now - row.next_fire_at
+        if late > self.grace:
+            following = schedule.next_slot(now - self.grace)
+            local = row.next_fire_at.astimezone(schedule.timezone)
+            detail = f"the bot was offline at {local:%H:%M %Z}, {late.total_seconds() / 3600:.1f} h before it came back"
+            return ProcessedSlot(
+                row.id,
+                row.next_slot_date,
+                row.next_fire_at,
+                "skipped",
+                detail,
+                (),
+                following.fire_at,
+                following.local_date,
+                None,
+            )
+        key = (row.scope_guild_id, row.last_digest_at, row.timezone)
+        digest = cache.get(key)
+        if digest is None:
+            digest = await compose_digest(self.stories, row.scope_guild_id, row.last_digest_at, now, schedule.timezone)
+            cache[key] = digest
+        messages = digest_messages(row, digest, f"digest:{row.id}:{row.next_slot_date.isoformat()}")
+        following = schedule.next_slot(max(now, row.next_fire_at))
+        status = "sent" if digest.has_news else "empty"
+        return ProcessedSlot(
+            row.id,
+            row.next_slot_date,
+            row.next_fire_at,
+            status,
+            "",
+            messages,
+            following.fire_at,
+            following.local_date,
+            now,
+        )
+
+    async def overdue(self, now: datetime, tolerance: timedelta) -> int:
+        return await self.digests.overdue(now - tolerance)

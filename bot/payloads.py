@@ -1,0 +1,54 @@
+"""A message part as stored in the outbox: plain JSON, rendered for the platform at send time."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.cards import Card, CardField
+from bot.limits import MessagePart
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    part: MessagePart
+    ping_role_id: int | None = None
+
+
+def _card_dict(card: Card) -> dict[str, object]:
+    return {
+        "title": card.title,
+        "description": card.description,
+        "fields": [[f.name, f.value, f.inline] for f in card.fields],
+        "url": card.url,
+        "footer": card.footer,
+        "timestamp": card.timestamp.isoformat() if card.timestamp else None,
+    }
+
+
+def _card(data: dict[str, object]) -> Card:
+    fields = tuple(CardField(str(n), str(v), bool(i)) for n, v, i in data.get("fields") or [])  # type: ignore[attr-defined]
+    stamp = data.get("timestamp")
+    return Card(
+        title=data.get("title"),  # type: ignore[arg-type]
+        description=str(data.get("description") or ""),
+        fields=fields,
+        url=data.get("url"),  # type: ignore[arg-type]
+        footer=data.get("footer"),  # type: ignore[arg-type]
+        timestamp=datetime.fromisoformat(str(stamp)) if stamp else None,
+    )
+
+
+def dump(part: MessagePart, ping_role_id: int | None = None) -> str:
+    data: dict[str, object] = {"content": part.content, "cards": [_card_dict(c) for c in part.cards]}
+    if ping_role_id is not None:
+        data["ping_role_id"] = ping_role_id
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def load(text: str) -> StoredMessage:
+    data = json.loads(text)
+    part = MessagePart(content=str(data.get("content") or ""), cards=tuple(_card(c) for c in data.get("cards", [])))
+    role = data.get("ping_role_id")
+    return StoredMessage(part, int(role) if role is not None else None)
