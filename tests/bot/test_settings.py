@@ -1,0 +1,120 @@
+"""Tests for bot.settings: validation, the `.env` file, and keeping the token out of sight."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings, SettingsError, load_settings
+
+FAKE_TOKEN = "FAKE.bot-token.for-tests_0123456789abcdef"
+
+
+def _load(tmp_path: Path, environ: dict[str, str], env_file: str | None = None) -> Settings:
+    path = tmp_path / ".env"
+    if env_file is not None:
+        path.write_text(env_file, encoding="utf-8")
+    return load_settings(environ, path)
+
+
+def test_defaults(tmp_path: Path) -> None:
+    settings = _load(tmp_path, {})
+    assert settings.database_path == Path("data/briefbot.db")
+    assert settings.discord_token is None
+    assert settings.default_timezone.key == "UTC"
+    assert settings.log_level == "INFO"
+    assert settings.seeds_dir == Path("seeds")
+    assert settings.digest_grace == timedelta(hours=2)
+
+
+def test_valid_values(tmp_path: Path) -> None:
+    settings = _load(
+        tmp_path,
+        {
+            "DATABASE_PATH": "/tmp/x.db",
+            "DISCORD_TOKEN": FAKE_TOKEN,
+            "DEV_GUILD_ID": "123456789012345678",
+            "DEFAULT_TIMEZONE": "Asia/Seoul",
+            "LOG_LEVEL": "debug",
+            "DISCORD_API_BASE": "http://127.0.0.1:8080/api/v10/",
+            "DISCORD_GATEWAY_URL": "ws://127.0.0.1:8080/gateway",
+            "DIGEST_GRACE": "90m",
+        },
+    )
+    assert settings.database_path == Path("/tmp/x.db")
+    assert settings.discord_token == FAKE_TOKEN
+    assert settings.dev_guild_id == 123456789012345678
+    assert settings.default_timezone.key == "Asia/Seoul"
+    assert settings.log_level == "DEBUG"
+    assert settings.discord_api_base == "http://127.0.0.1:8080/api/v10"
+    assert settings.digest_grace == timedelta(minutes=90)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DEFAULT_TIMEZONE", "Mars/Base"),
+        ("DEFAULT_TIMEZONE", "America/Argentina"),  # a folder of zones, not a zone
+        ("DEFAULT_TIMEZONE", "America"),
+        ("DEFAULT_TIMEZONE", "../../etc/passwd"),
+        ("LOG_LEVEL", "loud"),
+        ("DEV_GUILD_ID", "my-server"),
+        ("DEV_GUILD_ID", "123"),
+        ("DISCORD_TOKEN", "short"),
+        ("DISCORD_TOKEN", "has spaces in it but is long enough"),
+        ("DISCORD_API_BASE", "ftp://example.com"),
+        ("DISCORD_GATEWAY_URL", "http://example.com/gateway"),
+        ("DIGEST_GRACE", "soon"),
+        ("DIGEST_GRACE", "-5m"),
+    ],
+)
+def test_invalid_values_name_the_variable(tmp_path: Path, name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        _load(tmp_path, {name: value})
+
+
+def test_digest_grace_units(tmp_path: Path) -> None:
+    assert _load(tmp_path, {"DIGEST_GRACE": "2h"}).digest_grace == timedelta(hours=2)
+    assert _load(tmp_path, {"DIGEST_GRACE": "45"}).digest_grace == timedelta(minutes=45)
+    assert _load(tmp_path, {"DIGEST_GRACE": "15 min"}).digest_grace == timedelta(minutes=15)
+
+
+def test_a_bad_token_message_does_not_echo_the_value(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as caught:
+        _load(tmp_path, {"DISCORD_TOKEN": "secret with spaces 1234567890"})
+    assert "secret" not in str(caught.value)
+
+
+def test_env_file_is_read(tmp_path: Path) -> None:
+    settings = _load(
+        tmp_path,
+        {},
+        "# comment\nDEFAULT_TIMEZONE=Europe/Paris\nLOG_LEVEL=warning\nDATABASE_PATH='data/other.db'\nDISCORD_TOKEN=\n",
+    )
+    assert settings.default_timezone.key == "Europe/Paris"
+    assert settings.log_level == "WARNING"
+    assert settings.database_path == Path("data/other.db")
+    assert settings.discord_token is None
+
+
+def test_environment_wins_over_env_file(tmp_path: Path) -> None:
+    settings = _load(tmp_path, {"LOG_LEVEL": "ERROR"}, "LOG_LEVEL=DEBUG\nDEFAULT_TIMEZONE=Asia/Seoul\n")
+    assert settings.log_level == "ERROR"
+    assert settings.default_timezone.key == "Asia/Seoul"
+
+
+def test_an_invalid_value_in_env_file_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="LOG_LEVEL"):
+        _load(tmp_path, {}, "LOG_LEVEL=loud\n")
+
+
+def test_repr_and_describe_never_show_the_token(tmp_path: Path) -> None:
+    settings = _load(tmp_path, {"DISCORD_TOKEN": FAKE_TOKEN})
+    assert FAKE_TOKEN not in repr(settings)
+    assert FAKE_TOKEN not in str(settings)
+    rows = dict(settings.describe())
+    assert FAKE_TOKEN not in " ".join(rows.values())
+    assert rows["DISCORD_TOKEN"] == "set (hidden)"
+    assert dict(_load(tmp_path, {}).describe())["DISCORD_TOKEN"] == "not set"
