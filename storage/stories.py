@@ -227,9 +227,11 @@ class StoryRepository:
             )
             async with self.db.reader.execute(sql, params) as cursor:
                 return [StoryChoice(r[0], r[1]) for r in await cursor.fetchall()]
+        # `+s.guild_id`: the visibility test must not use the guild index, or SQLite collects every visible
+        # story and sorts them instead of walking the slug index and stopping after `limit` rows.
         slug_sql = (
-            f"SELECT s.slug, s.title FROM stories s WHERE s.slug >= :low AND s.slug < :high AND {_VISIBLE} "
-            "ORDER BY s.slug LIMIT :limit"
+            "SELECT s.slug, s.title FROM stories s WHERE s.slug >= :low AND s.slug < :high "
+            "AND (+s.guild_id IS NULL OR +s.guild_id = :viewer) ORDER BY s.slug LIMIT :limit"
         )
         async with self.db.reader.execute(slug_sql, {**params, "low": text, "high": text + "\uffff"}) as cursor:
             choices = [StoryChoice(r[0], r[1]) for r in await cursor.fetchall()]
@@ -273,6 +275,10 @@ class StoryRepository:
             batch_slugs: set[str] = set()
             batch_hashes: dict[str, str] = {}
             follow_ups: list[tuple[int, ImportItem]] = []
+            # One query per batch instead of one per new item: slugs and hashes already stored (see below).
+            fresh = [item.story for item in items if not item.story.follows and item.origin not in known]
+            taken_slugs = await self._present(conn, "stories", "slug", {story.slug for story in fresh})
+            stored_hashes = await self._present(conn, "sources", "content_hash", {s.content_hash for s in fresh})
             for item in items:
                 source = known.get(item.origin)
                 if new_rows and source is not None and source[1] is not None and source[1] >= new_rows[0][0]:
@@ -285,14 +291,15 @@ class StoryRepository:
                     outcomes.append(None)
                 elif source is None and (
                     same := batch_hashes.get(item.story.content_hash)
-                    or await self._same_content(conn, item.story.content_hash)
+                    or await self._same_content_if_stored(conn, item.story.content_hash, stored_hashes)
                 ):
                     # The same text under another path (a moved or copied file) is the same story.
                     outcomes.append(ImportOutcome(item.origin, ImportStatus.UNCHANGED, same))
                 elif source is None:
-                    slug = await self._free_slug(conn, item.story.slug, batch_slugs)
+                    slug = await self._free_slug(conn, item.story.slug, batch_slugs, taken_slugs)
                     batch_slugs.add(slug)
                     batch_hashes[item.story.content_hash] = slug
+                    stored_hashes.add(item.story.content_hash)
                     new_rows.append((next_id, item, slug))
                     known[item.origin] = (item.story.content_hash, next_id, None)
                     outcomes.append(ImportOutcome(item.origin, ImportStatus.CREATED, slug))
@@ -312,6 +319,7 @@ class StoryRepository:
                     )
                 else:
                     await self._update_story(conn, source[1], item, now_text)
+                    stored_hashes.add(item.story.content_hash)
                     known[item.origin] = (item.story.content_hash, source[1], None)
                     outcomes.append(ImportOutcome(item.origin, ImportStatus.UPDATED, await self._slug(conn, source[1])))
             await self._insert_new(conn, new_rows, now_text)
@@ -335,6 +343,28 @@ class StoryRepository:
                     found[row[0]] = (row[1], row[2], row[3])
         return found
 
+    async def _present(self, conn: aiosqlite.Connection, table: str, column: str, values: set[str]) -> set[str]:
+        """Which of `values` are stored in `table.column` (an indexed column)."""
+        found: set[str] = set()
+        unique = sorted(values)
+        for start in range(0, len(unique), _LOOKUP_CHUNK):
+            chunk = unique[start : start + _LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            async with conn.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({marks})", chunk) as cursor:
+                found.update(row[0] for row in await cursor.fetchall())
+        return found
+
+    async def _same_content_if_stored(
+        self, conn: aiosqlite.Connection, content_hash: str, stored: set[str]
+    ) -> str | None:
+        """`_same_content`, without the query when `stored` (a superset of the stored hashes) rules it out.
+
+        `stored` comes from `_present` at the start of the batch; the loop adds every hash it writes (new
+        stories, updated stories), so a hash missing from it is missing from `sources` too."""
+        if content_hash not in stored:
+            return None
+        return await self._same_content(conn, content_hash)
+
     async def _same_content(self, conn: aiosqlite.Connection, content_hash: str) -> str | None:
         async with conn.execute(
             "SELECT s.slug FROM sources JOIN stories s ON s.id = sources.story_id "
@@ -349,7 +379,15 @@ class StoryRepository:
             row = await cursor.fetchone()
         return row[0] if row else None
 
-    async def _free_slug(self, conn: aiosqlite.Connection, wanted: str, batch: set[str]) -> str:
+    async def _free_slug(
+        self, conn: aiosqlite.Connection, wanted: str, batch: set[str], taken: set[str] | None = None
+    ) -> str:
+        """`wanted`, else `wanted-2`, `wanted-3`, ...: the first slug neither stored nor used in `batch`.
+
+        `taken`, when given, holds which batch slugs were stored when the batch started; stories are only
+        added during a batch under slugs in `batch`, so a slug in neither is free without a query."""
+        if taken is not None and wanted not in taken and wanted not in batch:
+            return wanted
         candidate, number = wanted, 1
         while True:
             if candidate not in batch:
