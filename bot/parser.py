@@ -151,9 +151,15 @@ _LEAD_IN_ENDINGS = frozenset(
 )
 
 
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
+
+
 def _strip_markdown(text: str) -> str:
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"(\*\*|__|`)", "", text)
+    # Most lines have none of these characters, and then neither pattern can match.
+    if "[" in text or "*" in text or "_" in text or "`" in text:
+        text = _MD_LINK.sub(r"\1", text)
+        text = _MD_EMPHASIS.sub("", text)
     return text.strip()
 
 

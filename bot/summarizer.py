@@ -38,18 +38,23 @@ class ExtractiveSummarizer:
         self.max_sentences = max_sentences
 
     def _ranked(self, document: SummaryInput) -> list[tuple[float, int, str]]:
+        return self._scored(document)[0]
+
+    def _scored(self, document: SummaryInput) -> tuple[list[tuple[float, int, str]], list[list[str]]]:
+        """(score, index, sentence) best first, and each sentence's non-stopword words by index."""
         sentences: list[str] = []
         for block in (document.dek, *document.paragraphs):
             # A lead-in that ends in ':' only makes sense with the list that follows it.
             sentences.extend(s for s in split_sentences(block) if s not in sentences and not s.endswith(":"))
         if not sentences:
-            return []
+            return [], []
         dek_count = len(split_sentences(document.dek))
         title_words = {w for w in words(document.title) if w not in STOPWORDS}
-        frequency = Counter(w for s in sentences for w in words(s) if w not in STOPWORDS)
+        tokens_by_index = [[w for w in words(s) if w not in STOPWORDS] for s in sentences]
+        frequency = Counter(w for tokens in tokens_by_index for w in tokens)
         ranked: list[tuple[float, int, str]] = []
         for index, sentence in enumerate(sentences):
-            tokens = [w for w in words(sentence) if w not in STOPWORDS]
+            tokens = tokens_by_index[index]
             if not tokens:
                 continue
             salience = sum(math.log1p(frequency[w]) for w in tokens) / math.sqrt(len(tokens))
@@ -57,34 +62,40 @@ class ExtractiveSummarizer:
             position = 1.0 / (1 + index * 0.25) + (DEK_BONUS if index < dek_count else 0.0)
             ranked.append((salience + title_overlap * 0.5 + position, index, sentence))
         ranked.sort(key=lambda item: (-item[0], item[1]))
-        return ranked
+        return ranked, tokens_by_index
 
     def top_sentences(self, document: SummaryInput, count: int) -> list[str]:
         chosen = self._ranked(document)[:count]
         return [sentence for _, _, sentence in sorted(chosen, key=lambda item: item[1])]
 
     def summarize(self, document: SummaryInput) -> str:
-        picked: list[tuple[int, str]] = []
+        ranked, tokens_by_index = self._scored(document)
+        picked: list[tuple[int, str, set[str]]] = []
         length = 0
-        for _, index, sentence in self._ranked(document):
+        for _, index, sentence in ranked:
             if len(picked) == self.max_sentences:
                 break
-            if any(_overlap(sentence, other) > REDUNDANCY_LIMIT for _, other in picked):
+            sentence_words = set(tokens_by_index[index])  # the words _overlap(sentence, ...) would compare
+            if any(_words_overlap(sentence_words, other) > REDUNDANCY_LIMIT for _, _, other in picked):
                 continue
             extra = len(sentence) + (1 if picked else 0)
             if length + extra > self.max_chars:
                 continue
-            picked.append((index, sentence))
+            picked.append((index, sentence, sentence_words))
             length += extra
         if not picked:
             fallback = document.dek or next(iter(document.paragraphs), "") or document.title
             return _clip(fallback, self.max_chars)
-        return " ".join(sentence for _, sentence in sorted(picked))
+        return " ".join(sentence for _, sentence, _ in sorted(picked, key=lambda item: item[0]))
 
 
 def _overlap(first: str, second: str) -> float:
     a = {w for w in words(first) if w not in STOPWORDS}
     b = {w for w in words(second) if w not in STOPWORDS}
+    return _words_overlap(a, b)
+
+
+def _words_overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(1, min(len(a), len(b)))
 
 
