@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ from storage.stories import StoryRepository
 
 log = logging.getLogger(__name__)
 
+HeldAlerts = Callable[[int], Awaitable[tuple[list[Card], list[tuple[int, int]]]]]
 GUILD = "guild"
 USER = "user"
 BATCH = 200
@@ -45,6 +46,12 @@ def digest_messages(row: DigestSchedule, digest: Digest, key: str) -> tuple[Outg
     )
 
 
+def with_held_alerts(digest: Digest, cards: list[Card]) -> Digest:
+    """Alerts held while muted go first in the follower's digest."""
+    text = digest.reply.text + "\n\nHeld while you muted these stories:"
+    return Digest(Reply(text=text, cards=(*cards, *digest.reply.cards)), has_news=True, story_count=digest.story_count)
+
+
 class DigestService:
     def __init__(
         self,
@@ -53,12 +60,14 @@ class DigestService:
         outbox: OutboxRepository,
         grace: timedelta,
         wake_delivery: Callable[[], None] = lambda: None,
+        held_for_user: HeldAlerts | None = None,
     ) -> None:
         self.digests = digests
         self.stories = stories
         self.outbox = outbox
         self.grace = grace
         self.wake_delivery = wake_delivery
+        self.held_for_user = held_for_user
 
     # --- commands ------------------------------------------------------------------------------
 

@@ -12,12 +12,14 @@ import aiohttp
 from bot.digest_service import DigestService
 from bot.discord_bot import BriefBot, Services
 from bot.discord_endpoints import apply_endpoint_overrides
-from bot.importer import import_seed_folder
+from bot.follow_service import FollowService
+from bot.importer import SeedWatcher, import_seed_folder
 from bot.settings import Settings
 from bot.story_service import StoryService
 from storage.database import Database
 from storage.digests import DigestRepository
 from storage.direct_messages import DirectMessageRepository
+from storage.follows import FollowRepository
 from storage.outbox import OutboxRepository
 from storage.state import StateRepository
 from storage.stories import StoryRepository
@@ -34,16 +36,22 @@ async def run_discord(settings: Settings, *, sync_only: bool = False) -> str:
     async with Database.open(settings.database_path) as db, aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as http:
         stories = StoryRepository(db)
         await import_seed_folder(settings.seeds_dir, stories, settings.default_timezone)
-        digests = DigestService(DigestRepository(db), stories, OutboxRepository(db), settings.digest_grace)
+        story_service = StoryService(stories)
+        follows = FollowService(FollowRepository(db), stories, story_service, burst_window=settings.alert_burst_window)
+        digests = DigestService(
+            DigestRepository(db), stories, OutboxRepository(db), settings.digest_grace, held_for_user=follows.held_cards
+        )
         services = Services(
-            settings,
-            db,
-            http,
-            stories,
-            StateRepository(db),
-            DirectMessageRepository(db),
-            StoryService(stories),
-            digests,
+            settings=settings,
+            db=db,
+            http=http,
+            stories=stories,
+            state=StateRepository(db),
+            dms=DirectMessageRepository(db),
+            story_service=story_service,
+            digest_service=digests,
+            follow_service=follows,
+            seed_watcher=SeedWatcher(settings.seeds_dir, stories, settings.default_timezone),
         )
         async with BriefBot(services, sync_mode="only" if sync_only else "auto") as bot:
             if sync_only:

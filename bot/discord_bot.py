@@ -18,6 +18,8 @@ from bot.delivery import OutboxWorker
 from bot.digest_service import DigestService
 from bot.discord_transport import DiscordTransport
 from bot.discord_tree import BriefTree
+from bot.follow_service import FollowService
+from bot.importer import SeedWatcher
 from bot.settings import Settings
 from bot.story_service import StoryService
 from storage.database import Database
@@ -64,6 +66,8 @@ class Services:
     dms: DirectMessageRepository
     story_service: StoryService
     digest_service: DigestService
+    follow_service: FollowService
+    seed_watcher: SeedWatcher
 
 
 class BriefBot(commands.Bot):
@@ -82,10 +86,12 @@ class BriefBot(commands.Bot):
         self.delivery = OutboxWorker(
             services.digest_service.outbox,
             services.dms,
-            DiscordTransport(self, services.dms),
+            DiscordTransport(self, services.dms, services.follow_service.follows),
             rate_per_second=services.settings.outbox_rate,
         )
         services.digest_service.wake_delivery = self.delivery.wake
+        services.follow_service.wake_delivery = self.delivery.wake
+        services.follow_service.wake_alerts = self.wake_alerts
 
     async def setup_hook(self) -> None:
         for name in extension_names():
@@ -102,12 +108,35 @@ class BriefBot(commands.Bot):
         self.delivery.start()
         jobs.add_minutely(self.scheduler, "digest-tick", self.services.digest_service.process_due)
         jobs.add_minutely(self.scheduler, "digest-liveness", self.check_liveness, run_now=False)
+        jobs.add_minutely(self.scheduler, "seeds-watch", self.services.seed_watcher.check)
+        jobs.add_minutely(self.scheduler, "mutes-release", self.services.follow_service.release_mutes)
+        jobs.add_interval(
+            self.scheduler,
+            "alerts-fan-out",
+            self.services.follow_service.process_alerts,
+            seconds=jobs.ALERT_POLL_SECONDS,
+        )
         self.scheduler.start()
+
+    def wake_alerts(self) -> None:
+        """A development was added in this process: fan it out now instead of at the next poll."""
+        job = self.scheduler.get_job("alerts-fan-out")
+        if job is not None:
+            job.modify(next_run_time=datetime.now(UTC))
 
     async def check_liveness(self) -> None:
         overdue = await self.services.digest_service.overdue(datetime.now(UTC), jobs.LIVENESS_TOLERANCE)
         if overdue:
             log.warning("scheduler liveness: %d digest slots are more than 2 minutes overdue", overdue)
+
+    async def on_app_command_completion(self, interaction: discord.Interaction, command: object) -> None:
+        """Tell a user once, after their next command, that their DMs were found closed."""
+        if await self.services.dms.take_closed_notice(interaction.user.id):
+            await interaction.followup.send(
+                "I couldn't DM you, so your DM alerts and digests are paused. Allow DMs from this server's members, "
+                "then run `/brief me` or `/story follow` again.",
+                ephemeral=True,
+            )
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d servers", self.user, len(self.guilds))

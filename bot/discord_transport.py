@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 import aiohttp
 import discord
 
 from bot.delivery import PermanentFailure, TemporaryFailure
 from bot.discord_render import to_embed
+from bot.limits import MessagePart
 from bot.payloads import StoredMessage
 from storage.direct_messages import DirectMessageRepository
-from storage.outbox import OutboxItem
+from storage.follows import FollowRepository
+from storage.outbox import OutboxItem, nonce_for
+
+log = logging.getLogger(__name__)
 
 CANNOT_DM = 50007
 MISSING_ACCESS = 50001
@@ -17,10 +23,14 @@ MISSING_PERMISSIONS = 50013
 UNKNOWN_CHANNEL = 10003
 
 
+THREAD_ARCHIVE_MINUTES = 10080
+
+
 class DiscordTransport:
-    def __init__(self, client: discord.Client, dms: DirectMessageRepository) -> None:
+    def __init__(self, client: discord.Client, dms: DirectMessageRepository, threads: FollowRepository) -> None:
         self.client = client
         self.dms = dms
+        self.threads = threads
 
     def channel_label(self, channel_id: int) -> str:
         channel = self.client.get_channel(channel_id)
@@ -36,24 +46,65 @@ class DiscordTransport:
         await self.dms.remember_channel(user_id, channel_id)
         return channel_id
 
+    def can_open_threads(self, channel_id: int) -> bool:
+        channel = self.client.get_channel(channel_id)
+        guild = getattr(channel, "guild", None)
+        if channel is None or guild is None or guild.me is None:
+            return False
+        permissions = channel.permissions_for(guild.me)  # type: ignore[union-attr]
+        return permissions.create_public_threads and permissions.send_messages_in_threads
+
+    async def _post(self, channel_id: int, message: StoredMessage, nonce: str) -> discord.Message:
+        mentions = discord.AllowedMentions.none()
+        content = message.part.content or None
+        if message.ping_role_id is not None:
+            role = discord.Object(message.ping_role_id)
+            mentions = discord.AllowedMentions(everyone=False, users=False, roles=[role])
+            content = f"<@&{message.ping_role_id}> {content or ''}".strip()
+        return await self.client.get_partial_messageable(channel_id).send(
+            content=content,
+            embeds=[to_embed(card) for card in message.part.cards],
+            nonce=nonce,
+            allowed_mentions=mentions,
+        )
+
+    async def _thread_for(self, item: OutboxItem, message: StoredMessage) -> int | None:
+        """The story's thread in this channel, opened under a status card the first time; None: post in channel."""
+        spec = message.thread
+        assert spec is not None
+        channel_id = item.target_id
+        known = await self.threads.thread(channel_id, spec.story_id)
+        card_id = known.card_message_id if known else None
+        if card_id is not None and known is not None and known.thread_id is not None:
+            card_message = self.client.get_partial_messageable(channel_id).get_partial_message(card_id)
+            try:
+                await card_message.edit(embeds=[to_embed(spec.card)], allowed_mentions=discord.AllowedMentions.none())
+            except discord.HTTPException as exc:  # a deleted card must not stop the alert itself
+                log.warning("could not update the story card %s in %s: %s", card_id, channel_id, exc)
+            return known.thread_id
+        if not self.can_open_threads(channel_id):
+            return None
+        if card_id is None:
+            card = StoredMessage(MessagePart("", (spec.card,)))
+            card_id = (await self._post(channel_id, card, nonce_for(f"card:{channel_id}:{spec.story_id}"))).id
+            await self.threads.save_thread(channel_id, spec.story_id, card_message_id=card_id, thread_id=None)
+        data = await self.client.http.start_thread_with_message(
+            channel_id, card_id, name=spec.name or "Story updates", auto_archive_duration=THREAD_ARCHIVE_MINUTES
+        )
+        thread_id = int(data["id"])
+        await self.threads.save_thread(channel_id, spec.story_id, card_message_id=card_id, thread_id=thread_id)
+        return thread_id
+
     async def deliver(self, item: OutboxItem, message: StoredMessage) -> int | None:
         try:
-            channel_id = item.target_id if item.target_kind == "channel" else await self._dm_channel(item.target_id)
-            target = self.client.get_partial_messageable(channel_id)
-            mentions = discord.AllowedMentions.none()
-            content = message.part.content or None
-            if message.ping_role_id is not None:
-                mentions = discord.AllowedMentions(
-                    everyone=False, users=False, roles=[discord.Object(message.ping_role_id)]
-                )
-                content = f"<@&{message.ping_role_id}> {content or ''}".strip()
-            sent = await target.send(
-                content=content,
-                embeds=[to_embed(card) for card in message.part.cards],
-                nonce=item.nonce,
-                allowed_mentions=mentions,
-            )
-            return sent.id
+            if item.target_kind == "user":
+                return (await self._post(await self._dm_channel(item.target_id), message, item.nonce)).id
+            if message.thread is not None and (thread_id := await self._thread_for(item, message)):
+                try:
+                    return (await self._post(thread_id, message, item.nonce)).id
+                except discord.NotFound:  # the thread was deleted: start over next time, post in the channel now
+                    await self.threads.forget_thread(item.target_id, message.thread.story_id)
+            return (await self._post(item.target_id, message, item.nonce)).id
         except discord.Forbidden as exc:
             raise self._forbidden(item, exc) from None
         except discord.NotFound as exc:

@@ -19,6 +19,12 @@ STORY_COMMANDS = (
     CommandHelp("/story ask <story> <question>", "Answer from the story's own text, quoting its sections."),
     CommandHelp("/story timeline <story>", "Every development, oldest first."),
     CommandHelp("/story search <query>", "Find stories that mention something."),
+    CommandHelp("/story follow <story> [where] [ping]", "Be told what changed when it develops, by DM or here."),
+    CommandHelp("/story unfollow <story>", "Stop following; `/story following` lists your follows."),
+    CommandHelp("/story mute <story> <hours>", "Hold alerts for a while; they come in your next digest."),
+    CommandHelp("/story add <file|text>", "Track a new story in this server.", admin=True),
+    CommandHelp("/story update <story> <text> [url]", "Add a development to this server's story.", admin=True),
+    CommandHelp("/story remove <story>", "Remove a story this server added.", admin=True),
 )
 
 DIGEST_COMMANDS = (

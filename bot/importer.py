@@ -100,3 +100,33 @@ async def import_seed_folder(seeds_dir: Path, stories: StoryRepository, default_
         len(report.errors) + report.count(ImportStatus.FAILED),
     )
     return report
+
+
+class SeedWatcher:
+    """Re-imports the seeds folder's new or changed files; unchanged files are not even re-read."""
+
+    def __init__(self, seeds_dir: Path, stories: StoryRepository, default_tz: tzinfo) -> None:
+        self.seeds_dir = seeds_dir
+        self.stories = stories
+        self.default_tz = default_tz
+        self._seen: dict[Path, tuple[int, int]] = {}
+
+    async def check(self) -> ImportReport:
+        files, _ = article_files([self.seeds_dir]) if self.seeds_dir.is_dir() else ([], [])
+        changed: list[Path] = []
+        for path in files:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            signature = (stat.st_mtime_ns, stat.st_size)
+            if self._seen.get(path) != signature:
+                changed.append(path)
+                self._seen[path] = signature
+        if not changed:
+            return ImportReport()
+        report = await import_paths(self.stories, changed, self.default_tz)
+        for outcome in report.outcomes:
+            if outcome.status is not ImportStatus.UNCHANGED:
+                log.info("seeds: %s %s (%s)", outcome.status.value, outcome.slug, outcome.origin)
+        return report

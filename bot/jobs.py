@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 
 LIVENESS_TOLERANCE = timedelta(minutes=2)
 MISFIRE_GRACE_SECONDS = 50
+ALERT_POLL_SECONDS = 15
 
 
 def build_scheduler() -> AsyncIOScheduler:

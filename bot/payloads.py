@@ -11,9 +11,19 @@ from bot.limits import MessagePart
 
 
 @dataclass(frozen=True, slots=True)
+class ThreadSpec:
+    """Post into the channel's thread for this story, opening it under a status card the first time."""
+
+    story_id: int
+    name: str
+    card: Card
+
+
+@dataclass(frozen=True, slots=True)
 class StoredMessage:
     part: MessagePart
     ping_role_id: int | None = None
+    thread: ThreadSpec | None = None
 
 
 def _card_dict(card: Card) -> dict[str, object]:
@@ -40,10 +50,12 @@ def _card(data: dict[str, object]) -> Card:
     )
 
 
-def dump(part: MessagePart, ping_role_id: int | None = None) -> str:
+def dump(part: MessagePart, ping_role_id: int | None = None, thread: ThreadSpec | None = None) -> str:
     data: dict[str, object] = {"content": part.content, "cards": [_card_dict(c) for c in part.cards]}
     if ping_role_id is not None:
         data["ping_role_id"] = ping_role_id
+    if thread is not None:
+        data["thread"] = {"story_id": thread.story_id, "name": thread.name, "card": _card_dict(thread.card)}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -51,4 +63,6 @@ def load(text: str) -> StoredMessage:
     data = json.loads(text)
     part = MessagePart(content=str(data.get("content") or ""), cards=tuple(_card(c) for c in data.get("cards", [])))
     role = data.get("ping_role_id")
-    return StoredMessage(part, int(role) if role is not None else None)
+    thread = data.get("thread")
+    spec = ThreadSpec(int(thread["story_id"]), str(thread["name"]), _card(thread["card"])) if thread else None
+    return StoredMessage(part, int(role) if role is not None else None, spec)

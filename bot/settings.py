@@ -32,6 +32,7 @@ class Settings:
     discord_gateway_url: str | None = None
     digest_grace: timedelta = timedelta(hours=2)
     outbox_rate: float = 40.0
+    alert_burst_window: timedelta = timedelta(minutes=10)
 
     def describe(self) -> list[tuple[str, str]]:
         """Settings as (name, value) rows for `briefbot check`; the token is never shown."""
@@ -46,6 +47,7 @@ class Settings:
             ("DISCORD_GATEWAY_URL", self.discord_gateway_url or "from Discord (default)"),
             ("DIGEST_GRACE", f"{int(self.digest_grace.total_seconds() // 60)} minutes"),
             ("OUTBOX_RATE", f"{self.outbox_rate:g} messages/s"),
+            ("ALERT_BURST_WINDOW", f"{int(self.alert_burst_window.total_seconds())} seconds"),
         ]
 
 
@@ -71,6 +73,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         discord_gateway_url=_url("DISCORD_GATEWAY_URL", get("DISCORD_GATEWAY_URL"), ("ws", "wss")),
         digest_grace=_minutes("DIGEST_GRACE", get("DIGEST_GRACE"), default=120),
         outbox_rate=_rate("OUTBOX_RATE", get("OUTBOX_RATE"), default=40.0),
+        alert_burst_window=_minutes("ALERT_BURST_WINDOW", get("ALERT_BURST_WINDOW"), default=10),
     )
 
 
@@ -114,16 +117,18 @@ def _url(name: str, value: str | None, schemes: tuple[str, ...]) -> str | None:
 
 
 def _minutes(name: str, value: str | None, default: int) -> timedelta:
+    """A duration: a plain number of minutes, or with a unit like 90s, 10m, 2h."""
     if value is None:
         return timedelta(minutes=default)
     text = value.strip().lower()
-    units = {"m": 1, "min": 1, "h": 60}
-    for suffix, factor in sorted(units.items(), key=lambda item: -len(item[0])):
-        if text.endswith(suffix) and text[: -len(suffix)].strip().isdigit():
-            return timedelta(minutes=int(text[: -len(suffix)]) * factor)
+    units = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
+    for suffix, seconds in sorted(units.items(), key=lambda item: -len(item[0])):
+        number = text.removesuffix(suffix).strip()
+        if text.endswith(suffix) and number.isdigit():
+            return timedelta(seconds=int(number) * seconds)
     if text.isdigit():
         return timedelta(minutes=int(text))
-    raise SettingsError(f"{name} must be a number of minutes, or like '2h' or '90m', got {value!r}")
+    raise SettingsError(f"{name} must be a number of minutes, or like '2h', '90m' or '30s', got {value!r}")
 
 
 def _rate(name: str, value: str | None, default: float) -> float:

@@ -9,9 +9,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cards import Reply
+from bot.discord_checks import require_permission
 from bot.discord_render import message_parts, part_kwargs, send_reply
 from bot.discord_views import PageView
+from bot.errors import UserError
+from bot.follow_service import DM, HERE
+from bot.importer import ARTICLE_SUFFIXES
 from bot.limits import truncate
+from bot.parser import MAX_ARTICLE_BYTES
 
 if TYPE_CHECKING:
     from bot.discord_bot import BriefBot
@@ -25,6 +30,7 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
     def __init__(self, bot: BriefBot) -> None:
         self.bot = bot
         self.service = bot.services.story_service
+        self.follows = bot.services.follow_service
         super().__init__()
 
     async def story_autocomplete(
@@ -78,6 +84,103 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
     @app_commands.describe(query="Words to look for")
     async def search(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 200]) -> None:
         await send_reply(interaction, await self.service.search(query, interaction.guild_id))
+
+    # --- following ---------------------------------------------------------------------------------
+
+    @app_commands.command(name="follow", description="Be told, once, what changed each time a story develops")
+    @app_commands.describe(
+        story="Start typing a title or slug",
+        where="By DM, or in this channel (Manage Channels)",
+        ping="Channel follows only: a role to ping with each alert (Manage Roles)",
+    )
+    @app_commands.choices(
+        where=[app_commands.Choice(name="by DM", value=DM), app_commands.Choice(name="in this channel", value=HERE)]
+    )
+    @app_commands.autocomplete(story=story_autocomplete)
+    async def follow(
+        self, interaction: discord.Interaction, story: str, where: str = DM, ping: discord.Role | None = None
+    ) -> None:
+        if where == HERE:
+            require_permission(interaction, "manage_channels")
+        if ping is not None:
+            if where != HERE:
+                raise UserError("A role ping only applies to channel follows (`where: in this channel`).")
+            require_permission(interaction, "manage_roles")
+        reply = await self.follows.follow(
+            story, interaction.guild_id, interaction.user.id, where, interaction.channel_id, ping.id if ping else None
+        )
+        await send_reply(interaction, reply)
+
+    @app_commands.command(name="unfollow", description="Stop following a story")
+    @app_commands.describe(story="Start typing a title or slug", where="Your DM follow, or this channel's")
+    @app_commands.choices(
+        where=[app_commands.Choice(name="by DM", value=DM), app_commands.Choice(name="in this channel", value=HERE)]
+    )
+    @app_commands.autocomplete(story=story_autocomplete)
+    async def unfollow(self, interaction: discord.Interaction, story: str, where: str = DM) -> None:
+        if where == HERE:
+            require_permission(interaction, "manage_channels")
+        reply = await self.follows.unfollow(
+            story, interaction.guild_id, interaction.user.id, where, interaction.channel_id
+        )
+        await send_reply(interaction, reply)
+
+    @app_commands.command(name="following", description="What you follow, and where")
+    async def following(self, interaction: discord.Interaction) -> None:
+        await send_reply(interaction, await self.follows.following(interaction.user.id, interaction.guild_id))
+
+    @app_commands.command(name="mute", description="Hold a story's alerts for a while; none are lost")
+    @app_commands.describe(story="Start typing a title or slug", hours="How long, 1 to 168 hours")
+    @app_commands.autocomplete(story=story_autocomplete)
+    async def mute(self, interaction: discord.Interaction, story: str, hours: app_commands.Range[int, 1, 168]) -> None:
+        await send_reply(interaction, await self.follows.mute(story, interaction.guild_id, interaction.user.id, hours))
+
+    # --- the server's own stories (Manage Server) --------------------------------------------------
+
+    @app_commands.command(name="add", description="Track a new story in this server from a .txt/.md file or text")
+    @app_commands.describe(file="An article file (.txt or .md, up to 1 MiB)", text="Or paste the article text")
+    @app_commands.guild_only()
+    async def add(
+        self, interaction: discord.Interaction, file: discord.Attachment | None = None, text: str | None = None
+    ) -> None:
+        guild_id = require_permission(interaction, "manage_guild")
+        if (file is None) == (not text):
+            raise UserError("Give either a file or the text, not both and not neither.")
+        if file is not None:
+            if not file.filename.lower().endswith(ARTICLE_SUFFIXES):
+                raise UserError("Attach a .txt or .md file.")
+            if file.size > MAX_ARTICLE_BYTES:
+                raise UserError("That file is over 1 MiB; nothing was saved.")
+            data, name = await file.read(), file.filename
+        else:
+            data, name = (text or "").encode("utf-8"), "pasted text"
+        await send_reply(interaction, await self.follows.add_story(data, name, guild_id))
+
+    @app_commands.command(name="remove", description="Remove a story this server added")
+    @app_commands.describe(story="Start typing a title or slug")
+    @app_commands.autocomplete(story=story_autocomplete)
+    @app_commands.guild_only()
+    async def remove(self, interaction: discord.Interaction, story: str) -> None:
+        guild_id = require_permission(interaction, "manage_guild")
+        await send_reply(interaction, await self.follows.remove_story(story, guild_id))
+
+    @app_commands.command(name="update", description="Add a development to a story this server added")
+    @app_commands.describe(story="Start typing a title or slug", text="What happened", url="A public link, optional")
+    @app_commands.autocomplete(story=story_autocomplete)
+    @app_commands.guild_only()
+    async def update(
+        self,
+        interaction: discord.Interaction,
+        story: str,
+        text: app_commands.Range[str, 1, 4000],
+        url: app_commands.Range[str, 1, 500] | None = None,
+    ) -> None:
+        guild_id = require_permission(interaction, "manage_guild")
+        record = await self.service.resolve(story, guild_id)
+        if record.guild_id != guild_id:
+            raise UserError("Only stories this server added can be updated here; the bot's operator updates the rest.")
+        reply = await self.follows.add_update(record, text, url, source=f"server {guild_id}")
+        await send_reply(interaction, reply)
 
 
 async def setup(bot: BriefBot) -> None:

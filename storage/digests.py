@@ -55,6 +55,7 @@ class ProcessedSlot:
     next_fire_at: datetime | None
     next_slot_date: date | None
     digest_at: datetime | None  # new "since" point when a digest was composed
+    released_holds: tuple[tuple[int, int], ...] = ()  # (follow_id, development_id) shown in this digest
 
 
 def _schedule(row: aiosqlite.Row) -> DigestSchedule:
@@ -183,6 +184,10 @@ class DigestRepository:
                 results.append(fresh)
                 if fresh and item.messages:
                     await insert_messages(conn, item.messages, now)
+                if fresh and item.released_holds:
+                    await conn.executemany(
+                        "DELETE FROM held_alerts WHERE follow_id = ? AND development_id = ?", item.released_holds
+                    )
                 await conn.execute(
                     "UPDATE digest_schedules SET next_fire_at = ?, next_slot_date = ?, "
                     "last_digest_at = COALESCE(?, last_digest_at) WHERE id = ? AND enabled = 1",

@@ -1,0 +1,224 @@
+"""Follows, the alert cursor per story, held alerts and per-channel story threads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.database import Database
+from storage.outbox import OutgoingMessage, insert_messages
+from storage.records import from_db_time, to_db_time
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    id: int
+    story_id: int
+    follower_kind: str  # "user" | "channel"
+    follower_id: int
+    guild_id: int | None
+    ping_role_id: int | None
+    since_development_id: int
+    muted_until: datetime | None
+
+    def muted(self, now: datetime) -> bool:
+        return self.muted_until is not None and self.muted_until > now
+
+
+@dataclass(frozen=True, slots=True)
+class FollowedStory:
+    follow: Follow
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAlert:
+    story_id: int
+    alerted_through_id: int
+    newest_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoryThread:
+    channel_id: int
+    story_id: int
+    card_message_id: int | None
+    thread_id: int | None
+
+
+def _follow(row: aiosqlite.Row) -> Follow:
+    return Follow(
+        id=row["id"],
+        story_id=row["story_id"],
+        follower_kind=row["follower_kind"],
+        follower_id=row["follower_id"],
+        guild_id=row["guild_id"],
+        ping_role_id=row["ping_role_id"],
+        since_development_id=row["since_development_id"],
+        muted_until=from_db_time(row["muted_until"]) if row["muted_until"] else None,
+    )
+
+
+class FollowRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def follow(
+        self,
+        story_id: int,
+        follower_kind: str,
+        follower_id: int,
+        *,
+        guild_id: int | None,
+        ping_role_id: int | None,
+        now: datetime,
+    ) -> tuple[Follow, bool]:
+        """Returns the follow and whether it is new. Developments before now are not alerted."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT id FROM follows WHERE story_id = ? AND follower_kind = ? AND follower_id = ?",
+                (story_id, follower_kind, follower_id),
+            ) as cursor:
+                existing = await cursor.fetchone()
+            if existing:
+                await conn.execute("UPDATE follows SET ping_role_id = ? WHERE id = ?", (ping_role_id, existing[0]))
+            else:
+                await conn.execute(
+                    "INSERT INTO follows (story_id, follower_kind, follower_id, guild_id, ping_role_id, "
+                    "since_development_id, created_at) VALUES (?, ?, ?, ?, ?, "
+                    "(SELECT COALESCE(MAX(id), 0) FROM developments WHERE story_id = ?), ?)",
+                    (story_id, follower_kind, follower_id, guild_id, ping_role_id, story_id, to_db_time(now)),
+                )
+            async with conn.execute(
+                "SELECT * FROM follows WHERE story_id = ? AND follower_kind = ? AND follower_id = ?",
+                (story_id, follower_kind, follower_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+        assert row is not None
+        return _follow(row), existing is None
+
+    async def unfollow(self, story_id: int, follower_kind: str, follower_id: int) -> bool:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM follows WHERE story_id = ? AND follower_kind = ? AND follower_id = ?",
+                (story_id, follower_kind, follower_id),
+            )
+            return cursor.rowcount > 0
+
+    async def following(self, user_id: int, guild_id: int | None) -> list[FollowedStory]:
+        """The user's own follows, plus the channel follows of this server."""
+        async with self.db.reader.execute(
+            "SELECT f.*, s.slug, s.title FROM follows f JOIN stories s ON s.id = f.story_id "
+            "WHERE (f.follower_kind = 'user' AND f.follower_id = ?) "
+            "OR (f.follower_kind = 'channel' AND f.guild_id = ?) ORDER BY s.title",
+            (user_id, guild_id),
+        ) as cursor:
+            return [FollowedStory(_follow(r), r["slug"], r["title"]) for r in await cursor.fetchall()]
+
+    async def mute(self, story_id: int, user_id: int, until: datetime) -> bool:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE follows SET muted_until = ? WHERE story_id = ? AND follower_kind = 'user' AND follower_id = ?",
+                (to_db_time(until), story_id, user_id),
+            )
+            return cursor.rowcount > 0
+
+    async def followers(self, story_id: int) -> list[Follow]:
+        async with self.db.reader.execute("SELECT * FROM follows WHERE story_id = ? ORDER BY id", (story_id,)) as cur:
+            return [_follow(r) for r in await cur.fetchall()]
+
+    async def pending_alerts(self, now: datetime, quiet_since: datetime) -> list[PendingAlert]:
+        """Stories with developments not yet fanned out whose last alert is older than `quiet_since`."""
+        async with self.db.reader.execute(
+            "SELECT d.story_id, COALESCE(a.alerted_through_id, 0), MAX(d.id) FROM developments d "
+            "LEFT JOIN story_alerts a ON a.story_id = d.story_id "
+            "WHERE d.id > COALESCE(a.alerted_through_id, 0) "
+            "AND (a.last_alert_at IS NULL OR a.last_alert_at <= ?) GROUP BY d.story_id",
+            (to_db_time(quiet_since),),
+        ) as cursor:
+            return [PendingAlert(r[0], r[1], r[2]) for r in await cursor.fetchall()]
+
+    async def fan_out(
+        self,
+        story_id: int,
+        through_id: int,
+        messages: Sequence[OutgoingMessage],
+        holds: Sequence[tuple[int, int]],
+        now: datetime,
+        *,
+        expected_from: int,
+    ) -> bool:
+        """Enqueues a story's alerts and advances its cursor atomically. False if another run got there first."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT COALESCE((SELECT alerted_through_id FROM story_alerts WHERE story_id = ?), 0)", (story_id,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None or row[0] != expected_from:
+                return False
+            await insert_messages(conn, messages, now)
+            await conn.executemany("INSERT OR IGNORE INTO held_alerts (follow_id, development_id) VALUES (?, ?)", holds)
+            await conn.execute(
+                "INSERT INTO story_alerts (story_id, alerted_through_id, last_alert_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (story_id) DO UPDATE SET alerted_through_id = excluded.alerted_through_id, "
+                "last_alert_at = COALESCE(excluded.last_alert_at, story_alerts.last_alert_at)",
+                (story_id, through_id, to_db_time(now) if messages or holds else None),
+            )
+        return True
+
+    async def held_for(self, follower_kind: str, follower_id: int) -> list[tuple[int, int]]:
+        """(follow_id, development_id) held for a follower."""
+        async with self.db.reader.execute(
+            "SELECT h.follow_id, h.development_id FROM held_alerts h JOIN follows f ON f.id = h.follow_id "
+            "WHERE f.follower_kind = ? AND f.follower_id = ? ORDER BY h.development_id",
+            (follower_kind, follower_id),
+        ) as cursor:
+            return [(r[0], r[1]) for r in await cursor.fetchall()]
+
+    async def unmuted_with_holds(self, now: datetime) -> list[Follow]:
+        async with self.db.reader.execute(
+            "SELECT DISTINCT f.* FROM follows f JOIN held_alerts h ON h.follow_id = f.id "
+            "WHERE f.muted_until IS NULL OR f.muted_until <= ?",
+            (to_db_time(now),),
+        ) as cursor:
+            return [_follow(r) for r in await cursor.fetchall()]
+
+    async def release(
+        self, holds: Sequence[tuple[int, int]], messages: Sequence[OutgoingMessage], now: datetime
+    ) -> None:
+        """Removes held alerts and enqueues what replaces them (a catch-up message), atomically."""
+        async with self.db.transaction() as conn:
+            await conn.executemany("DELETE FROM held_alerts WHERE follow_id = ? AND development_id = ?", holds)
+            await insert_messages(conn, messages, now)
+
+    # --- threads -------------------------------------------------------------------------------
+
+    async def thread(self, channel_id: int, story_id: int) -> StoryThread | None:
+        async with self.db.reader.execute(
+            "SELECT card_message_id, thread_id FROM story_threads WHERE channel_id = ? AND story_id = ?",
+            (channel_id, story_id),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return StoryThread(channel_id, story_id, row[0], row[1]) if row else None
+
+    async def save_thread(
+        self, channel_id: int, story_id: int, *, card_message_id: int | None, thread_id: int | None
+    ) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO story_threads (channel_id, story_id, card_message_id, thread_id) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (channel_id, story_id) DO UPDATE SET "
+                "card_message_id = COALESCE(excluded.card_message_id, story_threads.card_message_id), "
+                "thread_id = COALESCE(excluded.thread_id, story_threads.thread_id)",
+                (channel_id, story_id, card_message_id, thread_id),
+            )
+
+    async def forget_thread(self, channel_id: int, story_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM story_threads WHERE channel_id = ? AND story_id = ?", (channel_id, story_id)
+            )
