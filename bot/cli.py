@@ -7,15 +7,18 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bot.console import Console
 from bot.errors import UserError
+from bot.follow_service import FollowService
 from bot.importer import import_paths, import_seed_folder
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
 from bot.story_service import StoryService
 from bot.text_render import render_reply
 from storage.database import Database, DatabaseError
+from storage.follows import FollowRepository
 from storage.stories import StoryRepository
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question from a story's own text")
     ask.add_argument("slug")
     ask.add_argument("question")
+    update = sub.add_parser("update", help="add a development to a story; the running bot alerts its followers")
+    update.add_argument("slug")
+    update.add_argument("--text", required=True, help="what happened (bullets '- Label: text' become key points)")
+    update.add_argument("--url", help="a public http(s) link to the source")
     sub.add_parser("check", help="validate the settings and the database")
     sub.add_parser("console", help="try the slash commands locally, e.g. /story keypoints zuck")
     sub.add_parser("run", help="run the bot (the local console when DISCORD_TOKEN is not set)")
@@ -99,6 +106,17 @@ async def _show(settings: Settings, slug: str) -> None:
         for section in detail.sections:
             print(f"\n## {section.heading} [{section.kind.value}]")
             print(section.plain_text())
+
+    await _with_store(settings, action)
+
+
+async def _update(settings: Settings, slug: str, text: str, url: str | None) -> None:
+    async def action(db: Database, stories: StoryRepository) -> None:
+        story_service = StoryService(stories)
+        follows = FollowService(FollowRepository(db), stories, story_service, burst_window=settings.alert_burst_window)
+        story = await story_service.resolve(slug, None)
+        reply = await follows.add_update(story, text, url, source="operator")
+        print(render_reply(replace(reply, ephemeral=False)))
 
     await _with_store(settings, action)
 
@@ -165,6 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "stories": lambda: _with_store(settings, lambda db, stories: _stories_table(stories)),
         "show": lambda: _show(settings, args.slug),
         "ask": lambda: _reply(settings, lambda service: service.ask(args.slug, args.question, None)),
+        "update": lambda: _update(settings, args.slug, args.text, args.url),
         "check": lambda: _check(settings),
         "console": lambda: _console(settings, import_seeds=False),
         "run": lambda: _run(settings),

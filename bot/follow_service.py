@@ -155,7 +155,7 @@ class FollowService:
         if development_id is None:
             raise UserError("That exact update was already added to this story.")
         self.wake_alerts()
-        return Reply(text=f"Added to **{story.title}**: {headline}. Followers will be told.", ephemeral=True)
+        return Reply(text=f"Added to **{story.title}**: “{headline}”. Followers will be told.", ephemeral=True)
 
     async def add_story(self, data: bytes, name: str, guild_id: int) -> Reply:
         try:

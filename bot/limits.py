@@ -214,9 +214,7 @@ def embed_length(card: Card) -> int:
 
 def _is_blank(card: Card) -> bool:
     """True if the card shows no text at all (Discord would render an empty embed)."""
-    return not (
-        (card.title or "").strip() or card.description.strip() or card.fields or (card.footer or "").strip()
-    )
+    return not ((card.title or "").strip() or card.description.strip() or card.fields or (card.footer or "").strip())
 
 
 def _card_problem(card: Card, where: str) -> str | None:
