@@ -188,6 +188,8 @@ class DigestService:
             now_tick = now or datetime.now(UTC)
             rows = await self.digests.due(now_tick, limit=BATCH)
             if not rows:
+                if done:
+                    log.info("digest tick: %d slots processed", done)
                 return done
             cache: dict[tuple[int | None, datetime | None, str], Digest] = {}
             processed = [await self._process(row, now_tick, cache) for row in rows]

@@ -117,6 +117,7 @@ class BriefBot(commands.Bot):
             seconds=jobs.ALERT_POLL_SECONDS,
         )
         self.scheduler.start()
+        log.info("scheduler started with jobs: %s", ", ".join(job.id for job in self.scheduler.get_jobs()))
 
     def wake_alerts(self) -> None:
         """A development was added in this process: fan it out now instead of at the next poll."""

@@ -54,3 +54,4 @@ async def start_bot(stub: DiscordStub, workspace: BotWorkspace) -> AsyncIterator
     yield start
     for bot in runs:
         await bot.kill()
+        print(f"--- {bot.log_path.name} ---\n{bot.logs[-6000:]}")  # shown by pytest when the test fails
