@@ -135,7 +135,11 @@ class OutboxWorker:
         groups: dict[tuple[str, int], list[OutboxItem]] = {}
         for item in items:
             groups.setdefault((item.target_kind, item.target_id), []).append(item)
-        blocked = await self.outbox.blocked_targets(list(groups), before_id=items[0].id)
+        # A target with an earlier pending row (waiting for a retry) must wait for it: check each target
+        # against its own first due row, not the batch's, or its later parts could overtake.
+        blocked: set[tuple[str, int]] = set()
+        for key, group in groups.items():
+            blocked |= await self.outbox.blocked_targets([key], before_id=group[0].id)
         semaphore = asyncio.Semaphore(self.concurrency)
 
         async def run_group(group: list[OutboxItem]) -> int:
