@@ -116,6 +116,8 @@ class OutboxWorker:
 
     async def _run(self) -> None:
         while not self._stopping:
+            # Cleared before draining, so a wake() that arrives while a drain runs is not lost.
+            self._wake.clear()
             try:
                 handled = await self.drain_once()
             except Exception:
@@ -123,7 +125,6 @@ class OutboxWorker:
                 handled = 0
             if handled:
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=POLL_SECONDS)
 
