@@ -1,0 +1,421 @@
+"""Tests for bot.delivery: the outbox worker against a small in-test transport, on a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot import payloads
+from bot.cards import Card
+from bot.delivery import (
+    MAX_ATTEMPTS,
+    OutboxWorker,
+    PermanentFailure,
+    RateLimiter,
+    TemporaryFailure,
+    Transport,
+    backoff,
+)
+from bot.limits import MessagePart
+from storage.database import Database
+from storage.direct_messages import DirectMessageRepository
+from storage.outbox import OutboxItem, OutboxRepository, OutgoingMessage, nonce_for
+
+NOW = datetime(2024, 3, 4, 7, 0, tzinfo=UTC)
+CHANNEL_A = 555555555555555555
+CHANNEL_B = 565656565656565656
+USER = 777777777777777777
+OTHER_USER = 787878787878787878
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    dedupe_key: str
+    nonce: str
+    target: tuple[str, int]
+    content: str
+
+
+@dataclass
+class RecordingTransport:
+    """Implements the Transport protocol: records each delivery; can fail chosen keys on chosen attempts."""
+
+    deliveries: list[Delivery] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+    # dedupe_key -> one exception factory per attempt (None: that attempt succeeds)
+    script: dict[str, list[Callable[[], BaseException] | None]] = field(default_factory=dict)
+    crash_after_delivering: set[str] = field(default_factory=set)
+    next_message_id: int = 1000
+
+    async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> int | None:
+        attempt = self.calls.count(item.dedupe_key)
+        self.calls.append(item.dedupe_key)
+        plan = self.script.get(item.dedupe_key, [])
+        failure = plan[attempt] if attempt < len(plan) else None
+        if failure is not None:
+            raise failure()
+        self.deliveries.append(
+            Delivery(item.dedupe_key, item.nonce, (item.target_kind, item.target_id), message.part.content)
+        )
+        if item.dedupe_key in self.crash_after_delivering:
+            self.crash_after_delivering.discard(item.dedupe_key)
+            raise asyncio.CancelledError  # the process dies after Discord accepted the message
+        self.next_message_id += 1
+        return self.next_message_id
+
+    def delivered_keys(self) -> list[str]:
+        return [d.dedupe_key for d in self.deliveries]
+
+
+class Clock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+def _temporary() -> BaseException:
+    return TemporaryFailure("503 Service Unavailable")
+
+
+def _message(key: str, target_kind: str = "channel", target_id: int = CHANNEL_A) -> OutgoingMessage:
+    return OutgoingMessage(key, "digest", target_kind, target_id, payloads.dump(MessagePart(key)), "schedule:1")
+
+
+@pytest.fixture
+def outbox(db: Database) -> OutboxRepository:
+    return OutboxRepository(db)
+
+
+@pytest.fixture
+def dms(db: Database) -> DirectMessageRepository:
+    return DirectMessageRepository(db)
+
+
+@pytest.fixture
+def transport() -> RecordingTransport:
+    return RecordingTransport()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture
+def worker(
+    outbox: OutboxRepository, dms: DirectMessageRepository, transport: RecordingTransport, clock: Clock
+) -> OutboxWorker:
+    return OutboxWorker(outbox, dms, transport, rate_per_second=10_000, clock=clock)
+
+
+async def _row(outbox: OutboxRepository, key: str) -> OutboxItem:
+    [item] = [i for i in await outbox.latest_for_ref("schedule:1", limit=1000) if i.dedupe_key == key]
+    return item
+
+
+def test_the_recording_transport_is_a_transport() -> None:
+    transport: Transport = RecordingTransport()  # checked by type checkers; the method must exist at runtime
+    assert callable(transport.deliver)
+
+
+async def test_sends_in_id_order_per_target_and_marks_sent(
+    outbox: OutboxRepository, worker: OutboxWorker, transport: RecordingTransport
+) -> None:
+    await outbox.enqueue([_message("a:0"), _message("b:0", target_id=CHANNEL_B), _message("a:1"), _message("a:2")], NOW)
+
+    assert await worker.drain_once() == 4
+
+    to_a = [d.dedupe_key for d in transport.deliveries if d.target == ("channel", CHANNEL_A)]
+    assert to_a == ["a:0", "a:1", "a:2"]
+    assert sorted(transport.delivered_keys()) == ["a:0", "a:1", "a:2", "b:0"]
+    assert [d.content for d in transport.deliveries if d.dedupe_key == "a:1"] == ["a:1"]
+    for key in ("a:0", "a:1", "a:2", "b:0"):
+        row = await _row(outbox, key)
+        assert (row.status, row.attempts, row.finished_at) == ("sent", 1, NOW)
+        assert row.message_id is not None
+    assert worker.stats.sent == 4
+    assert await worker.drain_once() == 0
+    assert len(transport.deliveries) == 4
+
+
+async def test_a_temporary_failure_retries_with_backoff_and_later_parts_wait(
+    outbox: OutboxRepository, worker: OutboxWorker, transport: RecordingTransport, clock: Clock
+) -> None:
+    transport.script["a:0"] = [_temporary, _temporary]
+    await outbox.enqueue([_message("a:0"), _message("a:1"), _message("b:0", target_id=CHANNEL_B)], NOW)
+
+    await worker.drain_once()
+    first_retry = await _row(outbox, "a:0")
+    assert first_retry.status == "pending"
+    assert first_retry.attempts == 1
+    assert first_retry.last_error == "503 Service Unavailable"
+    assert first_retry.next_attempt_at == NOW + backoff(0)
+    assert transport.delivered_keys() == ["b:0"]  # a:1 waits behind a:0; other targets carry on
+    assert (await _row(outbox, "a:1")).status == "pending"
+
+    await worker.drain_once()  # nothing is due yet: a:0 waits, so a:1 must too
+    assert transport.calls.count("a:1") == 0
+
+    clock.advance(backoff(0))
+    await worker.drain_once()
+    second_retry = await _row(outbox, "a:0")
+    assert second_retry.attempts == 2
+    assert second_retry.next_attempt_at - clock.now == backoff(1)
+    assert backoff(1) > backoff(0)
+    assert transport.calls.count("a:1") == 0
+
+    clock.advance(backoff(1))
+    await worker.drain_once()
+    assert [k for k in transport.delivered_keys() if k.startswith("a:")] == ["a:0", "a:1"]
+    assert (await _row(outbox, "a:0")).status == "sent"
+    assert (await _row(outbox, "a:0")).attempts == 3
+
+
+async def test_ordering_holds_when_the_batch_starts_with_another_target(
+    outbox: OutboxRepository, worker: OutboxWorker, transport: RecordingTransport, clock: Clock
+) -> None:
+    # b:0 (lowest id) is due; a:0 is waiting for a retry; a:1 is due. a:1 must not overtake a:0.
+    await outbox.enqueue([_message("b:0", target_id=CHANNEL_B), _message("a:0"), _message("a:1")], NOW)
+    a0 = await _row(outbox, "a:0")
+    await outbox.mark_retry(a0.id, "503", NOW + timedelta(minutes=5))
+
+    await worker.drain_once()
+
+    assert "b:0" in transport.delivered_keys()
+    assert "a:1" not in transport.calls
+    assert (await _row(outbox, "a:1")).status == "pending"
+
+    clock.advance(timedelta(minutes=5))
+    await worker.drain_once()
+    assert [k for k in transport.delivered_keys() if k.startswith("a:")] == ["a:0", "a:1"]
+
+
+async def test_after_max_attempts_the_message_is_failed(
+    outbox: OutboxRepository, worker: OutboxWorker, transport: RecordingTransport, clock: Clock
+) -> None:
+    transport.script["a:0"] = [_temporary] * (MAX_ATTEMPTS + 5)
+    await outbox.enqueue([_message("a:0")], NOW)
+
+    for _ in range(MAX_ATTEMPTS + 3):
+        await worker.drain_once()
+        clock.advance(timedelta(hours=1))
+
+    row = await _row(outbox, "a:0")
+    assert row.status == "failed"
+    assert row.attempts == MAX_ATTEMPTS
+    assert transport.calls.count("a:0") == MAX_ATTEMPTS
+    assert row.last_error is not None and f"gave up after {MAX_ATTEMPTS} attempts" in row.last_error
+    assert "503" in row.last_error
+
+
+async def test_an_unexpected_error_is_retried_not_lost(
+    outbox: OutboxRepository, worker: OutboxWorker, transport: RecordingTransport
+) -> None:
+    transport.script["a:0"] = [lambda: RuntimeError("boom")]
+    await outbox.enqueue([_message("a:0")], NOW)
+    await worker.drain_once()
+    row = await _row(outbox, "a:0")
+    assert (row.status, row.attempts, row.last_error) == ("pending", 1, "unexpected error: RuntimeError")
+
+
+async def test_a_permanent_failure_is_recorded_with_its_reason(
+    outbox: OutboxRepository, worker: OutboxWorker, transport: RecordingTransport
+) -> None:
+    transport.script["a:0"] = [lambda: PermanentFailure("missing Send Messages in #news")]
+    await outbox.enqueue([_message("a:0")], NOW)
+
+    await worker.drain_once()
+    await worker.drain_once()
+
+    row = await _row(outbox, "a:0")
+    assert (row.status, row.last_error, row.finished_at) == ("failed", "missing Send Messages in #news", NOW)
+    assert transport.calls == ["a:0"]
+    assert worker.stats.failed == 1
+
+
+async def test_a_gone_target_fails_its_other_pending_messages(
+    outbox: OutboxRepository, worker: OutboxWorker, transport: RecordingTransport
+) -> None:
+    transport.script["a:0"] = [lambda: PermanentFailure("Unknown Channel", target_gone=True)]
+    await outbox.enqueue([_message("a:0"), _message("a:1"), _message("b:0", target_id=CHANNEL_B)], NOW)
+    await worker.drain_once()
+    assert (await _row(outbox, "a:1")).status == "failed"
+    assert (await _row(outbox, "a:1")).last_error == "Unknown Channel"
+    assert transport.calls.count("a:1") == 0
+    assert (await _row(outbox, "b:0")).status == "sent"
+
+
+async def test_closed_dms_mark_the_user_and_fail_their_other_messages(
+    outbox: OutboxRepository, dms: DirectMessageRepository, worker: OutboxWorker, transport: RecordingTransport
+) -> None:
+    transport.script["u:0"] = [lambda: PermanentFailure("Cannot send messages to this user", dms_closed=True)]
+    await outbox.enqueue(
+        [_message("u:0", "user", USER), _message("u:1", "user", USER), _message("o:0", "user", OTHER_USER)], NOW
+    )
+
+    await worker.drain_once()
+
+    assert await dms.is_closed(USER)
+    assert not await dms.is_closed(OTHER_USER)
+    assert (await _row(outbox, "u:0")).status == "failed"
+    u1 = await _row(outbox, "u:1")
+    assert (u1.status, u1.last_error) == ("failed", "Cannot send messages to this user")
+    assert transport.calls.count("u:1") == 0
+    assert (await _row(outbox, "o:0")).status == "sent"
+
+    # A later message to that user fails without calling the transport.
+    await outbox.enqueue([_message("u:2", "user", USER)], NOW)
+    await worker.drain_once()
+    u2 = await _row(outbox, "u:2")
+    assert u2.status == "failed"
+    assert "closed" in (u2.last_error or "")
+    assert transport.calls.count("u:2") == 0
+
+    assert await dms.take_closed_notice(USER) is True
+    assert await dms.take_closed_notice(USER) is False
+    assert await dms.take_closed_notice(OTHER_USER) is False
+
+    await dms.reopen(USER)
+    await outbox.enqueue([_message("u:3", "user", USER)], NOW)
+    await worker.drain_once()
+    assert (await _row(outbox, "u:3")).status == "sent"
+
+
+async def test_channel_messages_are_not_blocked_by_a_closed_dm_with_the_same_number(
+    outbox: OutboxRepository, dms: DirectMessageRepository, worker: OutboxWorker, transport: RecordingTransport
+) -> None:
+    await dms.mark_closed(USER, NOW)
+    await outbox.enqueue([_message("c:0", "channel", USER)], NOW)
+    await worker.drain_once()
+    assert transport.delivered_keys() == ["c:0"]
+
+
+async def test_an_unreadable_payload_fails_without_calling_the_transport(
+    outbox: OutboxRepository, worker: OutboxWorker, transport: RecordingTransport
+) -> None:
+    await outbox.enqueue([OutgoingMessage("bad:0", "digest", "channel", CHANNEL_A, "{not json", "schedule:1")], NOW)
+    await worker.drain_once()
+    row = await _row(outbox, "bad:0")
+    assert row.status == "failed"
+    assert (row.last_error or "").startswith("unreadable payload")
+    assert transport.calls == []
+
+
+async def test_a_crash_after_delivery_resends_with_the_same_nonce(db_path: Path) -> None:
+    transport = RecordingTransport(crash_after_delivering={"a:0"})
+    async with Database.open(db_path) as db:
+        outbox = OutboxRepository(db)
+        await outbox.enqueue([_message("a:0")], NOW)
+        worker = OutboxWorker(outbox, DirectMessageRepository(db), transport, rate_per_second=10_000, clock=lambda: NOW)
+        with pytest.raises(asyncio.CancelledError):
+            await worker.drain_once()  # killed between Discord's reply and mark_sent
+        assert (await _row(outbox, "a:0")).status == "pending"
+
+    async with Database.open(db_path) as db:  # restart: new connections and a new worker
+        outbox = OutboxRepository(db)
+        worker = OutboxWorker(outbox, DirectMessageRepository(db), transport, rate_per_second=10_000, clock=lambda: NOW)
+        assert await worker.drain_once() == 1
+        assert (await _row(outbox, "a:0")).status == "sent"
+
+    first, second = transport.deliveries
+    assert first.dedupe_key == second.dedupe_key == "a:0"
+    assert first.nonce == second.nonce == nonce_for("a:0")  # Discord drops the repeat
+
+
+async def test_thread_and_ping_reach_the_transport(
+    outbox: OutboxRepository, worker: OutboxWorker, transport: RecordingTransport
+) -> None:
+    seen: list[payloads.StoredMessage] = []
+    original = transport.deliver
+
+    class Capturing:
+        async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> int | None:
+            seen.append(message)
+            return await original(item, message)
+
+    worker.transport = Capturing()
+    spec = payloads.ThreadSpec(7, "Chip story", Card(title="Following: Chip story"))
+    payload = payloads.dump(MessagePart("update", (Card(title="Update"),)), 42, spec)
+    await outbox.enqueue([OutgoingMessage("t:0", "alert", "channel", CHANNEL_A, payload, "follow:1")], NOW)
+    await worker.drain_once()
+    [message] = seen
+    assert message.ping_role_id == 42
+    assert message.thread == spec
+
+
+class GatedOutbox(OutboxRepository):
+    """The real repository; its first `due` read parks until released, to wake the worker mid-drain."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.first_read_done = asyncio.Event()
+        self.release = asyncio.Event()
+        self.reads = 0
+
+    async def due(self, now: datetime, limit: int = 200) -> list[OutboxItem]:
+        items = await super().due(now, limit)
+        self.reads += 1
+        if self.reads == 1:
+            self.first_read_done.set()
+            await self.release.wait()
+        return items
+
+
+async def test_a_wake_during_an_empty_drain_is_not_lost(
+    db: Database, dms: DirectMessageRepository, transport: RecordingTransport
+) -> None:
+    gated = GatedOutbox(db)
+    worker = OutboxWorker(gated, dms, transport, rate_per_second=10_000, clock=lambda: NOW)
+    worker.start()
+    try:
+        await asyncio.wait_for(gated.first_read_done.wait(), timeout=1)  # drain #1 saw an empty queue
+        await gated.enqueue([_message("a:0")], NOW)
+        worker.wake()  # arrives while drain #1 is still running
+        gated.release.set()
+        for _ in range(50):  # well under the worker's 2 s poll: the wake must be honoured at once
+            if transport.deliveries:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await worker.stop()
+    assert transport.delivered_keys() == ["a:0"]
+
+
+async def test_the_running_worker_stops_cleanly_and_keeps_pending_rows(
+    outbox: OutboxRepository, worker: OutboxWorker, transport: RecordingTransport
+) -> None:
+    worker.start()
+    await asyncio.sleep(0.01)
+    await worker.stop()
+    await outbox.enqueue([_message("a:0")], NOW)
+    assert transport.calls == []
+    assert (await _row(outbox, "a:0")).status == "pending"
+
+
+async def test_the_rate_limiter_spaces_out_sends_after_the_burst() -> None:
+    limiter = RateLimiter(per_second=50, burst=2)
+    started = time.monotonic()
+    for _ in range(5):
+        await limiter.acquire()
+    elapsed = time.monotonic() - started
+    assert elapsed >= 3 / 50 * 0.8  # two free tokens, then one every 20 ms
+    assert elapsed < 1.0
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    delays = [backoff(n) for n in range(20)]
+    assert delays[0] > timedelta(0)
+    assert all(b >= a for a, b in zip(delays, delays[1:], strict=False))
+    assert delays[1] > delays[0]
+    assert max(delays) == timedelta(seconds=600)
