@@ -27,6 +27,8 @@ _STORY_COLUMNS = (
     "s.reading_minutes, s.source, s.url, s.tags_json, s.updated_at, s.last_development_at, s.created_at"
 )
 _LOOKUP_CHUNK = 500
+# json.dumps(value, ensure_ascii=False), without building a new encoder for every call.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class ImportStatus(StrEnum):
@@ -86,7 +88,7 @@ def _story(row: aiosqlite.Row) -> StoryRecord:
 
 
 def _bullets_json(bullets: Iterable[Bullet]) -> str:
-    return json.dumps([[b.label, b.text] for b in bullets], ensure_ascii=False)
+    return _to_json([[b.label, b.text] for b in bullets])
 
 
 def _bullets(text: str) -> tuple[Bullet, ...]:
@@ -435,13 +437,13 @@ class StoryRepository:
             story.title,
             story.dek,
             story.summary,
-            json.dumps(list(story.lead), ensure_ascii=False),
+            _to_json(list(story.lead)),
             published,
             int(story.timezone_assumed),
             story.reading_minutes,
             story.source,
             story.url,
-            json.dumps(list(story.tags), ensure_ascii=False),
+            _to_json(list(story.tags)),
             now,
             now,
             published,
@@ -455,7 +457,7 @@ class StoryRepository:
                 i,
                 s.heading,
                 s.kind.value,
-                json.dumps(list(s.paragraphs), ensure_ascii=False),
+                _to_json(list(s.paragraphs)),
                 _bullets_json(s.bullets),
             )
             for i, s in enumerate(story.sections)
@@ -471,13 +473,13 @@ class StoryRepository:
                 story.title,
                 story.dek,
                 story.summary,
-                json.dumps(list(story.lead), ensure_ascii=False),
+                _to_json(list(story.lead)),
                 to_db_time(story.published_at),
                 int(story.timezone_assumed),
                 story.reading_minutes,
                 story.source,
                 story.url,
-                json.dumps(list(story.tags), ensure_ascii=False),
+                _to_json(list(story.tags)),
                 now,
                 to_db_time(story.published_at),
                 story_id,
