@@ -60,8 +60,14 @@ def dump(part: MessagePart, ping_role_id: int | None = None, thread: ThreadSpec 
 
 
 def load(text: str) -> StoredMessage:
+    """Raises ValueError, KeyError or TypeError for a document `dump` could not have written."""
     data = json.loads(text)
-    part = MessagePart(content=str(data.get("content") or ""), cards=tuple(_card(c) for c in data.get("cards", [])))
+    if not isinstance(data, dict):
+        raise ValueError(f"a stored message is a JSON object, not {type(data).__name__}")
+    cards = data.get("cards", [])
+    if not isinstance(cards, list) or not all(isinstance(c, dict) for c in cards):
+        raise ValueError("a stored message's cards must be a list of JSON objects")
+    part = MessagePart(content=str(data.get("content") or ""), cards=tuple(_card(c) for c in cards))
     role = data.get("ping_role_id")
     thread = data.get("thread")
     spec = ThreadSpec(int(thread["story_id"]), str(thread["name"]), _card(thread["card"])) if thread else None
