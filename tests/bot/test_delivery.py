@@ -301,15 +301,23 @@ async def test_channel_messages_are_not_blocked_by_a_closed_dm_with_the_same_num
     assert transport.delivered_keys() == ["c:0"]
 
 
+@pytest.mark.parametrize("payload", ["{not json", "[]", '{"cards": [1]}'])
 async def test_an_unreadable_payload_fails_without_calling_the_transport(
-    outbox: OutboxRepository, worker: OutboxWorker, transport: RecordingTransport
+    outbox: OutboxRepository, worker: OutboxWorker, transport: RecordingTransport, payload: str
 ) -> None:
-    await outbox.enqueue([OutgoingMessage("bad:0", "digest", "channel", CHANNEL_A, "{not json", "schedule:1")], NOW)
+    await outbox.enqueue(
+        [
+            OutgoingMessage("bad:0", "digest", "channel", CHANNEL_A, payload, "schedule:1"),
+            _message("b:0", target_id=CHANNEL_B),
+        ],
+        NOW,
+    )
     await worker.drain_once()
     row = await _row(outbox, "bad:0")
     assert row.status == "failed"
     assert (row.last_error or "").startswith("unreadable payload")
-    assert transport.calls == []
+    assert transport.calls == ["b:0"]
+    assert await worker.drain_once() == 0
 
 
 async def test_a_crash_after_delivery_resends_with_the_same_nonce(db_path: Path) -> None:
