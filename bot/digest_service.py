@@ -229,6 +229,13 @@ class DigestService:
         if digest is None:
             digest = await compose_digest(self.stories, row.scope_guild_id, row.last_digest_at, now, schedule.timezone)
             cache[key] = digest
+        released: tuple[tuple[int, int], ...] = ()
+        if row.audience_kind == USER and self.held_for_user is not None:
+            # Alerts held while the user muted stories go first; recording the slot clears those holds.
+            held_cards, holds = await self.held_for_user(row.audience_id)
+            if held_cards:
+                digest = with_held_alerts(digest, held_cards)
+                released = tuple(holds)
         messages = digest_messages(row, digest, f"digest:{row.id}:{row.next_slot_date.isoformat()}")
         following = schedule.next_slot(max(now, row.next_fire_at))
         status = "sent" if digest.has_news else "empty"
@@ -242,6 +249,7 @@ class DigestService:
             following.fire_at,
             following.local_date,
             now,
+            released,
         )
 
     async def overdue(self, now: datetime, tolerance: timedelta) -> int:
