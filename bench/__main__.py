@@ -1,0 +1,21 @@
+"""Runs every benchmark: `python -m bench [--quick]`."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHES = ("bench.store",)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    status = 0
+    for name in BENCHES:
+        print(f"== {name}", flush=True)
+        status |= importlib.import_module(name).main(argv)
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
