@@ -61,17 +61,21 @@ async def compose_digest(
         return Digest(
             Reply(text=f"**{title}**\nNo stories are tracked here yet."), has_news=since is None, story_count=0
         )
-    fresh: list[Card] = []
-    steady: list[Card] = []
+    # Each full card comes with a one-line form, used for stories past MAX_FULL_STORIES.
+    fresh: list[tuple[Card, str]] = []
+    steady: list[tuple[Card, str]] = []
     quiet: list[str] = []
     for story, points, news in rows:
         is_new = since is None or story.created_at > since
         if news or (is_new and since is not None):
-            fresh.append(_story_card(story, points, news, is_new=True))
+            count = f" · {len(news)} new" if news else " · new story"
+            fresh.append(
+                (_story_card(story, points, news, is_new=True), f"• {NEW_MARK} {story.title} · `{story.slug}`{count}")
+            )
         elif now - story.last_development_at > QUIET_AFTER and since is not None:
             quiet.append(f"• {story.title} · `{story.slug}` · last development {story.last_development_at:%d %b}")
         else:
-            steady.append(_story_card(story, points, [], is_new=False))
+            steady.append((_story_card(story, points, [], is_new=False), f"• {story.title} · `{story.slug}`"))
     if since is not None and not fresh:
         local = since.astimezone(zone)
         text = (
@@ -79,7 +83,10 @@ async def compose_digest(
             f"{len(rows)} {'story is' if len(rows) == 1 else 'stories are'} tracked: `/story list` to browse."
         )
         return Digest(Reply(text=text), has_news=False, story_count=len(rows))
-    cards = (fresh + steady)[:MAX_FULL_STORIES]
+    shown = fresh + steady
+    cards = [card for card, _ in shown[:MAX_FULL_STORIES]]
+    if len(shown) > MAX_FULL_STORIES:  # never drop a story silently: name the rest, news first
+        cards.append(Card(title="More stories", description="\n".join(line for _, line in shown[MAX_FULL_STORIES:])))
     if quiet:
         cards.append(Card(title="Quiet for a week or more", description="\n".join(quiet)))
     intro = f"**{title}**\n{len(fresh)} with news" + (
