@@ -132,3 +132,27 @@ async def test_500s_and_429s_still_give_every_channel_exactly_one_digest(
     await asyncio.sleep(2)
     assert_exactly_one_digest_each(stub, channels)
     assert stub.injected_429s > 0
+
+
+async def test_digest_show_reports_a_permanent_delivery_failure(stub: DiscordStub, start_bot: StartBot) -> None:
+    await start_bot()
+    await stub.wait_for_command_sync(timeout=20)
+    setup = await stub.invoke_slash(
+        "digest", subcommand="setup", options={"channel": CHANNEL_ID, "time": "07:30", "timezone": "Europe/Paris"},
+        channel_id=CHANNEL_ID, user_id=MEMBER_ID, member_permissions=MANAGE_GUILD,
+    )
+    assert "07:30 Europe/Paris" in setup.text and "UTC" in setup.text
+    stub.set_bot_overwrite(CHANNEL_ID, deny=1 << 11)  # SEND_MESSAGES revoked after setup
+    now = await stub.invoke_slash("digest", subcommand="now", channel_id=CHANNEL_ID, user_id=MEMBER_ID,
+                                  member_permissions=MANAGE_GUILD)
+    assert now.ephemeral and "Sending" in now.text
+
+    async def failure_shown() -> str | None:
+        shown = await stub.invoke_slash("digest", subcommand="show", channel_id=CHANNEL_ID, user_id=MEMBER_ID)
+        return shown.text if "failed: missing Send Messages in #news" in shown.text else None
+
+    deadline = asyncio.get_running_loop().time() + 30
+    while not await failure_shown():
+        assert asyncio.get_running_loop().time() < deadline, "the failure never showed in /digest show"
+        await asyncio.sleep(1)
+    assert digest_posts(stub, CHANNEL_ID) == []
