@@ -10,10 +10,11 @@ from storage.database import Database
 from storage.digests import DigestRepository
 from tests.e2e.conftest import StartBot
 from tests.e2e.harness import BRIEFBOT, CHANNEL_ID, GUILD_ID, MEMBER_ID, BotWorkspace
-from tests.stub.discord_stub import DiscordStub
+from tests.stub.discord_stub import DiscordStub, Perm, text_channel
 
 SEED_SLUG = "zuckerberg-visits-south-korea-to-discuss"
 MANAGE_CHANNELS = 1 << 4
+MANAGE_ROLES = 1 << 28
 FAST_ALERTS = {"ALERT_BURST_WINDOW": "3s"}
 CLOSED_DM_USER = 300000000000000903
 MUTED_USER = 300000000000000904
@@ -134,3 +135,36 @@ async def test_muted_follower_gets_the_held_alert_in_the_next_digest(
     texts = [m.text for m in stub.dm_messages_to(MUTED_USER)]
     assert len([t for t in texts if "briefing" in t]) == 1
     assert any("While you were muted" in t and "chip supply deal" in t for t in texts), texts
+
+
+async def test_channel_follow_can_ping_one_role_and_falls_back_to_the_channel_without_thread_rights(
+    stub: DiscordStub, start_bot: StartBot, workspace: BotWorkspace
+) -> None:
+    await start_bot(FAST_ALERTS)
+    await stub.wait_for_command_sync(timeout=20)
+    guild, role, pinging, threadless = 330000000000000001, 330000000000000002, 330000000000000003, 330000000000000004
+    stub.add_guild(guild, channels=[text_channel(pinging, "alerts"), text_channel(threadless, "plain")],
+                   roles=[{"id": role, "name": "news-fans", "permissions": 0}], members=[MEMBER_ID])
+    stub.set_bot_overwrite(threadless, deny=Perm.CREATE_PUBLIC_THREADS)
+    await asyncio.sleep(1)  # the bot receives GUILD_CREATE
+
+    def follow_here(channel: int, permissions: int, **options: object) -> object:
+        return stub.invoke_slash("story", subcommand="follow",
+                                 options={"story": SEED_SLUG, "where": "here", **options},
+                                 channel_id=channel, guild_id=guild, user_id=MEMBER_ID, member_permissions=permissions)
+
+    refused = await follow_here(pinging, MANAGE_CHANNELS, ping=role)
+    assert refused.ephemeral and "Manage Roles" in refused.text
+    accepted = await follow_here(pinging, MANAGE_CHANNELS | MANAGE_ROLES, ping=role)
+    assert f"<@&{role}>" in accepted.text and not accepted.message.mention_roles
+    await follow_here(threadless, MANAGE_CHANNELS)
+
+    await operator_update(workspace, FIRST_UPDATE)
+    await stub.wait_for(lambda: stub.threads_of(pinging), timeout=60, what="the thread in the pinging channel")
+    [thread] = stub.threads_of(pinging)
+    alert = await stub.wait_for_message(thread.id, timeout=30)
+    assert alert.content.startswith(f"<@&{role}>") and alert.mention_roles == [role]
+    assert not alert.mention_everyone and alert.mentions == []
+    plain = await stub.wait_for_message(threadless, timeout=30)
+    assert "chip supply deal" in plain.text and stub.threads_of(threadless) == []
+    assert plain.mention_roles == []
