@@ -240,3 +240,25 @@ async def test_every_digest_part_fits_discord_limits(stories: StoryRepository, s
     digest = await compose_digest(stories, None, since, NOW, UTC)
     for part in paginate(digest.reply):
         check_message(part)
+
+
+async def test_news_beyond_the_full_story_cap_is_still_named(stories: StoryRepository) -> None:
+    count = MAX_FULL_STORIES + 3
+    records = []
+    for index in range(count):
+        record = await _add(stories, _story(f"Busy Story Number {index:02d} About Ports"))
+        await stories.add_development(
+            record.id, f"Update {index:02d}", "Cranes moved.", content_hash=f"u{index}", now=NOW - timedelta(hours=1)
+        )
+        records.append(record)
+
+    digest = await compose_digest(stories, None, LAST_DIGEST, NOW, UTC)
+
+    full = [card for card in digest.reply.cards if card.footer and card.footer.startswith("/story show")]
+    assert len(full) == MAX_FULL_STORIES
+    text = _all_text(digest)
+    for record in records:  # every story with news is at least named, never silently dropped
+        assert record.slug in text
+    assert f"{count} with news" in digest.reply.text
+    for part in paginate(digest.reply):
+        check_message(part)

@@ -1,0 +1,199 @@
+"""Tests for storage.follows: follows, the per-story alert cursor, held alerts and story threads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.story_model import Story
+from storage.database import Database
+from storage.follows import FollowRepository
+from storage.outbox import OutgoingMessage
+from storage.records import StoryRecord
+from storage.stories import ImportItem, StoryRepository
+
+NOW = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
+GUILD = 111111111111111111
+OTHER_GUILD = 222222222222222222
+CHANNEL = 555555555555555555
+USER = 777777777777777777
+OTHER_USER = 787878787878787878
+
+
+@pytest.fixture
+def follows(db: Database) -> FollowRepository:
+    return FollowRepository(db)
+
+
+@pytest.fixture
+async def story(stories: StoryRepository, seed_story: Story) -> StoryRecord:
+    await stories.import_stories([ImportItem("file:seed", seed_story)], now=NOW)
+    record = await stories.get(seed_story.slug, None)
+    assert record is not None
+    return record
+
+
+async def _develop(stories: StoryRepository, story: StoryRecord, text: str, now: datetime = NOW) -> int:
+    development_id = await stories.add_development(story.id, text, text, content_hash=text, now=now)
+    assert development_id is not None
+    return development_id
+
+
+def _message(key: str) -> OutgoingMessage:
+    return OutgoingMessage(key, "alert", "user", USER, '{"content":"x","cards":[]}', "follow:1")
+
+
+async def _outbox_keys(db: Database) -> list[str]:
+    async with db.reader.execute("SELECT dedupe_key FROM outbox ORDER BY id") as cursor:
+        return [row[0] for row in await cursor.fetchall()]
+
+
+async def test_follow_is_created_once_and_starts_after_existing_developments(
+    follows: FollowRepository, stories: StoryRepository, story: StoryRecord
+) -> None:
+    before = await _develop(stories, story, "Earlier development.")
+
+    follow, created = await follows.follow(story.id, "user", USER, guild_id=None, ping_role_id=None, now=NOW)
+    again, created_again = await follows.follow(story.id, "user", USER, guild_id=None, ping_role_id=None, now=NOW)
+
+    assert created and not created_again
+    assert again.id == follow.id
+    assert follow.since_development_id == before
+    assert (follow.follower_kind, follow.follower_id, follow.muted_until) == ("user", USER, None)
+    assert [f.id for f in await follows.followers(story.id)] == [follow.id]
+
+
+async def test_following_again_updates_the_ping_role(follows: FollowRepository, story: StoryRecord) -> None:
+    await follows.follow(story.id, "channel", CHANNEL, guild_id=GUILD, ping_role_id=None, now=NOW)
+    follow, created = await follows.follow(story.id, "channel", CHANNEL, guild_id=GUILD, ping_role_id=99, now=NOW)
+    assert not created
+    assert follow.ping_role_id == 99
+
+
+async def test_following_lists_own_follows_and_this_servers_channels(
+    follows: FollowRepository, story: StoryRecord
+) -> None:
+    await follows.follow(story.id, "user", USER, guild_id=None, ping_role_id=None, now=NOW)
+    await follows.follow(story.id, "user", OTHER_USER, guild_id=None, ping_role_id=None, now=NOW)
+    await follows.follow(story.id, "channel", CHANNEL, guild_id=GUILD, ping_role_id=None, now=NOW)
+    await follows.follow(story.id, "channel", CHANNEL + 1, guild_id=OTHER_GUILD, ping_role_id=None, now=NOW)
+
+    rows = await follows.following(USER, GUILD)
+    assert sorted((r.follow.follower_kind, r.follow.follower_id) for r in rows) == [
+        ("channel", CHANNEL),
+        ("user", USER),
+    ]
+    assert {r.slug for r in rows} == {story.slug}
+    assert [r.follow.follower_id for r in await follows.following(USER, None)] == [USER]
+
+
+async def test_unfollow_and_mute_report_whether_anything_changed(
+    follows: FollowRepository, story: StoryRecord
+) -> None:
+    await follows.follow(story.id, "user", USER, guild_id=None, ping_role_id=None, now=NOW)
+    until = NOW + timedelta(hours=3)
+    assert await follows.mute(story.id, USER, until)
+    assert not await follows.mute(story.id, OTHER_USER, until)
+    [follow] = await follows.followers(story.id)
+    assert follow.muted_until == until
+    assert follow.muted(NOW) and not follow.muted(until)
+
+    assert await follows.unfollow(story.id, "user", USER)
+    assert not await follows.unfollow(story.id, "user", USER)
+    assert await follows.followers(story.id) == []
+
+
+async def test_pending_alerts_wait_for_the_quiet_period(
+    db: Database, follows: FollowRepository, stories: StoryRepository, story: StoryRecord
+) -> None:
+    assert await follows.pending_alerts(NOW, quiet_since=NOW) == []
+    first = await _develop(stories, story, "First development.")
+    [pending] = await follows.pending_alerts(NOW, quiet_since=NOW - timedelta(minutes=30))
+    assert (pending.story_id, pending.alerted_through_id, pending.newest_id) == (story.id, 0, first)
+
+    assert await follows.fan_out(story.id, first, [_message("alert:1:1:0")], [], NOW, expected_from=0)
+    assert await follows.pending_alerts(NOW, quiet_since=NOW - timedelta(minutes=30)) == []
+
+    second = await _develop(stories, story, "Second development.", NOW + timedelta(minutes=5))
+    later = NOW + timedelta(minutes=10)
+    assert await follows.pending_alerts(later, quiet_since=later - timedelta(minutes=30)) == []
+    after_window = NOW + timedelta(minutes=30)
+    [pending] = await follows.pending_alerts(after_window, quiet_since=after_window - timedelta(minutes=30))
+    assert (pending.alerted_through_id, pending.newest_id) == (first, second)
+    assert await _outbox_keys(db) == ["alert:1:1:0"]
+
+
+async def test_fan_out_is_refused_when_another_run_got_there_first(
+    db: Database, follows: FollowRepository, stories: StoryRepository, story: StoryRecord
+) -> None:
+    first = await _develop(stories, story, "First development.")
+    assert await follows.fan_out(story.id, first, [_message("a")], [], NOW, expected_from=0)
+    assert not await follows.fan_out(story.id, first, [_message("b")], [], NOW, expected_from=0)
+    assert await _outbox_keys(db) == ["a"]
+
+
+async def test_a_fan_out_without_recipients_does_not_start_a_burst(
+    follows: FollowRepository, stories: StoryRepository, story: StoryRecord
+) -> None:
+    first = await _develop(stories, story, "First development.")
+    assert await follows.fan_out(story.id, first, [], [], NOW, expected_from=0)
+    second = await _develop(stories, story, "Second development.", NOW + timedelta(minutes=1))
+    moment = NOW + timedelta(minutes=1)
+    [pending] = await follows.pending_alerts(moment, quiet_since=moment - timedelta(minutes=30))
+    assert pending.newest_id == second
+
+
+async def test_held_alerts_are_kept_and_released_atomically(
+    db: Database, follows: FollowRepository, stories: StoryRepository, story: StoryRecord
+) -> None:
+    follow, _ = await follows.follow(story.id, "user", USER, guild_id=None, ping_role_id=None, now=NOW)
+    await follows.mute(story.id, USER, NOW + timedelta(hours=1))
+    first = await _develop(stories, story, "First development.")
+    second = await _develop(stories, story, "Second development.")
+    assert await follows.fan_out(story.id, second, [], [(follow.id, first), (follow.id, second)], NOW, expected_from=0)
+
+    assert await follows.held_for("user", USER) == [(follow.id, first), (follow.id, second)]
+    assert await follows.held_for("user", OTHER_USER) == []
+    assert await follows.unmuted_with_holds(NOW) == []
+    [ended] = await follows.unmuted_with_holds(NOW + timedelta(hours=1))
+    assert ended.id == follow.id
+
+    await follows.release([(follow.id, first), (follow.id, second)], [_message("catchup:x")], NOW)
+    assert await follows.held_for("user", USER) == []
+    assert await _outbox_keys(db) == ["catchup:x"]
+    assert await follows.unmuted_with_holds(NOW + timedelta(hours=2)) == []
+
+
+async def test_unfollowing_drops_held_alerts(
+    follows: FollowRepository, stories: StoryRepository, story: StoryRecord
+) -> None:
+    follow, _ = await follows.follow(story.id, "user", USER, guild_id=None, ping_role_id=None, now=NOW)
+    first = await _develop(stories, story, "First development.")
+    await follows.fan_out(story.id, first, [], [(follow.id, first)], NOW, expected_from=0)
+    await follows.unfollow(story.id, "user", USER)
+    assert await follows.held_for("user", USER) == []
+
+
+async def test_story_threads_are_remembered_per_channel(follows: FollowRepository, story: StoryRecord) -> None:
+    assert await follows.thread(CHANNEL, story.id) is None
+    await follows.save_thread(CHANNEL, story.id, card_message_id=10, thread_id=None)
+    await follows.save_thread(CHANNEL, story.id, card_message_id=None, thread_id=20)
+    thread = await follows.thread(CHANNEL, story.id)
+    assert thread is not None and (thread.card_message_id, thread.thread_id) == (10, 20)
+    assert await follows.thread(CHANNEL + 1, story.id) is None
+    await follows.forget_thread(CHANNEL, story.id)
+    assert await follows.thread(CHANNEL, story.id) is None
+
+
+async def test_removing_a_story_removes_its_follows(
+    follows: FollowRepository, stories: StoryRepository, seed_story: Story
+) -> None:
+    await stories.import_stories([ImportItem("file:guild", seed_story, GUILD)], now=NOW)
+    local = await stories.get(seed_story.slug, GUILD)
+    assert local is not None
+    await follows.follow(local.id, "channel", CHANNEL, guild_id=GUILD, ping_role_id=None, now=NOW)
+    await follows.save_thread(CHANNEL, local.id, card_message_id=1, thread_id=2)
+    assert await stories.remove(local.id, GUILD)
+    assert await follows.followers(local.id) == []
+    assert await follows.thread(CHANNEL, local.id) is None
