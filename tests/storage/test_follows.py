@@ -88,9 +88,7 @@ async def test_following_lists_own_follows_and_this_servers_channels(
     assert [r.follow.follower_id for r in await follows.following(USER, None)] == [USER]
 
 
-async def test_unfollow_and_mute_report_whether_anything_changed(
-    follows: FollowRepository, story: StoryRecord
-) -> None:
+async def test_unfollow_and_mute_report_whether_anything_changed(follows: FollowRepository, story: StoryRecord) -> None:
     await follows.follow(story.id, "user", USER, guild_id=None, ping_role_id=None, now=NOW)
     until = NOW + timedelta(hours=3)
     assert await follows.mute(story.id, USER, until)
