@@ -22,7 +22,9 @@ run: $(STAMP)
 ## Test: lint, then the whole suite.
 test: $(STAMP)
 	$(BIN)/ruff check bot cogs storage tests bench
-	$(BIN)/python -m pytest -q
+	@$(BIN)/python -m pytest -q; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure here" >&2; fi; \
+	exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot cogs storage tests bench
