@@ -134,17 +134,22 @@ class DigestService:
         return Reply(cards=(Card(title="Digest", fields=tuple(fields)),), ephemeral=True)
 
     async def last_delivery(self, row: DigestSchedule) -> str:
-        items = await self.outbox.latest_for_ref(row.ref, limit=10)
+        """The latest digest's result, judged over all its parts: one failed part means it failed."""
+        items = await self.outbox.latest_for_ref(row.ref, limit=20)
         if not items:
             return "None yet."
-        latest = items[0]
+        digest_key = items[0].dedupe_key.rsplit(":", 1)[0]
+        parts = [item for item in items if item.dedupe_key.rsplit(":", 1)[0] == digest_key]
+        failed = next((p for p in parts if p.status == "failed"), None)
+        pending = next((p for p in parts if p.status == "pending"), None)
+        latest = failed or pending or parts[0]
         stamp = (latest.finished_at or latest.created_at).strftime("%d %b %H:%M UTC")
-        if latest.status == "sent":
-            return f"Delivered {stamp}."
-        if latest.status == "failed":
-            return f"failed: {latest.last_error or 'unknown error'} ({stamp})"
-        retry = f"; retrying ({latest.last_error})" if latest.last_error else ""
-        return f"Queued since {latest.created_at:%d %b %H:%M UTC}{retry}."
+        if failed is not None:
+            return f"failed: {failed.last_error or 'unknown error'} ({stamp})"
+        if pending is not None:
+            retry = f"; retrying ({pending.last_error})" if pending.last_error else ""
+            return f"Queued since {pending.created_at:%d %b %H:%M UTC}{retry}."
+        return f"Delivered {stamp}."
 
     async def preview(self, audience_kind: str, audience_id: int, now: datetime | None = None) -> Reply:
         row = await self._require(audience_kind, audience_id)
