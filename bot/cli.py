@@ -10,11 +10,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from bot.cards import Reply
 from bot.console import Console
 from bot.errors import UserError
 from bot.follow_service import FollowService
 from bot.importer import import_paths, import_seed_folder
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
+from bot.story_cards import show_card
 from bot.story_service import StoryService
 from bot.text_render import render_reply
 from storage.database import Database, DatabaseError
@@ -98,11 +100,8 @@ async def _reply(settings: Settings, build: Callable[[StoryService], Awaitable[o
 
 async def _show(settings: Settings, slug: str) -> None:
     async def action(db: Database, stories: StoryRepository) -> None:
-        service = StoryService(stories)
-        story = await service.resolve(slug, None)
-        detail = await stories.detail(story.slug, None)
-        assert detail is not None
-        print(render_reply(await service.show(story.slug, None)))
+        detail = await StoryService(stories).detail(slug, None)
+        print(render_reply(Reply(cards=(show_card(detail),))))
         for section in detail.sections:
             print(f"\n## {section.heading} [{section.kind.value}]")
             print(section.plain_text())

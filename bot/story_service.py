@@ -8,7 +8,7 @@ from bot import story_cards
 from bot.answers import clean_question, passages, rank
 from bot.cards import Reply
 from bot.errors import UnknownStory, UserError
-from storage.records import StoryChoice, StoryRecord
+from storage.records import StoryChoice, StoryDetail, StoryRecord
 from storage.stories import StoryRepository
 
 PAGE_SIZE = 8
@@ -44,12 +44,15 @@ class StoryService:
         rows = await self.stories.recent(viewer, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         return Reply(cards=(story_cards.list_card(rows, page, pages, total),)), pages
 
-    async def show(self, text: str, viewer: int | None) -> Reply:
+    async def detail(self, text: str, viewer: int | None) -> StoryDetail:
         story = await self.resolve(text, viewer)
         detail = await self.stories.detail(story.slug, viewer)
-        if detail is None:
+        if detail is None:  # removed between the two reads
             raise UnknownStory(text)
-        return Reply(cards=(story_cards.show_card(detail),))
+        return detail
+
+    async def show(self, text: str, viewer: int | None) -> Reply:
+        return Reply(cards=(story_cards.show_card(await self.detail(text, viewer)),))
 
     async def keypoints(self, text: str, viewer: int | None) -> Reply:
         story = await self.resolve(text, viewer)
@@ -61,19 +64,12 @@ class StoryService:
             raise UserError("Ask a question, for example `why south korea`.")
         if len(question) > MAX_QUESTION_CHARS:
             raise UserError(f"Keep the question under {MAX_QUESTION_CHARS} characters.")
-        story = await self.resolve(text, viewer)
-        detail = await self.stories.detail(story.slug, viewer)
-        if detail is None:
-            raise UnknownStory(text)
-        candidates = passages(story.dek, detail.lead, detail.sections)
-        return story_cards.ask_reply(story, question, rank(question, candidates))
+        detail = await self.detail(text, viewer)
+        candidates = passages(detail.story.dek, detail.lead, detail.sections)
+        return story_cards.ask_reply(detail.story, question, rank(question, candidates))
 
     async def timeline(self, text: str, viewer: int | None) -> Reply:
-        story = await self.resolve(text, viewer)
-        detail = await self.stories.detail(story.slug, viewer)
-        if detail is None:
-            raise UnknownStory(text)
-        return Reply(cards=(story_cards.timeline_card(detail),))
+        return Reply(cards=(story_cards.timeline_card(await self.detail(text, viewer)),))
 
     async def search(self, query: str, viewer: int | None) -> Reply:
         query = clean_question(query)
