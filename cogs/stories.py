@@ -151,7 +151,11 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
                 raise UserError("Attach a .txt or .md file.")
             if file.size > MAX_ARTICLE_BYTES:
                 raise UserError("That file is over 1 MiB; nothing was saved.")
-            data, name = await file.read(), file.filename
+            await interaction.response.defer(ephemeral=True, thinking=True)  # the download may take a moment
+            try:
+                data, name = await file.read(), file.filename
+            except discord.HTTPException:
+                raise UserError("I could not download that file from Discord; nothing was saved. Try again.") from None
         else:
             data, name = (text or "").encode("utf-8"), "pasted text"
         await send_reply(interaction, await self.follows.add_story(data, name, guild_id))

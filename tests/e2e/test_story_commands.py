@@ -31,6 +31,7 @@ async def test_commands_sync_and_only_change_triggers_a_global_sync(stub: Discor
     assert "applications.commands" in bot.logs and "scope=bot" in bot.logs
     assert await bot.stop() == 0
     assert "database closed" in bot.logs
+    assert stub.token not in bot.logs
 
     again = await start_bot()
     await again.wait_for_log("unchanged; no sync needed")
