@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 
 from tests.e2e.conftest import StartBot
-from tests.e2e.harness import CHANNEL_ID, GUILD_ID, MEMBER_ID, OTHER_CHANNEL_ID, OTHER_GUILD_ID, BotWorkspace
+from tests.e2e.harness import BRIEFBOT, CHANNEL_ID, GUILD_ID, MEMBER_ID, OTHER_CHANNEL_ID, OTHER_GUILD_ID, BotWorkspace
 from tests.stub.discord_stub import DiscordStub
 
 KEY_POINT_LABELS = ["Meetings with Key Players", "AI Discussions", "Meta's AI Push"]
@@ -142,3 +144,16 @@ async def test_admin_commands_check_permissions_at_runtime(stub: DiscordStub, st
     refused = await stub.invoke_slash("story", subcommand="add", options={"file": data}, channel_id=CHANNEL_ID,
                                       user_id=MEMBER_ID, member_permissions=0)
     assert refused.ephemeral and "Manage Guild" in refused.text
+
+
+async def test_briefbot_sync_forces_a_global_sync(stub: DiscordStub, workspace: BotWorkspace) -> None:
+    env = {**os.environ, **stub.env(), "DATABASE_PATH": str(workspace.database), "SEEDS_DIR": str(workspace.seeds)}
+    for expected in (1, 2):
+        process = await asyncio.create_subprocess_exec(
+            str(BRIEFBOT), "sync", cwd=workspace.root, env=env, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 0, output.decode()
+        assert "synced" in output.decode() and stub.command_syncs[None] == expected
+        assert stub.token not in output.decode()
