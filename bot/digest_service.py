@@ -31,6 +31,7 @@ HeldAlerts = Callable[[int], Awaitable[tuple[list[Card], list[tuple[int, int]]]]
 GUILD = "guild"
 USER = "user"
 BATCH = 200
+LIVENESS_TOLERANCE = timedelta(minutes=2)
 
 
 def schedule_of(row: DigestSchedule) -> Schedule:
@@ -257,5 +258,9 @@ class DigestService:
             released,
         )
 
-    async def overdue(self, now: datetime, tolerance: timedelta) -> int:
-        return await self.digests.overdue(now - tolerance)
+    async def check_liveness(self, now: datetime | None = None, tolerance: timedelta = LIVENESS_TOLERANCE) -> int:
+        """Warns when due slots were not processed in time: the scheduler must never stop silently."""
+        overdue = await self.digests.overdue((now or datetime.now(UTC)) - tolerance)
+        if overdue:
+            log.warning("scheduler liveness: %d digest slots are more than %s overdue", overdue, tolerance)
+        return overdue

@@ -107,7 +107,7 @@ class BriefBot(commands.Bot):
             return
         self.delivery.start()
         jobs.add_minutely(self.scheduler, "digest-tick", self.services.digest_service.process_due)
-        jobs.add_minutely(self.scheduler, "digest-liveness", self.check_liveness, run_now=False)
+        jobs.add_minutely(self.scheduler, "digest-liveness", self.services.digest_service.check_liveness, run_now=False)
         jobs.add_minutely(self.scheduler, "seeds-watch", self.services.seed_watcher.check)
         jobs.add_minutely(self.scheduler, "mutes-release", self.services.follow_service.release_mutes)
         jobs.add_interval(
@@ -124,11 +124,6 @@ class BriefBot(commands.Bot):
         job = self.scheduler.get_job("alerts-fan-out")
         if job is not None:
             job.modify(next_run_time=datetime.now(UTC))
-
-    async def check_liveness(self) -> None:
-        overdue = await self.services.digest_service.overdue(datetime.now(UTC), jobs.LIVENESS_TOLERANCE)
-        if overdue:
-            log.warning("scheduler liveness: %d digest slots are more than 2 minutes overdue", overdue)
 
     async def on_app_command_completion(self, interaction: discord.Interaction, command: object) -> None:
         """Tell a user once, after their next command, that their DMs were found closed."""

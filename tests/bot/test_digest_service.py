@@ -521,3 +521,16 @@ async def test_a_personal_digest_goes_to_the_users_dms(db: Database, service: Di
     rows = await _outbox(db)
     assert rows and {(r.target_kind, r.target_id) for r in rows} == {("user", USER_ID)}
     assert "Harbour Strike" in "\n".join(_text_of(r) for r in rows)
+
+
+async def test_liveness_check_warns_only_when_a_due_slot_waits_more_than_two_minutes(
+    service: DigestService, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _set_up_guild(service)
+    with caplog.at_level(logging.WARNING, logger="bot.digest_service"):
+        assert await service.check_liveness(now=SLOT + timedelta(minutes=1)) == 0
+        assert not caplog.records
+        assert await service.check_liveness(now=SLOT + timedelta(minutes=3)) == 1
+    assert "liveness" in caplog.records[-1].getMessage()
+    await service.process_due(now=SLOT + timedelta(minutes=3))
+    assert await service.check_liveness(now=SLOT + timedelta(minutes=4)) == 0
