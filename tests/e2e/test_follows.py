@@ -20,6 +20,14 @@ CLOSED_DM_USER = 300000000000000903
 MUTED_USER = 300000000000000904
 FIRST_UPDATE = "Zuckerberg signed a chip supply deal with Samsung in Seoul on Thursday."
 SECOND_UPDATE = "Meta will open an AI research lab in Seoul next year, hiring 200 engineers."
+SECOND_UPDATE_DOCUMENT = f"""---
+title: Meta to open an AI lab in Seoul
+date: 2024-03-05 10:00
+follows: zuckerberg-visits-south-korea-to-discuss
+url: https://example.com/lab
+---
+{SECOND_UPDATE}
+"""
 
 
 async def operator_update(workspace: BotWorkspace, text: str, url: str = "https://example.com/update") -> str:
@@ -63,8 +71,10 @@ async def test_follow_by_dm_and_in_channel_then_updates_restart_and_no_resend(
     cards = [m for m in stub.messages_in(CHANNEL_ID) if m.embeds and "Following:" in m.embeds[0].get("title", "")]
     assert len(cards) == 1 and cards[0].id == thread.id
 
-    await operator_update(workspace, SECOND_UPDATE)
-    await stub.wait_for(lambda: len(stub.messages_in(thread.id)) >= 2, timeout=60, what="the second thread reply")
+    # The second development arrives as a document dropped into seeds/ (twice, under two names).
+    (workspace.seeds / "lab.md").write_text(SECOND_UPDATE_DOCUMENT, encoding="utf-8")
+    (workspace.seeds / "lab-copy.md").write_text(SECOND_UPDATE_DOCUMENT, encoding="utf-8")
+    await stub.wait_for(lambda: len(stub.messages_in(thread.id)) >= 2, timeout=100, what="the second thread reply")
     await stub.wait_for(lambda: len(alert_dms(stub, MEMBER_ID)) >= 2, timeout=30, what="the second DM")
     assert "research lab" in stub.messages_in(thread.id)[-1].text
     assert stub.get_message(CHANNEL_ID, cards[0].id).edits, "the story card was not edited"
