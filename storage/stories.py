@@ -241,7 +241,8 @@ class StoryRepository:
         if len(choices) < limit and query:
             word_sql = (
                 "SELECT s.slug, s.title FROM story_search f JOIN stories s ON s.id = f.rowid "
-                f"WHERE story_search MATCH :query AND {_VISIBLE} ORDER BY f.rank LIMIT :limit"
+                # Newest first, not by rank: ranking scores every match, which a 3-letter prefix makes 100k.
+                f"WHERE story_search MATCH :query AND {_VISIBLE} ORDER BY f.rowid DESC LIMIT :limit"
             )
             match = "{title key_points} : (" + query + ")"
             async with self.db.reader.execute(word_sql, {**params, "query": match}) as cursor:
@@ -530,6 +531,14 @@ class StoryRepository:
             to_db_time(story.published_at),
         )
         if source is not None and source[2] is not None:
+            async with conn.execute(
+                "SELECT 1 FROM developments WHERE story_id = ? AND content_hash = ? AND id != ?",
+                (target[0], story.content_hash, source[2]),
+            ) as cursor:
+                if await cursor.fetchone():
+                    return ImportOutcome(
+                        item.origin, ImportStatus.FAILED, target[1], "this text is already another development"
+                    )
             await conn.execute(
                 "UPDATE developments SET headline = ?, body = ?, key_points_json = ?, url = ?, source = ?, "
                 "published_at = ?, content_hash = ? WHERE id = ?",

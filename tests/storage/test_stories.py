@@ -135,6 +135,19 @@ async def test_an_edited_follow_up_updates_its_development(stories: StoryReposit
     assert len(developments) == 1 and developments[0].body.endswith("Shares rose.")
 
 
+async def test_editing_a_follow_up_into_another_developments_text_is_refused_not_raised(
+    stories: StoryRepository, seed_story: Story
+) -> None:
+    await _import_one(stories, seed_story)
+    await _import_one(stories, _follow_up(seed_story.slug, extra=" A."), origin="file:a.md")
+    await _import_one(stories, _follow_up(seed_story.slug, extra=" B."), origin="file:b.md")
+    clash = await _import_one(stories, _follow_up(seed_story.slug, extra=" A."), origin="file:b.md")
+    assert clash.status is ImportStatus.FAILED and "already another development" in clash.message
+    story = await stories.get(seed_story.slug, None)
+    assert story is not None
+    assert sorted(d.body[-2:] for d in await stories.developments(story.id)) == ["A.", "B."]
+
+
 async def test_follows_an_unknown_slug_fails_and_the_batch_goes_on(stories: StoryRepository, seed_story: Story) -> None:
     other = _md(title="Rates Hold Steady", body="The central bank kept rates unchanged.\n")
     outcomes = await stories.import_stories(
