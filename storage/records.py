@@ -17,6 +17,10 @@ def to_db_time(moment: datetime) -> str:
 
 
 def from_db_time(text: str) -> datetime:
+    # Fast path for exactly what to_db_time writes ("2024-03-01T09:00:00.000000Z"): fromisoformat is ~50x
+    # cheaper than strptime and turns the "Z" into UTC. Any other shape gets strptime's checks and errors.
+    if len(text) == 27 and text[10] == "T" and text[19] == "." and text[26] == "Z":
+        return datetime.fromisoformat(text)
     return datetime.strptime(text, _DB_TIME).replace(tzinfo=UTC)
 
 
