@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+import multiprocessing
+import os
+from collections.abc import AsyncIterator, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
 
 from bot.parser import MAX_ARTICLE_BYTES, ParseError, parse_article
+from bot.story_model import Story
 from storage.stories import ImportItem, ImportOutcome, ImportStatus, StoryRepository
 
 log = logging.getLogger(__name__)
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown")
 BATCH_SIZE = 500
+PARALLEL_MIN_FILES = 1000  # below this a worker process costs more to start than it saves
 
 
 @dataclass(slots=True)
@@ -59,27 +65,50 @@ def read_article_file(path: Path) -> bytes:
         return handle.read(MAX_ARTICLE_BYTES + 1)
 
 
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    path: Path
+    story: Story | None
+    error: str | None
+
+
+def parse_files(paths: Sequence[Path], default_tz: tzinfo) -> list[ParsedFile]:
+    """Reads and parses files; plain data in and out, so it can run in a worker process."""
+    parsed: list[ParsedFile] = []
+    for path in paths:
+        try:
+            parsed.append(ParsedFile(path, parse_article(read_article_file(path), str(path), default_tz), None))
+        except ParseError as exc:
+            parsed.append(ParsedFile(path, None, str(exc)))
+        except OSError as exc:
+            parsed.append(ParsedFile(path, None, f"{path}: cannot read: {exc.strerror or exc}"))
+    return parsed
+
+
+async def _parsed_batches(files: list[Path], default_tz: tzinfo) -> AsyncIterator[list[ParsedFile]]:
+    """Batches of parsed files. Large imports parse in a worker process while this one writes."""
+    batches = [files[start : start + BATCH_SIZE] for start in range(0, len(files), BATCH_SIZE)]
+    if len(files) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
+        for batch in batches:
+            yield parse_files(batch, default_tz)
+        return
+    loop = asyncio.get_running_loop()
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending = [loop.run_in_executor(pool, parse_files, batch, default_tz) for batch in batches]
+        for future in pending:
+            yield await future
+
+
 async def import_paths(
     stories: StoryRepository, paths: Sequence[Path], default_tz: tzinfo, guild_id: int | None = None
 ) -> ImportReport:
     files, errors = article_files(paths)
     report = ImportReport(errors=errors)
-    batch: list[ImportItem] = []
-    for path in files:
-        try:
-            story = parse_article(read_article_file(path), str(path), default_tz)
-        except ParseError as exc:
-            report.errors.append(str(exc))
-            continue
-        except OSError as exc:
-            report.errors.append(f"{path}: cannot read: {exc.strerror or exc}")
-            continue
-        batch.append(ImportItem(origin_for(path), story, guild_id))
-        if len(batch) >= BATCH_SIZE:
-            report.outcomes.extend(await stories.import_stories(batch))
-            batch = []
-    if batch:
-        report.outcomes.extend(await stories.import_stories(batch))
+    async for batch in _parsed_batches(files, default_tz):
+        report.errors.extend(p.error for p in batch if p.error)
+        items = [ImportItem(origin_for(p.path), p.story, guild_id) for p in batch if p.story is not None]
+        if items:
+            report.outcomes.extend(await stories.import_stories(items))
     for message in report.errors:
         log.warning("import: %s", message)
     return report

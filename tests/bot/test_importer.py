@@ -99,3 +99,26 @@ async def test_files_are_imported_across_batches(
     assert report.count(ImportStatus.CREATED) == 5
     assert await stories.count(42) == 5
     assert await stories.count(None) == 0
+
+
+async def test_a_large_import_parses_in_a_worker_process_with_the_same_result(
+    stories: StoryRepository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed_text: str
+) -> None:
+    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+    monkeypatch.setattr(importer, "PARALLEL_MIN_FILES", 3)
+    spawned: list[object] = []
+    real_pool = importer.ProcessPoolExecutor
+
+    def counting_pool(*args: object, **kwargs: object) -> object:
+        spawned.append(kwargs)
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "ProcessPoolExecutor", counting_pool)
+    for n in range(5):
+        (tmp_path / f"{n}.md").write_text(markdown_article(title=f"Story Number {n}", body=f"Body {n}.\n"))
+    (tmp_path / "9-bad.txt").write_text(seed_text.replace("February 28, 2024 07:12", "Febtember 40, 2024 07:12"))
+    report = await import_paths(stories, [tmp_path], UTC)
+    assert len(spawned) == 1, "the worker process was not used"
+    assert report.count(ImportStatus.CREATED) == 5
+    assert [o.slug for o in report.outcomes] == [f"story-number-{n}" for n in range(5)]
+    assert len(report.errors) == 1 and f"9-bad.txt:{BAD_DATE_LINE}:" in report.errors[0]
