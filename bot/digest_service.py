@@ -28,6 +28,7 @@ from storage.stories import StoryRepository
 log = logging.getLogger(__name__)
 
 HeldAlerts = Callable[[int], Awaitable[tuple[list[Card], list[tuple[int, int]]]]]
+DigestKey = tuple[int | None, datetime | None, str]  # (whose own stories, "since" point, time zone)
 GUILD = "guild"
 USER = "user"
 BATCH = 200
@@ -38,12 +39,21 @@ def schedule_of(row: DigestSchedule) -> Schedule:
     return Schedule(parse_time_of_day(row.time_of_day), ZoneInfo(row.timezone), Days.from_storage(row.days))
 
 
-def digest_messages(row: DigestSchedule, digest: Digest, key: str) -> tuple[OutgoingMessage, ...]:
+def digest_payloads(digest: Digest) -> tuple[str, ...]:
+    """The digest's messages as stored in the outbox (the same for every audience that gets this digest)."""
+    return tuple(payloads.dump(part) for part in paginate(digest.reply))
+
+
+def digest_messages(
+    row: DigestSchedule, digest: Digest, key: str, dumped: tuple[str, ...] | None = None
+) -> tuple[OutgoingMessage, ...]:
+    """`dumped`: `digest_payloads(digest)` when the caller already has it."""
     target_kind, target_id = ("channel", row.channel_id) if row.audience_kind == GUILD else ("user", row.audience_id)
     assert target_id is not None
+    parts = digest_payloads(digest) if dumped is None else dumped
     return tuple(
-        OutgoingMessage(f"{key}:{index}", "digest", target_kind, target_id, payloads.dump(part), row.ref)
-        for index, part in enumerate(paginate(digest.reply))
+        OutgoingMessage(f"{key}:{index}", "digest", target_kind, target_id, payload, row.ref)
+        for index, payload in enumerate(parts)
     )
 
 
@@ -197,8 +207,11 @@ class DigestService:
                 if done:
                     log.info("digest tick: %d slots processed", done)
                 return done
-            cache: dict[tuple[int | None, datetime | None, str], Digest] = {}
-            processed = [await self._process(row, now_tick, cache) for row in rows]
+            # A server that owns no stories sees exactly the global ones: its digest is everyone's (per "since"
+            # point and time zone), so it is composed and rendered once per batch instead of once per server.
+            owners = await self.digests.scopes_with_stories({r.scope_guild_id for r in rows if r.scope_guild_id})
+            cache: dict[DigestKey, tuple[Digest, tuple[str, ...]]] = {}
+            processed = [await self._process(row, now_tick, cache, owners) for row in rows]
             fresh = await self.digests.record(processed, now_tick)
             for item, is_fresh in zip(processed, fresh, strict=True):
                 if item.status == "skipped" and is_fresh:
@@ -210,7 +223,11 @@ class DigestService:
                 self.wake_delivery()
 
     async def _process(
-        self, row: DigestSchedule, now: datetime, cache: dict[tuple[int | None, datetime | None, str], Digest]
+        self,
+        row: DigestSchedule,
+        now: datetime,
+        cache: dict[DigestKey, tuple[Digest, tuple[str, ...]]],
+        owners: set[int] | None = None,
     ) -> ProcessedSlot:
         schedule = schedule_of(row)
         assert row.next_fire_at is not None and row.next_slot_date is not None
@@ -230,19 +247,22 @@ class DigestService:
                 following.local_date,
                 None,
             )
-        key = (row.scope_guild_id, row.last_digest_at, row.timezone)
-        digest = cache.get(key)
-        if digest is None:
-            digest = await compose_digest(self.stories, row.scope_guild_id, row.last_digest_at, now, schedule.timezone)
-            cache[key] = digest
+        viewer = row.scope_guild_id if owners is None or row.scope_guild_id in owners else None
+        key = (viewer, row.last_digest_at, row.timezone)
+        cached = cache.get(key)
+        if cached is None:
+            composed = await compose_digest(self.stories, viewer, row.last_digest_at, now, schedule.timezone)
+            cached = cache[key] = (composed, digest_payloads(composed))
+        digest, dumped = cached
         released: tuple[tuple[int, int], ...] = ()
         if row.audience_kind == USER and self.held_for_user is not None:
             # Alerts held while the user muted stories go first; recording the slot clears those holds.
             held_cards, holds = await self.held_for_user(row.audience_id)
             if held_cards:
                 digest = with_held_alerts(digest, held_cards)
+                dumped = digest_payloads(digest)
                 released = tuple(holds)
-        messages = digest_messages(row, digest, f"digest:{row.id}:{row.next_slot_date.isoformat()}")
+        messages = digest_messages(row, digest, f"digest:{row.id}:{row.next_slot_date.isoformat()}", dumped)
         following = schedule.next_slot(max(now, row.next_fire_at))
         status = "sent" if digest.has_news else "empty"
         return ProcessedSlot(
