@@ -8,10 +8,12 @@ import logging
 import signal
 
 import aiohttp
+import discord
 
 from bot.digest_service import DigestService
 from bot.discord_bot import BriefBot, Services
 from bot.discord_endpoints import apply_endpoint_overrides
+from bot.errors import UserError
 from bot.follow_service import FollowService
 from bot.importer import SeedWatcher, import_seed_folder
 from bot.settings import Settings
@@ -30,7 +32,20 @@ HTTP_TIMEOUT = aiohttp.ClientTimeout(total=15)
 
 
 async def run_discord(settings: Settings, *, sync_only: bool = False) -> str:
-    """Runs until stopped. With sync_only, logs in, forces a command sync and returns its result."""
+    """Runs until stopped. With sync_only, logs in, forces a command sync and returns its result.
+
+    A rejected token or an unreachable Discord is a UserError with a clear message, not a traceback."""
+    try:
+        return await _run(settings, sync_only=sync_only)
+    except discord.LoginFailure:
+        raise UserError("Discord rejected DISCORD_TOKEN. Copy the bot token again into .env.") from None
+    except discord.PrivilegedIntentsRequired:
+        raise UserError("Discord refused the bot's intents; check the bot in the developer portal.") from None
+    except (aiohttp.ClientError, OSError) as exc:
+        raise UserError(f"Cannot reach Discord ({type(exc).__name__}: {exc}). Check the network, then retry.") from None
+
+
+async def _run(settings: Settings, *, sync_only: bool) -> str:
     assert settings.discord_token
     apply_endpoint_overrides(settings.discord_api_base, settings.discord_gateway_url)
     async with Database.open(settings.database_path) as db, aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as http:

@@ -157,3 +157,16 @@ async def test_briefbot_sync_forces_a_global_sync(stub: DiscordStub, workspace: 
         assert process.returncode == 0, output.decode()
         assert "synced" in output.decode() and stub.command_syncs[None] == expected
         assert stub.token not in output.decode()
+
+
+async def test_a_rejected_token_is_a_clear_error_not_a_traceback(stub: DiscordStub, workspace: BotWorkspace) -> None:
+    env = {**os.environ, **stub.env(), "DISCORD_TOKEN": "wrong-token-wrong-token-wrong-token",
+           "DATABASE_PATH": str(workspace.database), "SEEDS_DIR": str(workspace.seeds)}
+    process = await asyncio.create_subprocess_exec(
+        str(BRIEFBOT), "run", cwd=workspace.root, env=env, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT, stdin=asyncio.subprocess.DEVNULL,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1
+    assert "rejected DISCORD_TOKEN" in output.decode() and "Traceback" not in output.decode()
+    assert "wrong-token" not in output.decode()
