@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,8 @@ MAX_ATTEMPTS = 10
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 600.0
 POLL_SECONDS = 2.0
+WINDOW_MARGIN_SECONDS = 0.03  # RateLimiter: slack for the time a request takes to reach Discord
+STARTUP_REQUESTS = 5  # room kept in the worker's first window for the bot's own start-up requests
 
 
 class TemporaryFailure(Exception):
@@ -44,25 +47,48 @@ class Transport(Protocol):
 
 
 class RateLimiter:
-    """A token bucket shared by every send: keeps the bot under a global requests-per-second cap."""
+    """Keeps the bot's requests under a per-second cap, counted the way Discord counts its global limit.
 
-    def __init__(self, per_second: float, burst: int | None = None) -> None:
+    Two rules: at most `burst` (default: the rate, rounded down) requests start in any sliding window of
+    burst/rate seconds, widened by `margin` so that a request that reaches Discord a little later than it
+    started here still counts in the window it was meant for; and starts follow an even 1/rate grid (at
+    most two back to back), so a window's worth of requests never arrives as one burst, whose tail would
+    reach Discord late and spill into the next window. (A token bucket that starts full lets its whole
+    capacity through on top of the steady rate: up to twice the cap within one second, each excess a 429.)
+    """
+
+    def __init__(self, per_second: float, burst: int | None = None, margin: float | None = None) -> None:
         self.per_second = per_second
-        self.capacity = float(burst if burst is not None else max(1, int(per_second)))
-        self.tokens = self.capacity
-        self.updated = time.monotonic()
+        self.capacity = max(1, burst if burst is not None else int(per_second))
+        self.margin = WINDOW_MARGIN_SECONDS if margin is None else margin
+        self.window = self.capacity / per_second + self.margin
+        self.spacing = 1 / per_second
+        self._starts: deque[float] = deque()  # actual start times within the last window
+        self._next = 0.0  # when the next start is due on an even 1/rate grid (a late wake-up is made up)
         self._lock = asyncio.Lock()
+
+    def reserve(self, count: int) -> None:
+        """Counts `count` requests made now by someone else (they share the cap) in the current window."""
+        now = time.monotonic()
+        self._starts.extend([now] * min(count, self.capacity))
+        while len(self._starts) > self.capacity:
+            self._starts.popleft()
+        self._next = max(self._next, now + self.spacing)
 
     async def acquire(self) -> None:
         async with self._lock:
             while True:
                 now = time.monotonic()
-                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.per_second)
-                self.updated = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
+                while self._starts and self._starts[0] <= now - self.window:
+                    self._starts.popleft()
+                ready = self._starts[0] + self.window if len(self._starts) >= self.capacity else now
+                # One spacing of tolerance: a start that woke up late does not push the whole grid back.
+                ready = max(ready, self._next - self.spacing)
+                if ready <= now:
+                    self._starts.append(now)
+                    self._next = max(self._next, now) + self.spacing
                     return
-                await asyncio.sleep((1 - self.tokens) / self.per_second)
+                await asyncio.sleep(ready - now)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -103,6 +129,8 @@ class OutboxWorker:
 
     def start(self) -> None:
         if self._task is None:
+            # The requests the bot made just before (login, command sync) count against the same cap.
+            self.limiter.reserve(STARTUP_REQUESTS)
             self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-worker")
 
     async def stop(self) -> None:
