@@ -179,11 +179,22 @@ class StoryRepository:
             return [_development(r) for r in await cursor.fetchall()]
 
     async def recent(self, viewer: int | None, limit: int = 10, offset: int = 0) -> list[StoryRecord]:
+        # The visible stories are two runs of the (guild_id, last_development_at) index: the global ones and the
+        # viewer's own. Taking the first offset+limit of each run and merging them reads ~offset+limit index
+        # entries, where `guild_id IS NULL OR guild_id = ?` made SQLite collect and sort every visible story.
         sql = (
-            f"SELECT {_STORY_COLUMNS} FROM stories s WHERE {_VISIBLE} "
-            "ORDER BY s.last_development_at DESC, s.id DESC LIMIT :limit OFFSET :offset"
+            f"SELECT {_STORY_COLUMNS} FROM stories s JOIN ("
+            "SELECT id, at FROM (SELECT id, last_development_at AS at FROM stories WHERE guild_id IS NULL "
+            "ORDER BY last_development_at DESC, id DESC LIMIT :window) "
+            "UNION ALL "
+            "SELECT id, at FROM (SELECT id, last_development_at AS at FROM stories WHERE guild_id = :viewer "
+            "ORDER BY last_development_at DESC, id DESC LIMIT :window) "
+            "ORDER BY at DESC, id DESC LIMIT :limit OFFSET :offset"
+            ") page ON s.id = page.id ORDER BY page.at DESC, page.id DESC"
         )
-        async with self.db.reader.execute(sql, {"viewer": viewer, "limit": limit, "offset": offset}) as cursor:
+        window = -1 if limit < 0 else limit + max(0, offset)  # a negative LIMIT is no limit, as in SQLite
+        params = {"viewer": viewer, "limit": limit, "offset": offset, "window": window}
+        async with self.db.reader.execute(sql, params) as cursor:
             return [_story(r) for r in await cursor.fetchall()]
 
     async def digest_view(
@@ -213,7 +224,11 @@ class StoryRepository:
         return [(s, tuple(points[s.id]), news[s.id]) for s in stories]
 
     async def count(self, viewer: int | None) -> int:
-        sql = f"SELECT COUNT(*) FROM stories s WHERE {_VISIBLE}"
+        # Two index counts (global, the viewer's own): the OR form built a row set to count it, ~5x slower.
+        sql = (
+            "SELECT (SELECT COUNT(*) FROM stories WHERE guild_id IS NULL) "
+            "+ (SELECT COUNT(*) FROM stories WHERE guild_id = :viewer)"
+        )
         async with self.db.reader.execute(sql, {"viewer": viewer}) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
@@ -222,10 +237,15 @@ class StoryRepository:
         """Slug prefix first (index range scan), then title/key-point word prefixes (FTS5)."""
         text = text.strip().lower()
         params = {"viewer": viewer, "limit": limit}
-        if not text:
+        if not text:  # the most active visible stories: merge the global and the viewer's index runs (see recent)
             sql = (
-                f"SELECT s.slug, s.title FROM stories s WHERE {_VISIBLE} "
-                "ORDER BY s.last_development_at DESC LIMIT :limit"
+                "SELECT slug, title FROM ("
+                "SELECT slug, title, at FROM (SELECT slug, title, last_development_at AS at FROM stories "
+                "WHERE guild_id IS NULL ORDER BY last_development_at DESC LIMIT :limit) "
+                "UNION ALL "
+                "SELECT slug, title, at FROM (SELECT slug, title, last_development_at AS at FROM stories "
+                "WHERE guild_id = :viewer ORDER BY last_development_at DESC LIMIT :limit) "
+                "ORDER BY at DESC LIMIT :limit)"
             )
             async with self.db.reader.execute(sql, params) as cursor:
                 return [StoryChoice(r[0], r[1]) for r in await cursor.fetchall()]
