@@ -41,6 +41,10 @@ class PermanentFailure(Exception):
 
 
 class Transport(Protocol):
+    """A transport may also define `pace_with(acquire)`: the worker then hands it its rate limiter's `acquire`
+    to await right before each request it makes (a delivery may need several), instead of taking one turn
+    per delivery itself."""
+
     async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> int | None:
         """Posts one message; returns the platform's message id. Raises Temporary/PermanentFailure."""
         ...
@@ -117,6 +121,10 @@ class OutboxWorker:
         self.dms = dms
         self.transport = transport
         self.limiter = RateLimiter(rate_per_second)
+        pace_with = getattr(transport, "pace_with", None)
+        self._paced_by_transport = pace_with is not None
+        if pace_with is not None:
+            pace_with(self.limiter.acquire)
         self.concurrency = concurrency
         self.clock = clock
         self.stats = DeliveryStats()
@@ -199,7 +207,8 @@ class OutboxWorker:
         if item.target_kind == "user" and await self.dms.is_closed(item.target_id):
             await self._permanent(item, PermanentFailure("this user's DMs are closed to the bot", dms_closed=True))
             return "failed"
-        await self.limiter.acquire()
+        if not self._paced_by_transport:
+            await self.limiter.acquire()
         try:
             message_id = await self.transport.deliver(item, message)
         except PermanentFailure as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 import discord
@@ -31,6 +32,17 @@ class DiscordTransport:
         self.client = client
         self.dms = dms
         self.threads = threads
+        self._pace: Callable[[], Awaitable[None]] | None = None
+
+    def pace_with(self, acquire: Callable[[], Awaitable[None]]) -> None:
+        """The worker's rate limiter: every request takes a turn right before it is made (the message, and
+        whatever a delivery needs first: a DM channel, a thread and its card), so all of them stay under the
+        same requests-per-second cap, each counted when it really goes out."""
+        self._pace = acquire
+
+    async def _turn(self) -> None:
+        if self._pace is not None:
+            await self._pace()
 
     def channel_label(self, channel_id: int) -> str:
         channel = self.client.get_channel(channel_id)
@@ -41,6 +53,7 @@ class DiscordTransport:
         known = await self.dms.channel_for(user_id)
         if known is not None:
             return known
+        await self._turn()
         data = await self.client.http.start_private_message(user_id)
         channel_id = int(data["id"])
         await self.dms.remember_channel(user_id, channel_id)
@@ -61,6 +74,7 @@ class DiscordTransport:
             role = discord.Object(message.ping_role_id)
             mentions = discord.AllowedMentions(everyone=False, users=False, roles=[role])
             content = f"<@&{message.ping_role_id}> {content or ''}".strip()
+        await self._turn()
         return await self.client.get_partial_messageable(channel_id).send(
             content=content,
             embeds=[to_embed(card) for card in message.part.cards],
@@ -77,6 +91,7 @@ class DiscordTransport:
         card_id = known.card_message_id if known else None
         if card_id is not None and known is not None and known.thread_id is not None:
             card_message = self.client.get_partial_messageable(channel_id).get_partial_message(card_id)
+            await self._turn()
             try:
                 await card_message.edit(embeds=[to_embed(spec.card)], allowed_mentions=discord.AllowedMentions.none())
             except discord.HTTPException as exc:  # a deleted card must not stop the alert itself
@@ -88,6 +103,7 @@ class DiscordTransport:
             card = StoredMessage(MessagePart("", (spec.card,)))
             card_id = (await self._post(channel_id, card, nonce_for(f"card:{channel_id}:{spec.story_id}"))).id
             await self.threads.save_thread(channel_id, spec.story_id, card_message_id=card_id, thread_id=None)
+        await self._turn()
         data = await self.client.http.start_thread_with_message(
             channel_id, card_id, name=spec.name or "Story updates", auto_archive_duration=THREAD_ARCHIVE_MINUTES
         )
