@@ -12,6 +12,8 @@ from storage.database import Database
 from storage.outbox import OutgoingMessage, insert_messages
 from storage.records import from_db_time, to_db_time
 
+_SLOT_CHUNK = 500  # slots per multi-row INSERT (6 parameters each)
+
 
 @dataclass(frozen=True, slots=True)
 class DigestSchedule:
@@ -176,41 +178,52 @@ class DigestRepository:
         return from_db_time(row[0]) if row and row[0] else None
 
     async def record(self, processed: Sequence[ProcessedSlot], now: datetime) -> list[bool]:
-        """One transaction for the batch. A slot already recorded is not enqueued again (returns False)."""
+        """One transaction for the batch. A slot already recorded is not enqueued again (returns False).
+
+        A handful of statements per batch, not three per slot: the slots go in with multi-row INSERTs whose
+        RETURNING names the fresh ones, then the fresh slots' messages, released holds and every schedule's
+        next slot are written with one executemany each, in the batch's order."""
         stamp = to_db_time(now)
-        results: list[bool] = []
+        slots = [
+            (item.schedule_id, item.slot_date.isoformat(), item.status, item.detail, to_db_time(item.fire_at), stamp)
+            for item in processed
+        ]
         async with self.db.transaction() as conn:
-            for item in processed:
-                cursor = await conn.execute(
-                    "INSERT INTO digest_slots (schedule_id, slot_date, status, detail, fire_at, processed_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    (
-                        item.schedule_id,
-                        item.slot_date.isoformat(),
-                        item.status,
-                        item.detail,
-                        to_db_time(item.fire_at),
-                        stamp,
-                    ),
-                )
-                fresh = cursor.rowcount > 0
-                results.append(fresh)
-                if fresh and item.messages:
-                    await insert_messages(conn, item.messages, now)
-                if fresh and item.released_holds:
-                    await conn.executemany(
-                        "DELETE FROM held_alerts WHERE follow_id = ? AND development_id = ?", item.released_holds
-                    )
-                await conn.execute(
-                    "UPDATE digest_schedules SET next_fire_at = ?, next_slot_date = ?, "
-                    "last_digest_at = COALESCE(?, last_digest_at) WHERE id = ? AND enabled = 1",
+            inserted: set[tuple[int, str]] = set()
+            for start in range(0, len(slots), _SLOT_CHUNK):
+                chunk = slots[start : start + _SLOT_CHUNK]
+                async with conn.execute(
+                    "INSERT INTO digest_slots (schedule_id, slot_date, status, detail, fire_at, processed_at) VALUES "
+                    + ",".join(["(?, ?, ?, ?, ?, ?)"] * len(chunk))
+                    + " ON CONFLICT DO NOTHING RETURNING schedule_id, slot_date",
+                    [value for slot in chunk for value in slot],
+                ) as cursor:
+                    inserted.update((row[0], row[1]) for row in await cursor.fetchall())
+            results: list[bool] = []
+            for slot in slots:
+                key = (slot[0], slot[1])
+                results.append(key in inserted)
+                inserted.discard(key)  # the same slot again later in the batch was not inserted by itself
+            fresh = [item for item, is_fresh in zip(processed, results, strict=True) if is_fresh]
+            messages = [message for item in fresh for message in item.messages]
+            if messages:
+                await insert_messages(conn, messages, now)
+            holds = [hold for item in fresh for hold in item.released_holds]
+            if holds:
+                await conn.executemany("DELETE FROM held_alerts WHERE follow_id = ? AND development_id = ?", holds)
+            await conn.executemany(
+                "UPDATE digest_schedules SET next_fire_at = ?, next_slot_date = ?, "
+                "last_digest_at = COALESCE(?, last_digest_at) WHERE id = ? AND enabled = 1",
+                [
                     (
                         to_db_time(item.next_fire_at) if item.next_fire_at else None,
                         item.next_slot_date.isoformat() if item.next_slot_date else None,
-                        to_db_time(item.digest_at) if fresh and item.digest_at else None,
+                        to_db_time(item.digest_at) if is_fresh and item.digest_at else None,
                         item.schedule_id,
-                    ),
-                )
+                    )
+                    for item, is_fresh in zip(processed, results, strict=True)
+                ],
+            )
         return results
 
     async def record_manual(
