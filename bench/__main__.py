@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ("bench.store",)
+BENCHES = ("bench.store", "bench.commands", "bench.digests", "bench.follows")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,518 @@
+"""Benchmark of scheduled digests (issue 4): composing 10,000 at once, delivering at the rate cap, starting up.
+
+    python -m bench.digests            # full run
+    python -m bench.digests --quick    # smoke run with small sizes
+
+Parts, each in its own subprocess (so a peak RSS is its own):
+
+* compose -- 10,000 server schedules due in the same minute (saved with DigestRepository.save) on a real
+  SQLite file holding the seed and some generated stories; the time `DigestService.process_due(now)`
+  takes to compose and enqueue every digest (one transaction per batch of slots, as the bot does).
+* deliver -- the real `briefbot run` subprocess against the loopback Discord stub in rate-limit mode
+  (`enable_rate_limits(global_per_second=N, per_channel=5, per_channel_window=5.0)`, OUTBOX_RATE=N), with
+  1,000 server schedules pre-seeded as due: messages delivered per second in the steady state, vs N, and
+  the 429s (provoked by exceeding a limit vs injected by the stub).
+* startup -- 100,000 stored schedules, a handful due now: time from starting the bot process to the first
+  processed slot (the "digest tick" log line, and the first digest message at the stub), and the bot's
+  peak RSS (VmHWM).
+
+Results are printed as a table and written as JSON to bench/results/digests.json (digests-quick.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.botrun import (
+    bot_request_rate,
+    delivered_times,
+    header,
+    limited_requests,
+    max_in_window,
+    peak_rss_mib,
+    proc_status_mib,
+    render_table,
+    routes_between,
+    run_with_timeout,
+    start_bot,
+    steady_rate,
+    stop_bot,
+    verdict,
+    wait_connected,
+    write_results,
+)
+from bench.store import ROOT
+
+TARGET_COMPOSE_S = 10.0
+TARGET_RATE_RATIO = 0.9
+TARGET_STARTUP_S = 5.0
+TARGET_STARTUP_RSS_MIB = 300.0
+GUILD_BASE = 500000000000000000
+CHANNEL_BASE = 510000000000000000
+ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Seoul", "Australia/Sydney")
+DAILY = "mon,tue,wed,thu,fri,sat,sun"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DigestsConfig:
+    schedules: int = 10_000  # compose: due in the same minute
+    stories: int = 40  # generated stories besides the seed (compose)
+    guild_stories: int = 200  # of the schedules, servers that also own a story of their own
+    previous_digest_share: float = 0.5  # schedules that already had a digest (so "new since" applies)
+    deliver_schedules: int = 1_000
+    deliver_stories: int = 3  # small digests: one message each
+    rate: int = 50  # N: the stub's global cap and OUTBOX_RATE
+    startup_schedules: int = 100_000
+    startup_due: int = 5
+    seed: int = 4242
+    timeout_s: float = 600.0
+
+    @classmethod
+    def quick(cls) -> DigestsConfig:
+        return cls(
+            schedules=500, stories=10, guild_stories=20, deliver_schedules=150, startup_schedules=5_000, startup_due=3
+        )
+
+
+# --- a database with news ------------------------------------------------------------------------
+
+
+async def news_db(db: Any, stories: int, seed: int, developed: int = 5) -> dict[str, Any]:
+    """The repo's seed plus `stories` generated global stories; a few of them get a development."""
+    from bench.articles import ArticleGenerator
+    from bot.importer import import_seed_folder
+    from bot.parser import parse_article
+    from storage.stories import ImportItem, StoryRepository
+
+    repo = StoryRepository(db)
+    await import_seed_folder(ROOT / "seeds", repo, UTC)
+    generator = ArticleGenerator(seed)
+    items = [
+        ImportItem(f"bench:{n}", parse_article(a.text.encode(), f"bench:{n}", UTC))
+        for n, a in enumerate(generator.articles(stories))
+    ]
+    await repo.import_stories(items)
+    async with db.reader.execute("SELECT id, slug FROM stories ORDER BY id") as cursor:
+        rows = [(r[0], r[1]) for r in await cursor.fetchall()]
+    for story_id, slug in rows[:developed]:
+        await repo.add_development(
+            story_id, "Talks moved forward", f"New partners joined the plan for {slug}.", content_hash=f"bench:{slug}"
+        )
+    return {"stories": len(rows), "developments": min(developed, len(rows))}
+
+
+def _zone_slots(fire_at: datetime) -> dict[str, tuple[str, Any]]:
+    """For each zone: the local HH:MM and local date of the instant `fire_at`."""
+    from zoneinfo import ZoneInfo
+
+    slots = {}
+    for zone in ZONES:
+        local = fire_at.astimezone(ZoneInfo(zone))
+        slots[zone] = (local.strftime("%H:%M"), local.date())
+    return slots
+
+
+# --- part 1: compose 10,000 -------------------------------------------------------------------------
+
+
+async def bench_compose(config: DigestsConfig, workdir: Path) -> dict[str, Any]:
+    from bench.articles import ArticleGenerator
+    from bot.digest_service import DigestService
+    from bot.follow_service import FollowService
+    from bot.parser import parse_article
+    from bot.story_service import StoryService
+    from storage.database import Database
+    from storage.digests import DigestRepository
+    from storage.follows import FollowRepository
+    from storage.outbox import OutboxRepository
+    from storage.records import to_db_time
+    from storage.stories import ImportItem, StoryRepository
+
+    rng = random.Random(config.seed)
+    now = datetime.now(UTC).replace(second=30, microsecond=0)
+    fire_at = now.replace(second=0)
+    slots = _zone_slots(fire_at)
+    async with Database.open(workdir / "compose.db") as db:
+        news = await news_db(db, config.stories, config.seed)
+        stories = StoryRepository(db)
+        # Some servers track a story of their own, so their digests differ from everyone else's.
+        owners = rng.sample(range(config.schedules), min(config.guild_stories, config.schedules))
+        articles = ArticleGenerator(config.seed + 1).articles(len(owners))
+        own = [
+            ImportItem(f"bench:own:{n}", parse_article(a.text.encode(), f"own:{n}", UTC), GUILD_BASE + owner)
+            for n, (a, owner) in enumerate(zip(articles, owners, strict=True))
+        ]
+        await stories.import_stories(own)
+
+        repo = DigestRepository(db)
+        started = time.perf_counter()
+        for index in range(config.schedules):
+            zone = ZONES[index % len(ZONES)]
+            time_of_day, local_date = slots[zone]
+            await repo.save(
+                audience_kind="guild", audience_id=GUILD_BASE + index, scope_guild_id=GUILD_BASE + index,
+                channel_id=CHANNEL_BASE + index, time_of_day=time_of_day, timezone=zone, days=DAILY,
+                next_fire_at=fire_at, next_slot_date=local_date, now=now - timedelta(days=1),
+            )
+        save_s = time.perf_counter() - started
+        # Half of them had yesterday's digest (their "since" point), at one of a few times.
+        previous = [now - timedelta(days=1, minutes=m) for m in (0, 30, 60)]
+        async with db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE digest_schedules SET last_digest_at = ? WHERE audience_id = ?",
+                [
+                    (to_db_time(rng.choice(previous)), GUILD_BASE + index)
+                    for index in range(config.schedules)
+                    if rng.random() < config.previous_digest_share
+                ],
+            )
+        story_service = StoryService(stories)
+        follows = FollowService(FollowRepository(db), stories, story_service, burst_window=timedelta(minutes=10))
+        outbox = OutboxRepository(db)
+        service = DigestService(repo, stories, outbox, timedelta(hours=2), held_for_user=follows.held_cards)
+        woken = []
+        service.wake_delivery = lambda: woken.append(1)
+        rss_before = peak_rss_mib()
+        started = time.perf_counter()
+        done = await service.process_due(now)
+        compose_s = time.perf_counter() - started
+        counts = await outbox.counts()
+        async with db.reader.execute(
+            "SELECT status, COUNT(*) FROM digest_slots GROUP BY status"
+        ) as cursor:
+            slot_counts = {r[0]: r[1] for r in await cursor.fetchall()}
+        async with db.reader.execute(
+            "SELECT COUNT(DISTINCT ref), COUNT(*) FROM outbox WHERE kind = 'digest'"
+        ) as cursor:
+            row = await cursor.fetchone()
+        async with db.reader.execute(
+            "SELECT COUNT(*) FROM digest_schedules WHERE next_fire_at <= ?", (to_db_time(now),)
+        ) as cursor:
+            still_due = (await cursor.fetchone())[0]
+        again = await service.process_due(now)
+    return {
+        "schedules": config.schedules,
+        "news": news,
+        "servers_with_own_story": len(owners),
+        "save_s": save_s,
+        "save_per_s": config.schedules / save_s,
+        "process_due_s": compose_s,
+        "slots_processed": done,
+        "slots": slot_counts,
+        "digests_enqueued": row[0],
+        "outbox_rows": row[1],
+        "outbox_counts": counts,
+        "still_due": still_due,
+        "second_run_processed": again,
+        "woke_delivery": len(woken),
+        "peak_rss_mib_before_compose": rss_before,
+        "what": "DigestService.process_due(now) on 10,000 guild schedules due in the same minute (5 time zones)",
+    }
+
+
+# --- part 2: deliver at the cap --------------------------------------------------------------------
+
+
+async def _seed_due(db_path: Path, count: int, stories: int, seed: int, due: datetime) -> None:
+    from storage.database import Database
+    from storage.digests import DigestRepository
+
+    async with Database.open(db_path) as db:
+        await news_db(db, stories, seed, developed=0)
+        repo = DigestRepository(db)
+        for index in range(count):
+            await repo.save(
+                audience_kind="guild", audience_id=GUILD_BASE + index, scope_guild_id=GUILD_BASE + index,
+                channel_id=CHANNEL_BASE + index, time_of_day=due.strftime("%H:%M"), timezone="UTC", days=DAILY,
+                next_fire_at=due, next_slot_date=due.date(), now=due,
+            )
+
+
+async def bench_deliver(config: DigestsConfig, workdir: Path) -> dict[str, Any]:
+    from tests.stub.discord_stub import DiscordStub, text_channel
+
+    now = datetime.now(UTC)
+    await _seed_due(workdir / "briefbot.db", config.deliver_schedules, config.deliver_stories, config.seed,
+                    now - timedelta(minutes=1))
+    channels = [CHANNEL_BASE + index for index in range(config.deliver_schedules)]
+    async with DiscordStub() as stub:
+        for index, channel_id in enumerate(channels):
+            stub.add_guild(GUILD_BASE + index, name=f"server {index}", channels=[text_channel(channel_id, "news")])
+        stub.enable_rate_limits(global_per_second=config.rate, per_channel=5, per_channel_window=5.0)
+        started = time.perf_counter()
+        bot = await start_bot(stub, workdir, {"OUTBOX_RATE": str(config.rate)})
+        try:
+            await wait_connected(stub, bot)
+            connect_s = time.perf_counter() - started
+            wanted = set(channels)
+            expected = config.deliver_schedules
+            deadline = expected / config.rate * 3 + 60
+            await stub.wait_for(
+                lambda: sum(1 for c in channels if stub.messages_in(c)) >= expected,
+                timeout=deadline,
+                what="every digest",
+            )
+            await asyncio.sleep(1.0)
+            times = delivered_times(stub, wanted)
+            rss = proc_status_mib(bot.process.pid, "VmHWM")
+            logs = bot.logs
+        finally:
+            exit_code = await stop_bot(bot)
+        rate = steady_rate(times)
+        per_channel = [len(stub.messages_in(c)) for c in channels]
+        steady_from = times[0] + rate["steady_from_s"]
+        steady_to = times[0] + rate["steady_to_s"]
+        result = {
+            "cap_per_s": config.rate,
+            "outbox_rate": config.rate,
+            "schedules": config.deliver_schedules,
+            "channels_with_digest": sum(1 for n in per_channel if n),
+            "messages_per_channel": {str(n): per_channel.count(n) for n in sorted(set(per_channel))},
+            "delivery": rate,
+            "ratio": rate["per_s"] / config.rate,
+            "bot_requests_per_s_steady": bot_request_rate(stub, steady_from, steady_to),
+            "requests_in_steady_state": routes_between(stub, steady_from, steady_to),
+            "max_bot_requests_in_1s": max_in_window(sorted(r.at for r in stub.requests if r.auth == "ok")),
+            "limited": limited_requests(stub, times[0])[:50],
+            "provoked_429s": stub.provoked_429s,
+            "injected_429s": stub.injected_429s,
+            "total_429s": stub.total_429s,
+            "connect_s": connect_s,
+            "bot_peak_rss_mib": rss,
+            "bot_exit_code": exit_code,
+            "bot_retries_logged": logs.count("will be retried"),
+            "stub_unknown_routes": list(stub.unknown_routes),
+            "stub_internal_errors": list(stub.internal_errors),
+            "what": "briefbot run subprocess, OUTBOX_RATE=N, stub enable_rate_limits(N, per_channel=5, window=5 s); "
+            "rate = successful POST /channels/{id}/messages per second between the first and last 10% of them",
+        }
+    return result
+
+
+# --- part 3: startup with 100,000 schedules ------------------------------------------------------------
+
+
+async def _seed_many(db_path: Path, config: DigestsConfig, now: datetime) -> dict[str, Any]:
+    """`startup_schedules` rows: all but `startup_due` fire over the next 24 h; batched SQL for the bulk
+    (the same columns and values DigestRepository.save writes), DigestRepository.save for the due ones."""
+    from storage.database import Database
+    from storage.digests import DigestRepository
+    from storage.records import to_db_time
+
+    rng = random.Random(config.seed + 2)
+    started = time.perf_counter()
+    async with Database.open(db_path) as db:
+        await news_db(db, config.deliver_stories, config.seed, developed=0)
+        rows = []
+        stamp = to_db_time(now)
+        for index in range(config.startup_due, config.startup_schedules):
+            fire = (now + timedelta(minutes=rng.randint(5, 24 * 60))).replace(second=0, microsecond=0)
+            rows.append(
+                (
+                    "guild", GUILD_BASE + index, GUILD_BASE + index, CHANNEL_BASE + index, fire.strftime("%H:%M"),
+                    "UTC", DAILY, to_db_time(fire), fire.date().isoformat(), stamp, stamp,
+                )
+            )
+        async with db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO digest_schedules (audience_kind, audience_id, scope_guild_id, channel_id, time_of_day, "
+                "timezone, days, enabled, next_fire_at, next_slot_date, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+                rows,
+            )
+        repo = DigestRepository(db)
+        due = now - timedelta(seconds=30)
+        for index in range(config.startup_due):
+            await repo.save(
+                audience_kind="guild", audience_id=GUILD_BASE + index, scope_guild_id=GUILD_BASE + index,
+                channel_id=CHANNEL_BASE + index, time_of_day=due.strftime("%H:%M"), timezone="UTC", days=DAILY,
+                next_fire_at=due, next_slot_date=due.date(), now=now,
+            )
+        async with db.reader.execute("SELECT COUNT(*) FROM digest_schedules") as cursor:
+            stored = (await cursor.fetchone())[0]
+    return {"schedules_stored": stored, "due_now": config.startup_due, "seed_s": time.perf_counter() - started}
+
+
+async def bench_startup(config: DigestsConfig, workdir: Path) -> dict[str, Any]:
+    from tests.stub.discord_stub import DiscordStub, text_channel
+
+    seeded = await _seed_many(workdir / "briefbot.db", config, datetime.now(UTC))
+    channels = [CHANNEL_BASE + index for index in range(config.startup_due)]
+    async with DiscordStub() as stub:
+        for index, channel_id in enumerate(channels):
+            stub.add_guild(GUILD_BASE + index, name=f"server {index}", channels=[text_channel(channel_id, "news")])
+        started = time.perf_counter()
+        bot = await start_bot(stub, workdir)
+        try:
+            first_message = first_tick = None
+            deadline = started + 60
+            while time.perf_counter() < deadline and (first_message is None or first_tick is None):
+                if first_message is None and any(stub.messages_in(c) for c in channels):
+                    first_message = time.perf_counter() - started
+                if first_tick is None and "digest tick:" in bot.logs:
+                    first_tick = time.perf_counter() - started
+                if bot.process.returncode is not None:
+                    raise AssertionError(f"the bot exited:\n{bot.logs[-3000:]}")
+                await asyncio.sleep(0.02)
+            await stub.wait_for(lambda: all(stub.messages_in(c) for c in channels), timeout=30, what="every digest")
+            await asyncio.sleep(2.0)  # delivery done, the bot idles
+            pid = bot.process.pid
+            rss_peak = proc_status_mib(pid, "VmHWM")
+            rss_now = proc_status_mib(pid, "VmRSS")
+            logs = bot.logs
+        finally:
+            exit_code = await stop_bot(bot)
+    tick_line = next((line for line in logs.splitlines() if "digest tick:" in line), "")
+    return {
+        **seeded,
+        "first_tick_s": first_tick,
+        "first_message_s": first_message,
+        "tick_log_line": tick_line.split(": ", 1)[-1] if tick_line else None,
+        "digests_delivered": sum(1 for c in channels if stub.messages_in(c)),
+        "bot_peak_rss_mib": rss_peak,
+        "bot_rss_idle_mib": rss_now,
+        "bot_exit_code": exit_code,
+        "what": "from spawning `briefbot run` to the 'digest tick: N slots processed' log line / the first digest "
+        "message at the stub; VmHWM of the bot process after the due digests were delivered",
+    }
+
+
+# --- running -----------------------------------------------------------------------------------------
+
+PARTS = {"compose": bench_compose, "deliver": bench_deliver, "startup": bench_startup}
+
+
+def run_part(part: str, config: DigestsConfig, workdir: Path | None = None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix=f"briefbot-bench-digests-{part}-", dir=workdir) as folder:
+        result = run_with_timeout(PARTS[part](config, Path(folder)), config.timeout_s)
+    result["peak_rss_mib"] = peak_rss_mib()
+    return result
+
+
+def _run_part_subprocess(part: str, config: DigestsConfig, workdir: Path | None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="briefbot-bench-out-") as folder:
+        out = Path(folder) / f"{part}.json"
+        command = [sys.executable, "-m", "bench.digests", "--part", part, "--json-out", str(out)]
+        command += ["--config", json.dumps(dataclasses.asdict(config))]
+        if workdir is not None:
+            command += ["--workdir", str(workdir)]
+        subprocess.run(command, cwd=ROOT, check=True, timeout=config.timeout_s + 60)
+        return json.loads(out.read_text(encoding="utf-8"))
+
+
+def run(
+    config: DigestsConfig, *, parts: tuple[str, ...] = tuple(PARTS), in_process: bool = False,
+    workdir: Path | None = None,
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    results = header(
+        "digests",
+        config,
+        {
+            "compose_s": TARGET_COMPOSE_S,
+            "rate_ratio": TARGET_RATE_RATIO,
+            "startup_s": TARGET_STARTUP_S,
+            "startup_rss_mib": TARGET_STARTUP_RSS_MIB,
+        },
+    )
+    for part in parts:
+        results[part] = run_part(part, config, workdir) if in_process else _run_part_subprocess(part, config, workdir)
+    results["total_s"] = time.perf_counter() - started
+    return results
+
+
+def format_table(results: dict[str, Any]) -> str:
+    targets = results["targets"]
+    rows: list[tuple[str, str, str]] = []
+    if "compose" in results:
+        c = results["compose"]
+        rows += [
+            (
+                f"compose + enqueue {c['schedules']:,} due digests",
+                f"{c['process_due_s']:.2f} s",
+                f"< {targets['compose_s']:g} s {verdict(c['process_due_s'] < targets['compose_s'])}; "
+                f"{c['slots_processed']:,} slots, {c['digests_enqueued']:,} digests, {c['outbox_rows']:,} messages",
+            ),
+            ("  schedules saved via DigestRepository.save", f"{c['save_per_s']:,.0f}/s", f"{c['save_s']:.1f} s"),
+            ("  peak RSS (compose run)", f"{c['peak_rss_mib']:.0f} MiB", ""),
+        ]
+    if "deliver" in results:
+        d = results["deliver"]
+        rate = d["delivery"]
+        rows += [
+            (
+                f"delivery at cap N={d['cap_per_s']} (bot, OUTBOX_RATE=N)",
+                f"{rate['per_s']:.1f} msg/s",
+                f"ratio {d['ratio']:.2f} (>= {targets['rate_ratio']:g} "
+                f"{verdict(d['ratio'] >= targets['rate_ratio'])}); "
+                f"{rate['messages']:,} messages to {d['channels_with_digest']:,} channels",
+            ),
+            (
+                "  429s: provoked / injected",
+                f"{d['provoked_429s']} / {d['injected_429s']}",
+                f"provoked must be 0 {verdict(d['provoked_429s'] == 0)}",
+            ),
+            (
+                "  bot REST requests/s (steady state)",
+                f"{d['bot_requests_per_s_steady']:.1f}/s",
+                f"overall {rate['overall_per_s']:.1f} msg/s over {rate['overall_s']:.1f} s",
+            ),
+        ]
+    if "startup" in results:
+        s = results["startup"]
+        first = s["first_tick_s"] if s["first_tick_s"] is not None else float("nan")
+        rows += [
+            (
+                f"startup with {s['schedules_stored']:,} schedules: first slot",
+                f"{first:.2f} s",
+                f"< {targets['startup_s']:g} s {verdict(first < targets['startup_s'])}; "
+                f"first digest at stub {s['first_message_s']:.2f} s; {s['tick_log_line']}",
+            ),
+            (
+                "  bot peak RSS (VmHWM)",
+                f"{s['bot_peak_rss_mib']:.0f} MiB",
+                f"< {targets['startup_rss_mib']:g} MiB {verdict(s['bot_peak_rss_mib'] < targets['startup_rss_mib'])}",
+            ),
+        ]
+    return render_table(f"briefbot bench: digests ({results['total_s']:.0f} s total)", rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.digests", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--in-process", action="store_true", help="run the parts in this process")
+    parser.add_argument("--only", choices=sorted(PARTS), action="append", help="run only this part (repeatable)")
+    parser.add_argument("--workdir", type=Path, help="where temporary databases go (default: system temp)")
+    parser.add_argument("--out", type=Path, help="JSON results file (default: bench/results/digests.json)")
+    parser.add_argument("--config", help="JSON overrides of DigestsConfig fields")
+    parser.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
+    parser.add_argument("--json-out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    config = DigestsConfig.quick() if args.quick else DigestsConfig()
+    if args.config:
+        config = dataclasses.replace(config, **json.loads(args.config))
+    if args.part:  # a child run by `run`
+        args.json_out.write_text(json.dumps(run_part(args.part, config, args.workdir), default=str), encoding="utf-8")
+        return 0
+    parts = tuple(args.only) if args.only else tuple(PARTS)
+    results = run(config, parts=parts, in_process=args.in_process, workdir=args.workdir)
+    out = write_results(results, "digests", args.quick, args.out)
+    print(format_table(results))
+    print(f"results: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,393 @@
+"""Benchmark of follow-up alerts (issue 5): fanning one development out to 50,000 followers, and delivering.
+
+    python -m bench.follows            # full run
+    python -m bench.follows --quick    # smoke run with small sizes
+
+Parts, each in its own subprocess (so a peak RSS is its own):
+
+* fanout -- a story with 50,000 followers (inserted with batched SQL, the columns FollowRepository.follow
+  writes: 90% by DM, 10% channels, some channel follows pinging a role, 1% of the DM follows muted), then a
+  new development through FollowService.add_update; the time from add_update to every alert enqueued
+  (FollowService.process_alerts(now)), and the run's peak RSS.
+* deliver -- a bounded subset (2,000 alerts by default: DMs, plus channel follows whose first alert opens a
+  story thread under a card) delivered by the real `briefbot run` subprocess against the loopback stub in
+  rate-limit mode (global cap N, OUTBOX_RATE=N): alert messages and all bot requests per second in the
+  steady state, vs N, and the 429s (provoked vs injected). The alerts are fanned out by the benchmark
+  before the bot starts, so the bot only delivers.
+
+Results are printed as a table and written as JSON to bench/results/follows.json (follows-quick.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.botrun import (
+    MESSAGE_ROUTE,
+    bot_request_rate,
+    header,
+    limited_requests,
+    max_in_window,
+    peak_rss_mib,
+    proc_status_mib,
+    render_table,
+    routes_between,
+    run_with_timeout,
+    start_bot,
+    steady_rate,
+    stop_bot,
+    verdict,
+    wait_connected,
+    write_results,
+)
+from bench.digests import news_db
+from bench.store import ROOT
+
+TARGET_FANOUT_S = 5.0
+TARGET_RATE_RATIO = 0.9
+USER_BASE = 600000000000000000
+CHANNEL_BASE = 610000000000000000
+GUILD_BASE = 620000000000000000
+ROLE_BASE = 630000000000000000
+UPDATE_TEXT = (
+    "Meta will open an AI research lab in Seoul next year, hiring 200 engineers.\n"
+    "- Lab: The lab focuses on language models for Korean and Japanese.\n"
+    "- Partners: Samsung and Naver join as founding partners."
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FollowsConfig:
+    followers: int = 50_000
+    channel_share: float = 0.1
+    ping_share: float = 0.2  # of channel follows
+    muted_share: float = 0.01  # of DM follows
+    deliver_alerts: int = 2_000  # followers of the delivery run's story
+    deliver_channels: int = 100  # of them, channel follows (the rest by DM)
+    deliver_channels_per_guild: int = 10
+    known_dm_share: float = 1.0  # DM followers whose DM channel the bot already knows (alerted before)
+    rate: int = 50
+    seed: int = 5150
+    timeout_s: float = 600.0
+
+    @classmethod
+    def quick(cls) -> FollowsConfig:
+        return cls(followers=2_000, deliver_alerts=200, deliver_channels=20)
+
+
+async def add_followers(db: Any, story_id: int, config: FollowsConfig, count: int, now: datetime) -> dict[str, int]:
+    """`count` follows of one story in one transaction (executemany), as FollowRepository.follow writes them:
+    since_development_id = the story's newest development, so only later developments are alerted."""
+    from storage.records import to_db_time
+
+    rng = random.Random(config.seed)
+    async with db.reader.execute(
+        "SELECT COALESCE(MAX(id), 0) FROM developments WHERE story_id = ?", (story_id,)
+    ) as cursor:
+        since = (await cursor.fetchone())[0]
+    channels = round(count * config.channel_share) if count == config.followers else config.deliver_channels
+    rows = []
+    kinds = {"user": 0, "channel": 0, "muted": 0, "ping": 0}
+    stamp = to_db_time(now)
+    muted_until = to_db_time(now + timedelta(days=1))
+    for index in range(count):
+        if index < channels:
+            guild = GUILD_BASE + index // config.deliver_channels_per_guild
+            ping = ROLE_BASE + index if rng.random() < config.ping_share else None
+            rows.append((story_id, "channel", CHANNEL_BASE + index, guild, ping, since, None, stamp))
+            kinds["channel"] += 1
+            kinds["ping"] += ping is not None
+        else:
+            muted = rng.random() < config.muted_share
+            rows.append((story_id, "user", USER_BASE + index, None, None, since, muted_until if muted else None, stamp))
+            kinds["user"] += 1
+            kinds["muted"] += muted
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO follows (story_id, follower_kind, follower_id, guild_id, ping_role_id, "
+            "since_development_id, muted_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    return kinds
+
+
+async def _services(db: Any) -> tuple[Any, Any, Any]:
+    from bot.follow_service import FollowService
+    from bot.story_service import StoryService
+    from storage.follows import FollowRepository
+    from storage.outbox import OutboxRepository
+    from storage.stories import StoryRepository
+
+    stories = StoryRepository(db)
+    service = FollowService(FollowRepository(db), stories, StoryService(stories), burst_window=timedelta(minutes=10))
+    return service, stories, OutboxRepository(db)
+
+
+# --- part 1: fan out to 50,000 ---------------------------------------------------------------------
+
+
+async def bench_fanout(config: FollowsConfig, workdir: Path) -> dict[str, Any]:
+    from storage.database import Database
+
+    now = datetime.now(UTC)
+    async with Database.open(workdir / "fanout.db") as db:
+        news = await news_db(db, 5, config.seed, developed=0)
+        service, stories, outbox = await _services(db)
+        story = (await stories.recent(None, limit=1))[0]
+        started = time.perf_counter()
+        kinds = await add_followers(db, story.id, config, config.followers, now - timedelta(hours=1))
+        insert_s = time.perf_counter() - started
+        rss_before = peak_rss_mib()
+        woken: list[int] = []
+        service.wake_delivery = lambda: woken.append(1)
+
+        started = time.perf_counter()
+        await service.add_update(story, UPDATE_TEXT, "https://example.com/lab", source="bench", now=now)
+        added = time.perf_counter()
+        enqueued = await service.process_alerts(now)
+        done = time.perf_counter()
+
+        counts = await outbox.counts()
+        async with db.reader.execute(
+            "SELECT target_kind, COUNT(*), COUNT(DISTINCT target_id) FROM outbox WHERE kind = 'alert' "
+            "GROUP BY target_kind"
+        ) as cursor:
+            by_kind = {r[0]: {"messages": r[1], "targets": r[2]} for r in await cursor.fetchall()}
+        async with db.reader.execute("SELECT COUNT(*) FROM held_alerts") as cursor:
+            held = (await cursor.fetchone())[0]
+        again = await service.process_alerts(now + timedelta(hours=1))
+    return {
+        "followers": config.followers,
+        "follows": kinds,
+        "follows_inserted_with": "batched SQL: one executemany INSERT INTO follows in one transaction",
+        "insert_s": insert_s,
+        "news": news,
+        "story": story.slug,
+        "add_update_s": added - started,
+        "process_alerts_s": done - added,
+        "total_s": done - started,
+        "alerts_enqueued": enqueued,
+        "outbox_by_kind": by_kind,
+        "outbox_counts": counts,
+        "held_alerts": held,
+        "second_run_enqueued": again,
+        "woke_delivery": len(woken),
+        "peak_rss_mib_before_fanout": rss_before,
+        "what": "FollowService.add_update (the development) then FollowService.process_alerts(now) (every alert "
+        "enqueued in one transaction)",
+    }
+
+
+# --- part 2: deliver at the cap ---------------------------------------------------------------------
+
+
+async def bench_deliver(config: FollowsConfig, workdir: Path) -> dict[str, Any]:
+    from storage.database import Database
+    from storage.direct_messages import DirectMessageRepository
+    from tests.stub.discord_stub import DiscordStub, text_channel
+
+    now = datetime.now(UTC)
+    async with DiscordStub() as stub:
+        async with Database.open(workdir / "briefbot.db") as db:
+            await news_db(db, 3, config.seed, developed=0)
+            service, stories, outbox = await _services(db)
+            story = (await stories.recent(None, limit=1))[0]
+            kinds = await add_followers(
+                db, story.id, dataclasses.replace(config, muted_share=0.0), config.deliver_alerts, now
+            )
+            # DM followers alerted before: the bot remembers their DM channel (the stub knows it too).
+            dms = DirectMessageRepository(db)
+            users = [USER_BASE + i for i in range(config.deliver_channels, config.deliver_alerts)]
+            known = users[: round(len(users) * config.known_dm_share)]
+            for user_id in known:
+                await dms.remember_channel(user_id, stub.dm_channel(user_id).id)
+            for user_id in users:
+                stub.add_user(user_id)
+            await service.add_update(story, UPDATE_TEXT, "https://example.com/lab", source="bench", now=now)
+            enqueued = await service.process_alerts(now)
+        channels = [CHANNEL_BASE + i for i in range(config.deliver_channels)]
+        per_guild = config.deliver_channels_per_guild
+        for start in range(0, len(channels), per_guild):
+            group = channels[start : start + per_guild]
+            stub.add_guild(
+                GUILD_BASE + start // per_guild, name=f"server {start // per_guild}",
+                channels=[text_channel(c, f"news-{c % 1000}") for c in group],
+            )
+        stub.enable_rate_limits(global_per_second=config.rate, per_channel=5, per_channel_window=5.0)
+        started = time.perf_counter()
+        bot = await start_bot(stub, workdir, {"OUTBOX_RATE": str(config.rate), "ALERT_BURST_WINDOW": "10m"})
+        try:
+            await wait_connected(stub, bot)
+            connect_s = time.perf_counter() - started
+
+            def alerts() -> int:
+                return sum(1 for m in stub.messages if m.source == "channel" and "Story update" in m.text)
+
+            deadline = enqueued * 3 / config.rate + 60
+            await stub.wait_for(lambda: alerts() >= enqueued, timeout=deadline, what="every alert")
+            await asyncio.sleep(1.0)
+            rss = proc_status_mib(bot.process.pid, "VmHWM")
+            logs = bot.logs
+        finally:
+            exit_code = await stop_bot(bot)
+        alert_times = sorted(
+            r.at for r in stub.requests
+            if r.route == MESSAGE_ROUTE and r.status == 200 and "Story update" in json.dumps(r.json or {})
+        )
+        request_times = sorted(r.at for r in stub.requests if r.auth == "ok" and r.at >= alert_times[0] - 1.0)
+        rate = steady_rate(alert_times)
+        steady_from = alert_times[0] + rate["steady_from_s"]
+        steady_to = alert_times[0] + rate["steady_to_s"]
+        requests_per_s = bot_request_rate(stub, steady_from, steady_to)
+        threads = sum(len(stub.threads_of(c)) for c in channels)
+        result = {
+            "cap_per_s": config.rate,
+            "alerts_enqueued": enqueued,
+            "alerts_delivered": alerts(),
+            "follows": kinds,
+            "dm_channels_known": len(known),
+            "threads_opened": threads,
+            "delivery": rate,
+            "alert_ratio": rate["per_s"] / config.rate,
+            "bot_requests_per_s_steady": requests_per_s,
+            "request_ratio": requests_per_s / config.rate,
+            "requests_in_steady_state": routes_between(stub, steady_from, steady_to),
+            "max_bot_requests_in_1s": max_in_window(request_times),
+            "limited": limited_requests(stub, alert_times[0])[:50],
+            "provoked_429s": stub.provoked_429s,
+            "injected_429s": stub.injected_429s,
+            "connect_s": connect_s,
+            "bot_peak_rss_mib": rss,
+            "bot_exit_code": exit_code,
+            "bot_retries_logged": logs.count("will be retried"),
+            "stub_unknown_routes": list(stub.unknown_routes),
+            "stub_internal_errors": list(stub.internal_errors),
+            "what": "briefbot run subprocess (OUTBOX_RATE=N) delivering pre-enqueued alerts; stub "
+            "enable_rate_limits(N, per_channel=5, window=5 s); request ratio = all bot-token requests/s in the "
+            "steady state (what the cap counts) / N",
+        }
+    return result
+
+
+# --- running -------------------------------------------------------------------------------------------
+
+PARTS = {"fanout": bench_fanout, "deliver": bench_deliver}
+
+
+def run_part(part: str, config: FollowsConfig, workdir: Path | None = None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix=f"briefbot-bench-follows-{part}-", dir=workdir) as folder:
+        result = run_with_timeout(PARTS[part](config, Path(folder)), config.timeout_s)
+    result["peak_rss_mib"] = peak_rss_mib()
+    return result
+
+
+def _run_part_subprocess(part: str, config: FollowsConfig, workdir: Path | None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="briefbot-bench-out-") as folder:
+        out = Path(folder) / f"{part}.json"
+        command = [sys.executable, "-m", "bench.follows", "--part", part, "--json-out", str(out)]
+        command += ["--config", json.dumps(dataclasses.asdict(config))]
+        if workdir is not None:
+            command += ["--workdir", str(workdir)]
+        subprocess.run(command, cwd=ROOT, check=True, timeout=config.timeout_s + 60)
+        return json.loads(out.read_text(encoding="utf-8"))
+
+
+def run(
+    config: FollowsConfig, *, parts: tuple[str, ...] = tuple(PARTS), in_process: bool = False,
+    workdir: Path | None = None,
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    results = header("follows", config, {"fanout_s": TARGET_FANOUT_S, "rate_ratio": TARGET_RATE_RATIO})
+    for part in parts:
+        results[part] = run_part(part, config, workdir) if in_process else _run_part_subprocess(part, config, workdir)
+    results["total_s"] = time.perf_counter() - started
+    return results
+
+
+def format_table(results: dict[str, Any]) -> str:
+    targets = results["targets"]
+    rows: list[tuple[str, str, str]] = []
+    if "fanout" in results:
+        f = results["fanout"]
+        rows += [
+            (
+                f"development -> {f['followers']:,} followers' alerts enqueued",
+                f"{f['total_s']:.2f} s",
+                f"< {targets['fanout_s']:g} s {verdict(f['total_s'] < targets['fanout_s'])}; "
+                f"{f['alerts_enqueued']:,} alerts, {f['held_alerts']:,} held (muted)",
+            ),
+            (
+                "  add_update / process_alerts",
+                f"{f['add_update_s'] * 1000:.0f} ms / {f['process_alerts_s']:.2f} s",
+                f"follows inserted in {f['insert_s']:.2f} s (batched SQL)",
+            ),
+            (
+                "  peak RSS (fan-out run)",
+                f"{f['peak_rss_mib']:.0f} MiB",
+                f"{f['peak_rss_mib_before_fanout']:.0f} MiB before the fan-out",
+            ),
+        ]
+    if "deliver" in results:
+        d = results["deliver"]
+        rate = d["delivery"]
+        rows += [
+            (
+                f"alert delivery at cap N={d['cap_per_s']}: all bot requests",
+                f"{d['bot_requests_per_s_steady']:.1f} req/s",
+                f"ratio {d['request_ratio']:.2f} (>= {targets['rate_ratio']:g} "
+                f"{verdict(d['request_ratio'] >= targets['rate_ratio'])})",
+            ),
+            (
+                "  alert messages",
+                f"{rate['per_s']:.1f} msg/s",
+                f"ratio {d['alert_ratio']:.2f}; {d['alerts_delivered']:,}/{d['alerts_enqueued']:,} delivered, "
+                f"{d['threads_opened']} threads opened",
+            ),
+            (
+                "  429s: provoked / injected",
+                f"{d['provoked_429s']} / {d['injected_429s']}",
+                f"provoked must be 0 {verdict(d['provoked_429s'] == 0)}",
+            ),
+        ]
+    return render_table(f"briefbot bench: follows ({results['total_s']:.0f} s total)", rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.follows", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--in-process", action="store_true", help="run the parts in this process")
+    parser.add_argument("--only", choices=sorted(PARTS), action="append", help="run only this part (repeatable)")
+    parser.add_argument("--workdir", type=Path, help="where temporary databases go (default: system temp)")
+    parser.add_argument("--out", type=Path, help="JSON results file (default: bench/results/follows.json)")
+    parser.add_argument("--config", help="JSON overrides of FollowsConfig fields")
+    parser.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
+    parser.add_argument("--json-out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    config = FollowsConfig.quick() if args.quick else FollowsConfig()
+    if args.config:
+        config = dataclasses.replace(config, **json.loads(args.config))
+    if args.part:  # a child run by `run`
+        args.json_out.write_text(json.dumps(run_part(args.part, config, args.workdir), default=str), encoding="utf-8")
+        return 0
+    parts = tuple(args.only) if args.only else tuple(PARTS)
+    results = run(config, parts=parts, in_process=args.in_process, workdir=args.workdir)
+    out = write_results(results, "follows", args.quick, args.out)
+    print(format_table(results))
+    print(f"results: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
