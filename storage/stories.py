@@ -27,6 +27,8 @@ _STORY_COLUMNS = (
     "s.reading_minutes, s.source, s.url, s.tags_json, s.updated_at, s.last_development_at, s.created_at"
 )
 _LOOKUP_CHUNK = 500
+MIN_PREFIX_CHARS = 2
+SEARCH_WINDOW = 2000  # search ranks the newest matches only, so a word in every story costs the same
 # json.dumps(value, ensure_ascii=False), without building a new encoder for every call.
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -63,7 +65,8 @@ def fts_quote(text: str) -> str:
 
 
 def fts_prefix_query(text: str) -> str:
-    terms = [t for t in text.replace("\x00", " ").split() if t.strip('"')]
+    """Prefix terms for autocomplete. One-letter prefixes are left out: they expand to most of the index."""
+    terms = [t for t in text.replace("\x00", " ").split() if len(t.strip('"')) >= MIN_PREFIX_CHARS]
     return " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
 
 
@@ -278,9 +281,12 @@ class StoryRepository:
             return []
         sql = (
             f"SELECT {_STORY_COLUMNS} FROM story_search f JOIN stories s ON s.id = f.rowid "
-            f"WHERE story_search MATCH :query AND {_VISIBLE} ORDER BY f.rank LIMIT :limit"
+            "WHERE story_search MATCH :query AND f.rowid >= COALESCE((SELECT rowid FROM story_search "
+            "WHERE story_search MATCH :query ORDER BY rowid DESC LIMIT 1 OFFSET :window), 0) "
+            f"AND {_VISIBLE} ORDER BY f.rank LIMIT :limit"
         )
-        async with self.db.reader.execute(sql, {"query": query, "viewer": viewer, "limit": limit}) as cursor:
+        params = {"query": query, "viewer": viewer, "limit": limit, "window": SEARCH_WINDOW - 1}
+        async with self.db.reader.execute(sql, params) as cursor:
             return [_story(r) for r in await cursor.fetchall()]
 
     # --- writes --------------------------------------------------------------------------------

@@ -396,3 +396,26 @@ async def test_recent_pages_in_activity_order(stories: StoryRepository) -> None:
     assert [s.title for s in await stories.recent(None)] == ["Day 3 News", "Day 2 News", "Day 1 News"]
     assert [s.title for s in await stories.recent(None, limit=1, offset=1)] == ["Day 2 News"]
     assert await stories.count(None) == 3
+
+
+async def test_search_ranks_within_the_newest_matches_and_still_finds_common_words(
+    stories: StoryRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage import stories as stories_module
+
+    monkeypatch.setattr(stories_module, "SEARCH_WINDOW", 3)
+    items = [
+        ImportItem(f"file:{n}", _md(title=f"Harbour Report {n}", body="Harbour " * (1 + n % 3) + f"news {n}.\n"))
+        for n in range(8)
+    ]
+    await stories.import_stories(items)
+    found = await stories.search("harbour", None, limit=10)
+    assert {s.title for s in found} == {"Harbour Report 5", "Harbour Report 6", "Harbour Report 7"}
+    assert [s.title for s in await stories.search("harbour news 1", None)] == ["Harbour Report 1"]
+
+
+async def test_autocomplete_ignores_a_trailing_one_letter_word(stories: StoryRepository, seed_story: Story) -> None:
+    await _import_one(stories, seed_story)
+    assert [c.slug for c in await stories.autocomplete("korea s", None)] == [seed_story.slug]
+    assert [c.slug for c in await stories.autocomplete("z", None)] == [seed_story.slug]  # the slug index
+    assert await stories.autocomplete("q", None) == []
