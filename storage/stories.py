@@ -182,21 +182,15 @@ class StoryRepository:
             return [_development(r) for r in await cursor.fetchall()]
 
     async def recent(self, viewer: int | None, limit: int = 10, offset: int = 0) -> list[StoryRecord]:
-        # The visible stories are two runs of the (guild_id, last_development_at) index: the global ones and the
-        # viewer's own. Taking the first offset+limit of each run and merging them reads ~offset+limit index
-        # entries, where `guild_id IS NULL OR guild_id = ?` made SQLite collect and sort every visible story.
+        """Visible stories, newest development first; the page is picked inside a covering index."""
         sql = (
             f"SELECT {_STORY_COLUMNS} FROM stories s JOIN ("
-            "SELECT id, at FROM (SELECT id, last_development_at AS at FROM stories WHERE guild_id IS NULL "
-            "ORDER BY last_development_at DESC, id DESC LIMIT :window) "
-            "UNION ALL "
-            "SELECT id, at FROM (SELECT id, last_development_at AS at FROM stories WHERE guild_id = :viewer "
-            "ORDER BY last_development_at DESC, id DESC LIMIT :window) "
-            "ORDER BY at DESC, id DESC LIMIT :limit OFFSET :offset"
+            "SELECT id, last_development_at AS at FROM stories INDEXED BY stories_by_activity_scope "
+            "WHERE (guild_id IS NULL OR guild_id = :viewer) "
+            "ORDER BY last_development_at DESC, id DESC LIMIT :limit OFFSET :offset"
             ") page ON s.id = page.id ORDER BY page.at DESC, page.id DESC"
         )
-        window = -1 if limit < 0 else limit + max(0, offset)  # a negative LIMIT is no limit, as in SQLite
-        params = {"viewer": viewer, "limit": limit, "offset": offset, "window": window}
+        params = {"viewer": viewer, "limit": limit, "offset": max(0, offset)}
         async with self.db.reader.execute(sql, params) as cursor:
             return [_story(r) for r in await cursor.fetchall()]
 
