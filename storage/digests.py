@@ -172,11 +172,6 @@ class DigestRepository:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
-    async def next_fire_at(self) -> datetime | None:
-        async with self.db.reader.execute("SELECT MIN(next_fire_at) FROM digest_schedules WHERE enabled = 1") as cursor:
-            row = await cursor.fetchone()
-        return from_db_time(row[0]) if row and row[0] else None
-
     async def record(self, processed: Sequence[ProcessedSlot], now: datetime) -> list[bool]:
         """One transaction for the batch. A slot already recorded is not enqueued again (returns False).
 

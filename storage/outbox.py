@@ -109,11 +109,6 @@ class OutboxRepository:
         ) as cursor:
             return [_item(r) for r in await cursor.fetchall()]
 
-    async def next_due_at(self) -> datetime | None:
-        async with self.db.reader.execute("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'") as cursor:
-            row = await cursor.fetchone()
-        return from_db_time(row[0]) if row and row[0] else None
-
     async def blocked_targets(self, targets: Sequence[tuple[str, int]], before_id: int) -> set[tuple[str, int]]:
         """Targets that still have an earlier pending message, which must go first."""
         blocked: set[tuple[str, int]] = set()

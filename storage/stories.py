@@ -174,13 +174,6 @@ class StoryRepository:
         ) as cursor:
             return [_development(r) for r in await cursor.fetchall()]
 
-    async def developments_after(self, after_id: int, limit: int = 500) -> list[DevelopmentRecord]:
-        """Developments in the order they were stored, for pollers that remember the last id."""
-        async with self.db.reader.execute(
-            "SELECT * FROM developments WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
-        ) as cursor:
-            return [_development(r) for r in await cursor.fetchall()]
-
     async def recent(self, viewer: int | None, limit: int = 10, offset: int = 0) -> list[StoryRecord]:
         """Visible stories, newest development first; the page is picked inside a covering index."""
         sql = (
