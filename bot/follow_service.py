@@ -212,7 +212,8 @@ class FollowService:
             if first not in rendered:
                 earlier = [d for d in developments if d.id < first]
                 rendered[first] = paginate(compose_alert(story, key_points, earlier, mine))
-            messages += self._messages(follow, story, rendered[first], pending.newest_id, status)
+            key = f"alert:{follow.id}:{pending.newest_id}"
+            messages += self._messages(follow, story, rendered[first], key, status)
         if not await self.follows.fan_out(
             story.id, pending.newest_id, messages, holds, now, expected_from=pending.alerted_through_id
         ):
@@ -222,13 +223,13 @@ class FollowService:
 
     @staticmethod
     def _messages(
-        follow: Follow, story: StoryRecord, parts: list[MessagePart], newest_id: int, status: Card
+        follow: Follow, story: StoryRecord, parts: list[MessagePart], key: str, status: Card
     ) -> list[OutgoingMessage]:
         channel = follow.follower_kind == "channel"
         thread = payloads.ThreadSpec(story.id, truncate(story.title, 100), status) if channel else None
         return [
             OutgoingMessage(
-                f"alert:{follow.id}:{newest_id}:{index}",
+                f"{key}:{index}",
                 "alert",
                 "channel" if channel else "user",
                 follow.follower_id,
@@ -250,14 +251,10 @@ class FollowService:
             if story is None or not holds:
                 continue
             reply = await self.held_reply(story, [h[1] for h in holds])
-            messages = self._messages(
-                follow, story, paginate(reply), max(h[1] for h in holds), story_status_card(story, None, 0)
-            )
-            messages = [
-                OutgoingMessage(f"catchup:{m.dedupe_key}", m.kind, m.target_kind, m.target_id, m.payload_json, m.ref)
-                for m in messages
-            ]
-            await self.follows.release(holds, messages, now)
+            developments = await self.stories.developments(story.id)
+            status = story_status_card(story, developments[-1] if developments else None, len(developments))
+            key = f"catchup:{follow.id}:{max(h[1] for h in holds)}"
+            await self.follows.release(holds, self._messages(follow, story, paginate(reply), key, status), now)
             released += 1
         if released:
             self.wake_delivery()
