@@ -65,18 +65,14 @@ async def _with_store(settings: Settings, action: Callable[[Database, StoryRepos
         await action(db, StoryRepository(db))
 
 
-def _print_stories_table(rows: Sequence[tuple[str, str, str]]) -> None:
+async def _stories_table(stories: StoryRepository) -> None:
+    rows = await stories.recent(None, limit=1000)
     if not rows:
         print("No stories yet. Import some with: briefbot import seeds/")
         return
     print(f"{'SLUG':<44} {'PUBLISHED':<17} TITLE")
-    for slug, published, title in rows:
-        print(f"{slug:<44} {published:<17} {title}")
-
-
-async def _stories_table(stories: StoryRepository) -> None:
-    rows = await stories.recent(None, limit=1000)
-    _print_stories_table([(s.slug, f"{s.published_at:%Y-%m-%d %H:%M}", s.title) for s in rows])
+    for story in rows:
+        print(f"{story.slug:<44} {story.published_at:%Y-%m-%d %H:%M}  {story.title}")
 
 
 async def _import(settings: Settings, paths: list[Path]) -> None:
@@ -90,10 +86,9 @@ async def _import(settings: Settings, paths: list[Path]) -> None:
     await _with_store(settings, action)
 
 
-async def _reply(settings: Settings, build: Callable[[StoryService], Awaitable[object]]) -> None:
+async def _reply(settings: Settings, build: Callable[[StoryService], Awaitable[Reply]]) -> None:
     async def action(db: Database, stories: StoryRepository) -> None:
-        reply = await build(StoryService(stories))
-        print(render_reply(reply))  # type: ignore[arg-type]
+        print(render_reply(await build(StoryService(stories))))
 
     await _with_store(settings, action)
 
