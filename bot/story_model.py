@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -81,6 +82,7 @@ class Story:
 
 
 _SLUG_WORDS_MAX = 6
+SLUG_MAX_CHARS = 60  # Discord caps an autocomplete choice's value at 100; collisions add "-N"
 _SLUG_TRAILING_WORDS = frozenset({"a", "an", "and", "the", "of", "to", "in", "on", "for", "with", "at", "by"})
 
 
@@ -91,4 +93,7 @@ def slugify(text: str, max_words: int = _SLUG_WORDS_MAX) -> str:
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())[:max_words]
     while len(words) > 1 and words[-1] in _SLUG_TRAILING_WORDS:
         words.pop()
-    return "-".join(words) or "story"
+    slug = "-".join(words)[:SLUG_MAX_CHARS].strip("-")
+    if not slug:  # a title with no Latin letters or digits still gets a stable, distinct slug
+        slug = "story-" + hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
+    return slug

@@ -167,7 +167,10 @@ def test_slugify() -> None:
     assert slugify("Zuckerberg's Visit: Part 1 of the Tour") == "zuckerbergs-visit-part-1"
     assert slugify("Café Crème in São Paulo") == "cafe-creme-in-sao-paulo"
     assert slugify("Talks Resume With the") == "talks-resume"
-    assert slugify("!!!") == "story"
+    assert slugify("!!!").startswith("story-") and slugify("!!!") == slugify("!!!")
+    assert slugify("한국 뉴스") != slugify("日本のニュース")  # no Latin letters: distinct, stable fallbacks
+    long_words = " ".join(["Pneumonoultramicroscopicsilicovolcanoconiosis"] * 6)
+    assert len(slugify(long_words)) <= 60 and not slugify(long_words).endswith("-")
 
 
 # --- Markdown with front matter --------------------------------------------------------------------
