@@ -7,9 +7,11 @@ import shlex
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.cards import Reply
+from bot.digests import compose_digest
 from bot.errors import UserError
 from bot.help_text import help_lines
 from bot.story_service import StoryService
@@ -40,6 +42,7 @@ class Console:
         self.add(("story", "ask"), ("story", "question"), lambda o: s.ask(o["story"], o["question"], viewer))
         self.add(("story", "timeline"), ("story",), lambda o: s.timeline(o["story"], viewer))
         self.add(("story", "search"), ("query",), lambda o: s.search(o["query"], viewer))
+        self.add(("digest", "preview"), (), lambda o: self._digest_preview(s))
         self.add(("help",), (), self._help)
 
     def add(self, path: tuple[str, ...], params: tuple[str, ...], handler: Handler) -> None:
@@ -51,6 +54,11 @@ class Console:
             raise UserError(f"page must be a number, got `{page}`")
         reply, _ = await stories.list_page(self.viewer, int(page))
         return reply
+
+    async def _digest_preview(self, stories: StoryService) -> Reply:
+        """A first digest for this console's viewer, as a server would get it."""
+        digest = await compose_digest(stories.stories, self.viewer, None, datetime.now(UTC), UTC)
+        return digest.reply
 
     async def _help(self, _: dict[str, str]) -> Reply:
         lines = help_lines() + ["", "Type `quit` to leave the console."]

@@ -82,3 +82,9 @@ async def test_loop_ends_at_eof(console: Console) -> None:
     stdout = io.StringIO()
     await console.loop(io.StringIO("/story list"), stdout)
     assert "Tracked stories" in stdout.getvalue()
+
+
+async def test_digest_preview_line_shows_the_digest_a_server_would_get(console: Console) -> None:
+    text = render_reply(await console.answer("/digest preview"))
+    assert "Your briefing for" in text
+    assert "Zuckerberg Visits South Korea" in text and "Meetings with Key Players" in text
