@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import pkgutil
 from dataclasses import dataclass
@@ -11,11 +12,10 @@ import aiohttp
 import discord
 from discord.ext import commands
 
-import cogs
 from bot import jobs
-from bot.command_sync import sync_commands
 from bot.delivery import OutboxWorker
 from bot.digest_service import DigestService
+from bot.discord_command_sync import sync_commands
 from bot.discord_transport import DiscordTransport
 from bot.discord_tree import BriefTree
 from bot.follow_service import FollowService
@@ -28,6 +28,8 @@ from storage.state import StateRepository
 from storage.stories import StoryRepository
 
 log = logging.getLogger(__name__)
+
+COGS_PACKAGE = "cogs"
 
 BOT_PERMISSIONS = discord.Permissions(
     view_channel=True,
@@ -47,7 +49,10 @@ def bot_intents() -> discord.Intents:
 
 
 def extension_names() -> list[str]:
-    return [f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if not m.name.startswith("_")]
+    """The modules of the cogs/ package, found on disk (the core never imports cogs itself), `_private` skipped."""
+    spec = importlib.util.find_spec(COGS_PACKAGE)
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    return [f"{COGS_PACKAGE}.{m.name}" for m in pkgutil.iter_modules(folders) if not m.name.startswith("_")]
 
 
 def invite_url(application_id: int) -> str:
