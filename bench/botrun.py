@@ -7,18 +7,24 @@ console script, the stub's DISCORD_* variables, a workspace with its own seeds/ 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import dataclasses
 import json
 import math
 import os
 import platform
 import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.store import RESULTS, peak_rss_mib
+from bench.store import RESULTS, ROOT, peak_rss_mib
 
 MESSAGE_ROUTE = "POST /channels/{channel_id}/messages"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -135,9 +141,7 @@ def max_in_window(times: Sequence[float], window: float = 1.0) -> int:
 def limited_requests(stub: Any, origin: float) -> list[dict[str, Any]]:
     """The 429s the stub answered, seconds after `origin`, with their route and why."""
     return [
-        {"at_s": round(r.at - origin, 3), "route": r.route, "note": r.note}
-        for r in stub.requests
-        if r.status == 429
+        {"at_s": round(r.at - origin, 3), "route": r.route, "note": r.note} for r in stub.requests if r.status == 429
     ]
 
 
@@ -224,3 +228,82 @@ __all__ = [
     "wait_connected",
     "write_results",
 ]
+
+
+class PartsBench:
+    """A benchmark made of parts, each run in its own subprocess (so its peak RSS is its own) or in-process."""
+
+    def __init__(
+        self,
+        name: str,
+        parts: dict[str, Any],
+        config_type: Any,
+        targets: dict[str, float],
+        format_table: Any,
+        description: str,
+    ) -> None:
+        self.name = name
+        self.parts = parts
+        self.config_type = config_type
+        self.targets = targets
+        self.format_table = format_table
+        self.description = description
+
+    def run_part(self, part: str, config: Any, workdir: Path | None = None) -> dict[str, Any]:
+        with tempfile.TemporaryDirectory(prefix=f"briefbot-bench-{self.name}-{part}-", dir=workdir) as folder:
+            result = run_with_timeout(self.parts[part](config, Path(folder)), config.timeout_s)
+        result["peak_rss_mib"] = peak_rss_mib()
+        return result
+
+    def run_part_subprocess(self, part: str, config: Any, workdir: Path | None) -> dict[str, Any]:
+        with tempfile.TemporaryDirectory(prefix="briefbot-bench-out-") as folder:
+            out = Path(folder) / f"{part}.json"
+            command = [sys.executable, "-m", f"bench.{self.name}", "--part", part, "--json-out", str(out)]
+            command += ["--config", json.dumps(dataclasses.asdict(config))]
+            if workdir is not None:
+                command += ["--workdir", str(workdir)]
+            subprocess.run(command, cwd=ROOT, check=True, timeout=config.timeout_s + 60)
+            return json.loads(out.read_text(encoding="utf-8"))
+
+    def run(
+        self,
+        config: Any,
+        *,
+        parts: tuple[str, ...] | None = None,
+        in_process: bool = False,
+        workdir: Path | None = None,
+    ) -> dict[str, Any]:
+        started = time.perf_counter()
+        results = header(self.name, config, self.targets)
+        for part in parts or tuple(self.parts):
+            runner = self.run_part if in_process else self.run_part_subprocess
+            results[part] = runner(part, config, workdir)
+        results["total_s"] = time.perf_counter() - started
+        return results
+
+    def main(self, argv: list[str] | None = None) -> int:
+        parser = argparse.ArgumentParser(prog=f"python -m bench.{self.name}", description=self.description)
+        parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+        parser.add_argument("--in-process", action="store_true", help="run the parts in this process")
+        parser.add_argument("--only", choices=sorted(self.parts), action="append", help="run only this part")
+        parser.add_argument("--workdir", type=Path, help="where temporary databases go (default: system temp)")
+        parser.add_argument("--out", type=Path, help=f"JSON results file (default: bench/results/{self.name}.json)")
+        parser.add_argument("--config", help=f"JSON overrides of {self.config_type.__name__} fields")
+        parser.add_argument("--part", choices=sorted(self.parts), help=argparse.SUPPRESS)
+        parser.add_argument("--json-out", type=Path, help=argparse.SUPPRESS)
+        args = parser.parse_args(argv)
+
+        config = self.config_type.quick() if args.quick else self.config_type()
+        if args.config:
+            config = dataclasses.replace(config, **json.loads(args.config))
+        if args.part:  # a child started by run_part_subprocess
+            result = self.run_part(args.part, config, args.workdir)
+            args.json_out.write_text(json.dumps(result, default=str), encoding="utf-8")
+            return 0
+        results = self.run(
+            config, parts=tuple(args.only) if args.only else None, in_process=args.in_process, workdir=args.workdir
+        )
+        out = write_results(results, self.name, args.quick, args.out)
+        print(self.format_table(results))
+        print(f"results: {out}")
+        return 0

@@ -21,36 +21,29 @@ Results are printed as a table and written as JSON to bench/results/digests.json
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import dataclasses
-import json
 import random
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bench.botrun import (
+    PartsBench,
     bot_request_rate,
     delivered_times,
-    header,
     limited_requests,
     max_in_window,
     peak_rss_mib,
     proc_status_mib,
     render_table,
     routes_between,
-    run_with_timeout,
     start_bot,
     steady_rate,
     stop_bot,
     verdict,
     wait_connected,
-    write_results,
 )
 from bench.store import ROOT
 
@@ -161,9 +154,16 @@ async def bench_compose(config: DigestsConfig, workdir: Path) -> dict[str, Any]:
             zone = ZONES[index % len(ZONES)]
             time_of_day, local_date = slots[zone]
             await repo.save(
-                audience_kind="guild", audience_id=GUILD_BASE + index, scope_guild_id=GUILD_BASE + index,
-                channel_id=CHANNEL_BASE + index, time_of_day=time_of_day, timezone=zone, days=DAILY,
-                next_fire_at=fire_at, next_slot_date=local_date, now=now - timedelta(days=1),
+                audience_kind="guild",
+                audience_id=GUILD_BASE + index,
+                scope_guild_id=GUILD_BASE + index,
+                channel_id=CHANNEL_BASE + index,
+                time_of_day=time_of_day,
+                timezone=zone,
+                days=DAILY,
+                next_fire_at=fire_at,
+                next_slot_date=local_date,
+                now=now - timedelta(days=1),
             )
         save_s = time.perf_counter() - started
         # Half of them had yesterday's digest (their "since" point), at one of a few times.
@@ -188,9 +188,7 @@ async def bench_compose(config: DigestsConfig, workdir: Path) -> dict[str, Any]:
         done = await service.process_due(now)
         compose_s = time.perf_counter() - started
         counts = await outbox.counts()
-        async with db.reader.execute(
-            "SELECT status, COUNT(*) FROM digest_slots GROUP BY status"
-        ) as cursor:
+        async with db.reader.execute("SELECT status, COUNT(*) FROM digest_slots GROUP BY status") as cursor:
             slot_counts = {r[0]: r[1] for r in await cursor.fetchall()}
         async with db.reader.execute(
             "SELECT COUNT(DISTINCT ref), COUNT(*) FROM outbox WHERE kind = 'digest'"
@@ -233,9 +231,16 @@ async def _seed_due(db_path: Path, count: int, stories: int, seed: int, due: dat
         repo = DigestRepository(db)
         for index in range(count):
             await repo.save(
-                audience_kind="guild", audience_id=GUILD_BASE + index, scope_guild_id=GUILD_BASE + index,
-                channel_id=CHANNEL_BASE + index, time_of_day=due.strftime("%H:%M"), timezone="UTC", days=DAILY,
-                next_fire_at=due, next_slot_date=due.date(), now=due,
+                audience_kind="guild",
+                audience_id=GUILD_BASE + index,
+                scope_guild_id=GUILD_BASE + index,
+                channel_id=CHANNEL_BASE + index,
+                time_of_day=due.strftime("%H:%M"),
+                timezone="UTC",
+                days=DAILY,
+                next_fire_at=due,
+                next_slot_date=due.date(),
+                now=due,
             )
 
 
@@ -243,8 +248,13 @@ async def bench_deliver(config: DigestsConfig, workdir: Path) -> dict[str, Any]:
     from tests.stub.discord_stub import DiscordStub, text_channel
 
     now = datetime.now(UTC)
-    await _seed_due(workdir / "briefbot.db", config.deliver_schedules, config.deliver_stories, config.seed,
-                    now - timedelta(minutes=1))
+    await _seed_due(
+        workdir / "briefbot.db",
+        config.deliver_schedules,
+        config.deliver_stories,
+        config.seed,
+        now - timedelta(minutes=1),
+    )
     channels = [CHANNEL_BASE + index for index in range(config.deliver_schedules)]
     async with DiscordStub() as stub:
         for index, channel_id in enumerate(channels):
@@ -320,8 +330,17 @@ async def _seed_many(db_path: Path, config: DigestsConfig, now: datetime) -> dic
             fire = (now + timedelta(minutes=rng.randint(5, 24 * 60))).replace(second=0, microsecond=0)
             rows.append(
                 (
-                    "guild", GUILD_BASE + index, GUILD_BASE + index, CHANNEL_BASE + index, fire.strftime("%H:%M"),
-                    "UTC", DAILY, to_db_time(fire), fire.date().isoformat(), stamp, stamp,
+                    "guild",
+                    GUILD_BASE + index,
+                    GUILD_BASE + index,
+                    CHANNEL_BASE + index,
+                    fire.strftime("%H:%M"),
+                    "UTC",
+                    DAILY,
+                    to_db_time(fire),
+                    fire.date().isoformat(),
+                    stamp,
+                    stamp,
                 )
             )
         async with db.transaction() as conn:
@@ -335,9 +354,16 @@ async def _seed_many(db_path: Path, config: DigestsConfig, now: datetime) -> dic
         due = now - timedelta(seconds=30)
         for index in range(config.startup_due):
             await repo.save(
-                audience_kind="guild", audience_id=GUILD_BASE + index, scope_guild_id=GUILD_BASE + index,
-                channel_id=CHANNEL_BASE + index, time_of_day=due.strftime("%H:%M"), timezone="UTC", days=DAILY,
-                next_fire_at=due, next_slot_date=due.date(), now=now,
+                audience_kind="guild",
+                audience_id=GUILD_BASE + index,
+                scope_guild_id=GUILD_BASE + index,
+                channel_id=CHANNEL_BASE + index,
+                time_of_day=due.strftime("%H:%M"),
+                timezone="UTC",
+                days=DAILY,
+                next_fire_at=due,
+                next_slot_date=due.date(),
+                now=now,
             )
         async with db.reader.execute("SELECT COUNT(*) FROM digest_schedules") as cursor:
             stored = (await cursor.fetchone())[0]
@@ -391,45 +417,6 @@ async def bench_startup(config: DigestsConfig, workdir: Path) -> dict[str, Any]:
 # --- running -----------------------------------------------------------------------------------------
 
 PARTS = {"compose": bench_compose, "deliver": bench_deliver, "startup": bench_startup}
-
-
-def run_part(part: str, config: DigestsConfig, workdir: Path | None = None) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix=f"briefbot-bench-digests-{part}-", dir=workdir) as folder:
-        result = run_with_timeout(PARTS[part](config, Path(folder)), config.timeout_s)
-    result["peak_rss_mib"] = peak_rss_mib()
-    return result
-
-
-def _run_part_subprocess(part: str, config: DigestsConfig, workdir: Path | None) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="briefbot-bench-out-") as folder:
-        out = Path(folder) / f"{part}.json"
-        command = [sys.executable, "-m", "bench.digests", "--part", part, "--json-out", str(out)]
-        command += ["--config", json.dumps(dataclasses.asdict(config))]
-        if workdir is not None:
-            command += ["--workdir", str(workdir)]
-        subprocess.run(command, cwd=ROOT, check=True, timeout=config.timeout_s + 60)
-        return json.loads(out.read_text(encoding="utf-8"))
-
-
-def run(
-    config: DigestsConfig, *, parts: tuple[str, ...] = tuple(PARTS), in_process: bool = False,
-    workdir: Path | None = None,
-) -> dict[str, Any]:
-    started = time.perf_counter()
-    results = header(
-        "digests",
-        config,
-        {
-            "compose_s": TARGET_COMPOSE_S,
-            "rate_ratio": TARGET_RATE_RATIO,
-            "startup_s": TARGET_STARTUP_S,
-            "startup_rss_mib": TARGET_STARTUP_RSS_MIB,
-        },
-    )
-    for part in parts:
-        results[part] = run_part(part, config, workdir) if in_process else _run_part_subprocess(part, config, workdir)
-    results["total_s"] = time.perf_counter() - started
-    return results
 
 
 def format_table(results: dict[str, Any]) -> str:
@@ -488,30 +475,22 @@ def format_table(results: dict[str, Any]) -> str:
     return render_table(f"briefbot bench: digests ({results['total_s']:.0f} s total)", rows)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.digests", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--in-process", action="store_true", help="run the parts in this process")
-    parser.add_argument("--only", choices=sorted(PARTS), action="append", help="run only this part (repeatable)")
-    parser.add_argument("--workdir", type=Path, help="where temporary databases go (default: system temp)")
-    parser.add_argument("--out", type=Path, help="JSON results file (default: bench/results/digests.json)")
-    parser.add_argument("--config", help="JSON overrides of DigestsConfig fields")
-    parser.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
-    parser.add_argument("--json-out", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-
-    config = DigestsConfig.quick() if args.quick else DigestsConfig()
-    if args.config:
-        config = dataclasses.replace(config, **json.loads(args.config))
-    if args.part:  # a child run by `run`
-        args.json_out.write_text(json.dumps(run_part(args.part, config, args.workdir), default=str), encoding="utf-8")
-        return 0
-    parts = tuple(args.only) if args.only else tuple(PARTS)
-    results = run(config, parts=parts, in_process=args.in_process, workdir=args.workdir)
-    out = write_results(results, "digests", args.quick, args.out)
-    print(format_table(results))
-    print(f"results: {out}")
-    return 0
+BENCH = PartsBench(
+    "digests",
+    PARTS,
+    DigestsConfig,
+    {
+        "compose_s": TARGET_COMPOSE_S,
+        "rate_ratio": TARGET_RATE_RATIO,
+        "startup_s": TARGET_STARTUP_S,
+        "startup_rss_mib": TARGET_STARTUP_RSS_MIB,
+    },
+    format_table,
+    __doc__.splitlines()[0],
+)
+run = BENCH.run
+run_part = BENCH.run_part
+main = BENCH.main
 
 
 if __name__ == "__main__":

@@ -20,14 +20,10 @@ Results are printed as a table and written as JSON to bench/results/follows.json
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import dataclasses
 import json
 import random
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,24 +31,21 @@ from typing import Any
 
 from bench.botrun import (
     MESSAGE_ROUTE,
+    PartsBench,
     bot_request_rate,
-    header,
     limited_requests,
     max_in_window,
     peak_rss_mib,
     proc_status_mib,
     render_table,
     routes_between,
-    run_with_timeout,
     start_bot,
     steady_rate,
     stop_bot,
     verdict,
     wait_connected,
-    write_results,
 )
 from bench.digests import news_db
-from bench.store import ROOT
 
 TARGET_FANOUT_S = 5.0
 TARGET_RATE_RATIO = 0.9
@@ -221,7 +214,8 @@ async def bench_deliver(config: FollowsConfig, workdir: Path) -> dict[str, Any]:
         for start in range(0, len(channels), per_guild):
             group = channels[start : start + per_guild]
             stub.add_guild(
-                GUILD_BASE + start // per_guild, name=f"server {start // per_guild}",
+                GUILD_BASE + start // per_guild,
+                name=f"server {start // per_guild}",
                 channels=[text_channel(c, f"news-{c % 1000}") for c in group],
             )
         stub.enable_rate_limits(global_per_second=config.rate, per_channel=5, per_channel_window=5.0)
@@ -242,7 +236,8 @@ async def bench_deliver(config: FollowsConfig, workdir: Path) -> dict[str, Any]:
         finally:
             exit_code = await stop_bot(bot)
         alert_times = sorted(
-            r.at for r in stub.requests
+            r.at
+            for r in stub.requests
             if r.route == MESSAGE_ROUTE and r.status == 200 and "Story update" in json.dumps(r.json or {})
         )
         request_times = sorted(r.at for r in stub.requests if r.auth == "ok" and r.at >= alert_times[0] - 1.0)
@@ -283,36 +278,6 @@ async def bench_deliver(config: FollowsConfig, workdir: Path) -> dict[str, Any]:
 # --- running -------------------------------------------------------------------------------------------
 
 PARTS = {"fanout": bench_fanout, "deliver": bench_deliver}
-
-
-def run_part(part: str, config: FollowsConfig, workdir: Path | None = None) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix=f"briefbot-bench-follows-{part}-", dir=workdir) as folder:
-        result = run_with_timeout(PARTS[part](config, Path(folder)), config.timeout_s)
-    result["peak_rss_mib"] = peak_rss_mib()
-    return result
-
-
-def _run_part_subprocess(part: str, config: FollowsConfig, workdir: Path | None) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="briefbot-bench-out-") as folder:
-        out = Path(folder) / f"{part}.json"
-        command = [sys.executable, "-m", "bench.follows", "--part", part, "--json-out", str(out)]
-        command += ["--config", json.dumps(dataclasses.asdict(config))]
-        if workdir is not None:
-            command += ["--workdir", str(workdir)]
-        subprocess.run(command, cwd=ROOT, check=True, timeout=config.timeout_s + 60)
-        return json.loads(out.read_text(encoding="utf-8"))
-
-
-def run(
-    config: FollowsConfig, *, parts: tuple[str, ...] = tuple(PARTS), in_process: bool = False,
-    workdir: Path | None = None,
-) -> dict[str, Any]:
-    started = time.perf_counter()
-    results = header("follows", config, {"fanout_s": TARGET_FANOUT_S, "rate_ratio": TARGET_RATE_RATIO})
-    for part in parts:
-        results[part] = run_part(part, config, workdir) if in_process else _run_part_subprocess(part, config, workdir)
-    results["total_s"] = time.perf_counter() - started
-    return results
 
 
 def format_table(results: dict[str, Any]) -> str:
@@ -363,30 +328,17 @@ def format_table(results: dict[str, Any]) -> str:
     return render_table(f"briefbot bench: follows ({results['total_s']:.0f} s total)", rows)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.follows", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--in-process", action="store_true", help="run the parts in this process")
-    parser.add_argument("--only", choices=sorted(PARTS), action="append", help="run only this part (repeatable)")
-    parser.add_argument("--workdir", type=Path, help="where temporary databases go (default: system temp)")
-    parser.add_argument("--out", type=Path, help="JSON results file (default: bench/results/follows.json)")
-    parser.add_argument("--config", help="JSON overrides of FollowsConfig fields")
-    parser.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
-    parser.add_argument("--json-out", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-
-    config = FollowsConfig.quick() if args.quick else FollowsConfig()
-    if args.config:
-        config = dataclasses.replace(config, **json.loads(args.config))
-    if args.part:  # a child run by `run`
-        args.json_out.write_text(json.dumps(run_part(args.part, config, args.workdir), default=str), encoding="utf-8")
-        return 0
-    parts = tuple(args.only) if args.only else tuple(PARTS)
-    results = run(config, parts=parts, in_process=args.in_process, workdir=args.workdir)
-    out = write_results(results, "follows", args.quick, args.out)
-    print(format_table(results))
-    print(f"results: {out}")
-    return 0
+BENCH = PartsBench(
+    "follows",
+    PARTS,
+    FollowsConfig,
+    {"fanout_s": TARGET_FANOUT_S, "rate_ratio": TARGET_RATE_RATIO},
+    format_table,
+    __doc__.splitlines()[0],
+)
+run = BENCH.run
+run_part = BENCH.run_part
+main = BENCH.main
 
 
 if __name__ == "__main__":
