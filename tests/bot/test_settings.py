@@ -118,3 +118,11 @@ def test_repr_and_describe_never_show_the_token(tmp_path: Path) -> None:
     assert FAKE_TOKEN not in " ".join(rows.values())
     assert rows["DISCORD_TOKEN"] == "set (hidden)"
     assert dict(_load(tmp_path, {}).describe())["DISCORD_TOKEN"] == "not set"
+
+
+def test_env_example_documents_every_setting() -> None:
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
+    for name, _ in load_settings({}, env_file=None).describe():
+        if name != "DISCORD_TOKEN":
+            assert f"{name}=" in example, f"{name} is missing from .env.example"
+    assert "DISCORD_TOKEN=\n" in example  # present, and empty: a token is never committed
