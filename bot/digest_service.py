@@ -59,7 +59,9 @@ def digest_messages(
 
 def with_held_alerts(digest: Digest, cards: list[Card]) -> Digest:
     """Alerts held while muted go first in the follower's digest."""
-    text = digest.reply.text + "\n\nHeld while you muted these stories:"
+    # A "nothing new" note would contradict the held news: keep only its title line then.
+    lead = digest.reply.text if digest.has_news else digest.reply.text.split("\n", 1)[0]
+    text = lead + "\n\nHeld while you muted these stories:"
     return Digest(Reply(text=text, cards=(*cards, *digest.reply.cards)), has_news=True, story_count=digest.story_count)
 
 
@@ -209,7 +211,7 @@ class DigestService:
                 return done
             # A server that owns no stories sees exactly the global ones: its digest is everyone's (per "since"
             # point and time zone), so it is composed and rendered once per batch instead of once per server.
-            owners = await self.digests.scopes_with_stories({r.scope_guild_id for r in rows if r.scope_guild_id})
+            owners = await self.stories.guilds_owning_stories({r.scope_guild_id for r in rows if r.scope_guild_id})
             cache: dict[DigestKey, tuple[Digest, tuple[str, ...]]] = {}
             processed = [await self._process(row, now_tick, cache, owners) for row in rows]
             fresh = await self.digests.record(processed, now_tick)

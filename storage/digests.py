@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -151,19 +151,6 @@ class DigestRepository:
             (to_db_time(now), limit),
         ) as cursor:
             return [_schedule(r) for r in await cursor.fetchall()]
-
-    async def scopes_with_stories(self, guild_ids: Collection[int]) -> set[int]:
-        """Which of these servers own at least one story (the others' digests show only global stories)."""
-        found: set[int] = set()
-        unique = sorted(guild_ids)
-        for start in range(0, len(unique), 500):
-            chunk = unique[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            async with self.db.reader.execute(
-                f"SELECT DISTINCT guild_id FROM stories WHERE guild_id IN ({marks})", chunk
-            ) as cursor:
-                found.update(row[0] for row in await cursor.fetchall())
-        return found
 
     async def overdue(self, before: datetime) -> int:
         async with self.db.reader.execute(

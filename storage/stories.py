@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -212,6 +212,19 @@ class StoryRepository:
             for row in await cursor.fetchall():
                 news[row["story_id"]].append(_development(row))
         return [(s, tuple(points[s.id]), news[s.id]) for s in stories]
+
+    async def guilds_owning_stories(self, guild_ids: Collection[int]) -> set[int]:
+        """Which of these servers own at least one story (the others' digests show only global stories)."""
+        found: set[int] = set()
+        unique = sorted(guild_ids)
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            async with self.db.reader.execute(
+                f"SELECT DISTINCT guild_id FROM stories WHERE guild_id IN ({marks})", chunk
+            ) as cursor:
+                found.update(row[0] for row in await cursor.fetchall())
+        return found
 
     async def count(self, viewer: int | None) -> int:
         # Two index counts (global, the viewer's own): the OR form built a row set to count it, ~5x slower.
