@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +12,7 @@ from bot.alerts import compose_alert, story_status_card
 from bot.cards import Card, Reply
 from bot.errors import UserError
 from bot.limits import MessagePart, paginate, truncate
-from bot.parser import ParseError, parse_article
+from bot.parser import ParseError, bullet_line, parse_article
 from bot.story_model import Bullet
 from bot.story_service import StoryService
 from bot.text import split_sentences
@@ -28,18 +27,14 @@ log = logging.getLogger(__name__)
 DM = "dm"
 HERE = "here"
 MAX_UPDATE_CHARS = 4000
-_BULLET = re.compile(r"^\s*[-*\u2022]\s+(?:(?P<label>[^:]{1,60}):\s+)?(?P<text>\S.*)$")
 
 
 def development_from_text(text: str) -> tuple[str, str, tuple[Bullet, ...]]:
     """(headline, body, key points) from an update's plain text; bullets "- Label: text" become key points."""
     text = text.strip()
-    bullets = tuple(
-        Bullet((m.group("label") or "").strip(), m.group("text").strip())
-        for m in (_BULLET.match(line) for line in text.splitlines())
-        if m
-    )
-    prose = " ".join(line.strip() for line in text.splitlines() if not _BULLET.match(line))
+    lines = [(line, bullet_line(line)) for line in text.splitlines()]
+    bullets = tuple(bullet for _, bullet in lines if bullet is not None)
+    prose = " ".join(line.strip() for line, bullet in lines if bullet is None)
     first = next(iter(split_sentences(prose)), "") or (bullets[0].render() if bullets else text)
     return truncate(first, 200), text, bullets
 

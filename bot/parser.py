@@ -177,6 +177,12 @@ def _is_heading(text: str) -> bool:
     return all(w[:1].isupper() or w[:1].isdigit() or w[:1] in "\"'(" for w in significant)
 
 
+def bullet_line(line: str) -> Bullet | None:
+    """`- Label: text` (or `* …`, `1. …`) as a Bullet; None when the line is not a bullet."""
+    match = _BULLET.match(line)
+    return _bullet(match.group("body")) if match else None
+
+
 def _bullet(body: str) -> Bullet:
     body = _strip_markdown(body)
     match = _LABEL.match(body)
