@@ -249,8 +249,8 @@ class FollowService:
             developments = await self.stories.developments(story.id)
             status = story_status_card(story, developments[-1] if developments else None, len(developments))
             key = f"catchup:{follow.id}:{max(h[1] for h in holds)}"
-            await self.follows.release(holds, self._messages(follow, story, paginate(reply), key, status), now)
-            released += 1
+            if await self.follows.release(holds, self._messages(follow, story, paginate(reply), key, status), now):
+                released += 1
         if released:
             self.wake_delivery()
         return released

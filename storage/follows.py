@@ -50,6 +50,10 @@ class StoryThread:
     thread_id: int | None
 
 
+class _AlreadyReleased(Exception):
+    """Another release (a digest) took some of these holds first."""
+
+
 def _follow(row: aiosqlite.Row) -> Follow:
     return Follow(
         id=row["id"],
@@ -189,11 +193,20 @@ class FollowRepository:
 
     async def release(
         self, holds: Sequence[tuple[int, int]], messages: Sequence[OutgoingMessage], now: datetime
-    ) -> None:
-        """Removes held alerts and enqueues what replaces them (a catch-up message), atomically."""
-        async with self.db.transaction() as conn:
-            await conn.executemany("DELETE FROM held_alerts WHERE follow_id = ? AND development_id = ?", holds)
-            await insert_messages(conn, messages, now)
+    ) -> bool:
+        """Removes held alerts and enqueues what replaces them (a catch-up message), atomically.
+
+        False, and nothing enqueued, when a digest released any of these holds first."""
+        try:
+            async with self.db.transaction() as conn:
+                before = conn.total_changes
+                await conn.executemany("DELETE FROM held_alerts WHERE follow_id = ? AND development_id = ?", holds)
+                if conn.total_changes - before != len(holds):
+                    raise _AlreadyReleased  # rolls the deletes back too
+                await insert_messages(conn, messages, now)
+        except _AlreadyReleased:
+            return False
+        return True
 
     # --- threads -------------------------------------------------------------------------------
 

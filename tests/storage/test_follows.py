@@ -157,10 +157,13 @@ async def test_held_alerts_are_kept_and_released_atomically(
     [ended] = await follows.unmuted_with_holds(NOW + timedelta(hours=1))
     assert ended.id == follow.id
 
-    await follows.release([(follow.id, first), (follow.id, second)], [_message("catchup:x")], NOW)
+    assert await follows.release([(follow.id, first), (follow.id, second)], [_message("catchup:x")], NOW)
     assert await follows.held_for("user", USER) == []
     assert await _outbox_keys(db) == ["catchup:x"]
     assert await follows.unmuted_with_holds(NOW + timedelta(hours=2)) == []
+    # Holds a digest already released are not released (and enqueued) a second time.
+    assert not await follows.release([(follow.id, first)], [_message("catchup:again")], NOW)
+    assert await _outbox_keys(db) == ["catchup:x"]
 
 
 async def test_unfollowing_drops_held_alerts(
