@@ -81,6 +81,22 @@ class DigestsConfig:
 # --- a database with news ------------------------------------------------------------------------
 
 
+async def save_due_digest(repo: Any, index: int, due: datetime, *, now: datetime) -> None:
+    """Server number `index`'s daily digest, with its slot due at `due`."""
+    await repo.save(
+        audience_kind="guild",
+        audience_id=GUILD_BASE + index,
+        scope_guild_id=GUILD_BASE + index,
+        channel_id=CHANNEL_BASE + index,
+        time_of_day=due.strftime("%H:%M"),
+        timezone="UTC",
+        days=DAILY,
+        next_fire_at=due,
+        next_slot_date=due.date(),
+        now=now,
+    )
+
+
 async def news_db(db: Any, stories: int, seed: int, developed: int = 5) -> dict[str, Any]:
     """The repo's seed plus `stories` generated global stories; a few of them get a development."""
     from bench.articles import ArticleGenerator
@@ -230,18 +246,7 @@ async def _seed_due(db_path: Path, count: int, stories: int, seed: int, due: dat
         await news_db(db, stories, seed, developed=0)
         repo = DigestRepository(db)
         for index in range(count):
-            await repo.save(
-                audience_kind="guild",
-                audience_id=GUILD_BASE + index,
-                scope_guild_id=GUILD_BASE + index,
-                channel_id=CHANNEL_BASE + index,
-                time_of_day=due.strftime("%H:%M"),
-                timezone="UTC",
-                days=DAILY,
-                next_fire_at=due,
-                next_slot_date=due.date(),
-                now=due,
-            )
+            await save_due_digest(repo, index, due, now=due)
 
 
 async def bench_deliver(config: DigestsConfig, workdir: Path) -> dict[str, Any]:
@@ -353,18 +358,7 @@ async def _seed_many(db_path: Path, config: DigestsConfig, now: datetime) -> dic
         repo = DigestRepository(db)
         due = now - timedelta(seconds=30)
         for index in range(config.startup_due):
-            await repo.save(
-                audience_kind="guild",
-                audience_id=GUILD_BASE + index,
-                scope_guild_id=GUILD_BASE + index,
-                channel_id=CHANNEL_BASE + index,
-                time_of_day=due.strftime("%H:%M"),
-                timezone="UTC",
-                days=DAILY,
-                next_fire_at=due,
-                next_slot_date=due.date(),
-                now=now,
-            )
+            await save_due_digest(repo, index, due, now=now)
         async with db.reader.execute("SELECT COUNT(*) FROM digest_schedules") as cursor:
             stored = (await cursor.fetchone())[0]
     return {"schedules_stored": stored, "due_now": config.startup_due, "seed_s": time.perf_counter() - started}
