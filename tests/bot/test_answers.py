@@ -132,8 +132,13 @@ def test_the_language_is_guessed_from_function_words() -> None:
 def test_questions_in_other_languages_find_their_passage(
     question: str, candidates: list[Passage], expected: str
 ) -> None:
+    _assert_best(question, candidates, expected)
+
+
+def _assert_best(question: str, candidates: list[Passage], expected: str) -> None:
     ranked = rank(question, candidates, limit=1)
-    assert ranked and ranked[0].passage.section == expected
+    assert ranked, f"nothing found for {question!r}"
+    assert ranked[0].passage.section == expected
 
 
 JAPANESE = [
@@ -173,8 +178,7 @@ def test_cjk_text_is_cut_into_bigrams() -> None:
     ],
 )
 def test_cjk_questions_find_their_passage(question: str, candidates: list[Passage], expected: str) -> None:
-    ranked = rank(question, candidates, limit=1)
-    assert ranked and ranked[0].passage.section == expected
+    _assert_best(question, candidates, expected)
 
 
 def test_a_heading_line_is_never_a_passage_alone() -> None:
