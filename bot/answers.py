@@ -1,20 +1,117 @@
-"""Answer a question from a story's own text: rank its passages with BM25, favouring matching headings."""
+"""Answer a question from a story's own text: rank its passages with BM25, favouring matching headings.
+
+Terms are language-aware. Latin-script words are stemmed with the Snowball stemmer of the story's language (English,
+German, French or Spanish, guessed from common function words), so "investigating" finds "investigation". Chinese,
+Japanese and Korean have no spaces between words (or, in Korean, particles glued to them), so runs of Han, Katakana
+and Hangul become overlapping character bigrams, as Lucene's CJK analyzer does: "韓国訪問" gives 韓国, 国訪, 訪問.
+Hiragana runs are mostly particles and endings and are skipped. No segmentation library covers all three languages
+without a dictionary of tens of megabytes; bigrams need none and match well enough for ranking a story's passages.
+"""
 
 from __future__ import annotations
 
 import math
 import re
+import threading
+import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from typing import Protocol
 
-from bot.story_model import Section
-from bot.text import STOPWORDS, words
+import snowballstemmer
+
+from bot.story_model import Bullet, Section
+from bot.text import STOPWORDS
 
 INTRODUCTION = "Introduction"
-_QUESTION_WORDS = frozenset({"why", "what", "how", "who", "when", "where", "which"})
 _K1 = 1.2
 _B = 0.75
 _HEADING_WEIGHT = 1.5
+_GUESS_CHARS = 4000  # enough text to tell the language of a story apart
+_MAX_EXAMPLES = 3
+
+
+class Language(StrEnum):
+    """Languages with their own stemmer and stop words; the value is the Snowball algorithm's name."""
+
+    ENGLISH = "english"
+    GERMAN = "german"
+    FRENCH = "french"
+    SPANISH = "spanish"
+
+
+# Question words are stop words too, but a heading that asks the same question ("Why South Korea?") still counts.
+_QUESTION_WORDS = {
+    Language.ENGLISH: "why what how who when where which",
+    Language.GERMAN: "warum wieso weshalb was wie wer wann wo welche welcher welches",
+    Language.FRENCH: "pourquoi quoi comment qui quand où quel quelle quels quelles",
+    Language.SPANISH: "por qué cómo quién quiénes cuándo dónde cuál cuáles",
+}
+# The commonest function words: they tell the language apart and carry no content. English uses bot.text's list.
+_FUNCTION_WORDS = {
+    Language.ENGLISH: "the and of to is that for with was are this from have has it be by were been",
+    Language.GERMAN: """der die das und ist nicht mit den dem des ein eine einen einem einer auf für von zu zum zur im
+        sich auch wird werden wurde sind hat haben noch oder aber dass es bei nach über vom am um als so wenn weil
+        dann nur schon sehr sie er wir ihr ich sein seine ihre kein keine gibt geht""",
+    Language.FRENCH: """le la les des est et une un du dans pour que qui pas sur au aux avec ce cette ces il elle ils
+        elles ne se son sa ses leur leurs mais ou par plus été être sont ont fait font y en de""",
+    Language.SPANISH: """el la los las del y es que en un una unos unas por para con se no su sus al lo está
+        están son pero como más fue ha han sobre este esta estos estas hay muy sin ya de""",
+}
+STOP_WORDS = {
+    language: frozenset(_FUNCTION_WORDS[language].split()) | frozenset(_QUESTION_WORDS[language].split())
+    for language in Language
+}
+STOP_WORDS[Language.ENGLISH] |= STOPWORDS
+_ALL_STOP_WORDS = frozenset().union(*STOP_WORDS.values())
+_ALL_QUESTION_WORDS = frozenset(" ".join(_QUESTION_WORDS.values()).split())
+# Word -> the languages it suggests. Words common to English and another language ("a", "no") suggest neither.
+_MARKERS: dict[str, tuple[Language, ...]] = {}
+for _language, _words in _FUNCTION_WORDS.items():
+    for _word in {*_words.split(), *_QUESTION_WORDS[_language].split()}:
+        _MARKERS[_word] = (*_MARKERS.get(_word, ()), _language)
+
+# CJK tokens that are question words or glue: "왜" (why), "何" (what), "什么" (what), "为什么" (why), "吗" (?).
+_CJK_QUESTION = frozenset(
+    """왜 왜요 뭐 뭐가 뭔가요 무엇 무엇을 무엇이 무엇인가요 무슨 어떻게 어떤 어때요 누가 누구 누구를 언제 어디
+    어디서 어디에 얼마나 何 誰 为什 什么 如何""".split()
+)
+_CJK_STOP = frozenset(
+    """있나요 했나요 하나요 인가요 입니까 합니까 됩니까 했습니까 있습니까 인지 그리고 그러나
+    및 등 것 수 더 또 또한 위해 대한 대해 통해 이 그 저 은 는 가 을 를 의 에 와 과 도 로 만
+    的 了 是 在 和 吗 呢 吧 也 都 就 怎么 哪里 谁 是否 多少 什 为""".split()
+)
+
+_CJK_CLASSES = (
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3007"  # Han (and 々 〇)
+    "\u30a0-\u30ff\u31f0-\u31ff"  # Katakana
+    "\u3041-\u309f"  # Hiragana
+    "\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f"  # Hangul
+)
+_TOKEN = re.compile(
+    r"(?P<han>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3007]+)"
+    r"|(?P<katakana>[\u30a0-\u30ff\u31f0-\u31ff]+)"
+    r"|(?P<hiragana>[\u3041-\u309f]+)"
+    r"|(?P<hangul>[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]+)"
+    rf"|(?P<word>[^\W_{_CJK_CLASSES}]+(?:'[^\W_{_CJK_CLASSES}]+)*)"
+)
+# Korean glues particles to words: "삼성전자와" is "삼성전자" + "와" (and). Longest first.
+_KOREAN_PARTICLES = tuple(
+    sorted(
+        "은 는 이 가 을 를 의 에 와 과 도 로 으로 만 에서 에게 까지 부터 처럼 보다 라고".split(),
+        key=len,
+        reverse=True,
+    )
+)
+# "l'agriculture" is "agriculture"; "what's" and "isn't" are "what" and "is" as far as stop words go.
+_ELIDED = frozenset("l d j m n s t c qu lorsqu puisqu jusqu".split())
+_CLITICS = frozenset("s t re ve ll d m".split())
+_HEADING_END = (":", "?", "：", "？")
+_SENTENCE_BREAK = re.compile(r"[.!?。！？]\s")
+_HEADING_MAX_CHARS = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,35 +126,171 @@ class ScoredPassage:
     score: float
 
 
-def stem(word: str) -> str:
-    for suffix in ("ing", "ies", "es", "ed", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+class _Stemmer(Protocol):
+    def stemWord(self, word: str) -> str: ...  # noqa: N802 (Snowball's name)
+
+
+_stemmers = threading.local()  # Snowball stemmer objects keep state while they work: one set per thread
+
+
+def _stemmer(language: Language) -> _Stemmer:
+    cache: dict[Language, _Stemmer] | None = getattr(_stemmers, "by_language", None)
+    if cache is None:
+        cache = _stemmers.by_language = {}
+    if language not in cache:
+        cache[language] = snowballstemmer.stemmer(language.value)
+    return cache[language]
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str, language: Language = Language.ENGLISH) -> str:
+    """The Snowball stem, without accents so that `reclament` typed plainly still finds `réclament`."""
+    stemmed = _stemmer(language).stemWord(word)
+    if stemmed.isascii():
+        return stemmed
+    return "".join(c for c in unicodedata.normalize("NFKD", stemmed) if not unicodedata.combining(c))
+
+
+def guess_language(text: str) -> Language:
+    """English unless another language's function words are clearly more common in the text."""
+    counts: Counter[Language] = Counter()
+    for match in _TOKEN.finditer(_normalise(text[:_GUESS_CHARS])):
+        if match.lastgroup == "word":
+            counts.update(_MARKERS.get(match.group(), ()))
+    best = max(Language, key=lambda language: (counts[language], language is Language.ENGLISH))
+    return best if counts[best] > counts[Language.ENGLISH] else Language.ENGLISH
+
+
+@lru_cache(maxsize=len(Language))
+def _stop_words(language: Language) -> frozenset[str]:
+    # English stop words stay stop words in a German story: people ask in English about any story.
+    return STOP_WORDS[language] | STOP_WORDS[Language.ENGLISH]
+
+
+def _normalise(text: str) -> str:
+    # NFKC folds full-width Latin and half-width Katakana into their usual forms.
+    return unicodedata.normalize("NFKC", text).replace("’", "'").lower()
+
+
+def _unelide(word: str) -> str:
+    head, _, tail = word.partition("'")
+    return tail if tail and head in _ELIDED else word
+
+
+def _base(word: str) -> str:
+    """The word a contraction is built on, for the stop-word check: `what's` -> what, `isn't` -> is."""
+    head, _, tail = word.partition("'")
+    if tail not in _CLITICS:
+        return word
+    return head.removesuffix("n") if tail == "t" and head.endswith("n") and head != "can" else head
+
+
+def _without_particle(word: str) -> str:
+    for particle in _KOREAN_PARTICLES:
+        if word.endswith(particle) and len(word) - len(particle) >= 2:
+            return word[: -len(particle)]
     return word
 
 
-def terms(text: str, keep_question_words: bool = False) -> list[str]:
-    keep = _QUESTION_WORDS if keep_question_words else frozenset()
-    return [stem(w) for w in words(text) if w not in STOPWORDS or w in keep]
+def _bigrams(run: str) -> list[str]:
+    return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def terms(text: str, keep_question_words: bool = False, language: Language | None = None) -> list[str]:
+    """Content terms of a text: stemmed words, and bigrams of CJK runs; stop words left out."""
+    language = language or guess_language(text)
+    return _terms(text, language, _stop_words(language), keep_question_words)
+
+
+def asks_about_nothing(question: str) -> bool:
+    """True for a question made only of stop and question words in any language ("what is it?", "warum?")."""
+    return not _terms(question, Language.ENGLISH, _ALL_STOP_WORDS, keep_question_words=False)
+
+
+def _terms(text: str, language: Language, stop: frozenset[str], keep_question_words: bool) -> list[str]:
+    found: list[str] = []
+    for match in _TOKEN.finditer(_normalise(text)):
+        kind, token = match.lastgroup, match.group()
+        if kind == "word":
+            token = _unelide(token)
+            base = _base(token)
+            if base not in stop:
+                found.append(stem(token, language))
+            elif keep_question_words and base in _ALL_QUESTION_WORDS:
+                found.append(base)
+        elif kind == "hiragana":
+            continue
+        elif token in _CJK_QUESTION:
+            if keep_question_words:
+                found.append(token)
+        elif token not in _CJK_STOP:
+            run = _without_particle(token) if kind == "hangul" else token
+            found += (gram for gram in _bigrams(run) if gram not in _CJK_STOP and gram not in _CJK_QUESTION)
+    return found
+
+
+def _heading_like(text: str) -> bool:
+    """A short line ending in ':' or '?' that introduces text rather than saying something itself."""
+    text = text.strip()
+    return text.endswith(_HEADING_END) and len(text) <= _HEADING_MAX_CHARS and not _SENTENCE_BREAK.search(text)
+
+
+def _section_passages(heading: str, paragraphs: Iterable[str], bullets: tuple[Bullet, ...]) -> list[Passage]:
+    """A section's passages. A heading-like line is never a passage alone: it opens the text it introduces."""
+    texts: list[str] = []
+    waiting: list[str] = []  # lines like "What the plan does:" that wait for their paragraph
+    lead_ins: list[str] = []  # "…signifies Meta's commitment to:" before the section's list
+    for paragraph in (p.strip() for p in paragraphs):
+        if not paragraph:
+            continue
+        if _heading_like(paragraph):
+            (lead_ins if paragraph.endswith((":", "：")) and bullets else waiting).append(paragraph)
+            continue
+        texts.append(" ".join([*waiting, paragraph]))
+        waiting = []
+    prefix = " ".join([*lead_ins, *waiting])
+    for bullet in bullets:
+        rendered = bullet.render().strip()
+        if rendered and not _heading_like(rendered):
+            texts.append(f"{prefix} {rendered}" if prefix else rendered)
+    return [Passage(heading, text) for text in texts]
 
 
 def passages(dek: str, lead: tuple[str, ...], sections: tuple[Section, ...]) -> list[Passage]:
-    found = [Passage(INTRODUCTION, p) for p in (dek, *lead) if p]
+    found = _section_passages(INTRODUCTION, (dek, *lead), ())
     for section in sections:
-        found += [Passage(section.heading, p) for p in section.paragraphs]
-        found += [Passage(section.heading, b.render()) for b in section.bullets]
+        found += _section_passages(section.heading, section.paragraphs, section.bullets)
     return found
+
+
+def story_language(candidates: list[Passage]) -> Language:
+    sample: list[str] = []
+    size = 0
+    for passage in candidates:
+        if size >= _GUESS_CHARS:
+            break
+        sample.append(passage.text)
+        size += len(passage.text)
+    return guess_language("\n".join(sample))
+
+
+@lru_cache(maxsize=8192)
+def _passage_terms(text: str, language: Language) -> Counter[str]:
+    return Counter(terms(text, language=language))
 
 
 def rank(question: str, candidates: list[Passage], limit: int = 3) -> list[ScoredPassage]:
     """Best passages first. Empty when no content word of the question appears in the story."""
-    content_terms = set(terms(question))
-    if not content_terms or not candidates:
+    if not candidates:
         return []
-    query = set(terms(question, keep_question_words=True))
-    documents = [Counter(terms(p.text)) for p in candidates]
+    language = story_language(candidates)  # question and story stemmed alike, so their stems meet
+    content_terms = set(terms(question, language=language))
+    if not content_terms:
+        return []
+    query = set(terms(question, keep_question_words=True, language=language))
+    documents = [_passage_terms(p.text, language) for p in candidates]
     average = sum(sum(d.values()) for d in documents) / len(documents) or 1.0
-    frequency = Counter(t for d in documents for t in set(d))
+    frequency = Counter(t for d in documents for t in d)
     scored: list[ScoredPassage] = []
     for passage, counts in zip(candidates, documents, strict=True):
         length = sum(counts.values())
@@ -67,7 +300,7 @@ def rank(question: str, candidates: list[Passage], limit: int = 3) -> list[Score
             if tf:
                 idf = math.log(1 + (len(documents) - frequency[term] + 0.5) / (frequency[term] + 0.5))
                 score += idf * tf * (_K1 + 1) / (tf + _K1 * (1 - _B + _B * length / average))
-        heading_terms = set(terms(passage.section, keep_question_words=True))
+        heading_terms = set(terms(passage.section, keep_question_words=True, language=language))
         heading_hits = len(query & heading_terms)
         if heading_hits and (content_terms & heading_terms or score > 0):
             score += _HEADING_WEIGHT * heading_hits
@@ -75,6 +308,28 @@ def rank(question: str, candidates: list[Passage], limit: int = 3) -> list[Score
             scored.append(ScoredPassage(passage, score))
     scored.sort(key=lambda s: -s.score)
     return scored[:limit]
+
+
+def example_questions(sections: tuple[Section, ...], limit: int = _MAX_EXAMPLES) -> list[str]:
+    """Questions this story answers, from its own headings: questions first ("why south korea"), then topics."""
+    asked: list[str] = []
+    topics: list[str] = []
+    for section in sections:
+        heading = section.heading.strip()
+        text = _normalise(heading).rstrip(":?：？ ").strip()
+        if not text or asks_about_nothing(text) or text in asked or text in topics:
+            continue
+        (asked if heading.endswith(("?", "？")) else topics).append(text)
+    return (asked + topics)[:limit]
+
+
+def ask_hint(sections: tuple[Section, ...]) -> str:
+    """The reply to a question with nothing to look for in it."""
+    examples = [f"`{q}`" for q in example_questions(sections)]
+    if not examples:
+        return "Ask about something in the story: a name, a place or an event it mentions."
+    listed = examples[0] if len(examples) == 1 else f"{', '.join(examples[:-1])} or {examples[-1]}"
+    return f"Ask about something in the story, e.g. {listed}."
 
 
 def clean_question(text: str) -> str:

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from bot.urls import host_key
+
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 
@@ -33,6 +35,7 @@ class Settings:
     digest_grace: timedelta = timedelta(hours=2)
     outbox_rate: float = 40.0
     alert_burst_window: timedelta = timedelta(minutes=10)
+    fetch_allow_hosts: frozenset[tuple[str, int]] = frozenset()
 
     def describe(self) -> list[tuple[str, str]]:
         """Settings as (name, value) rows for `briefbot check`; the token is never shown."""
@@ -48,6 +51,7 @@ class Settings:
             ("DIGEST_GRACE", f"{int(self.digest_grace.total_seconds() // 60)} minutes"),
             ("OUTBOX_RATE", f"{self.outbox_rate:g} messages/s"),
             ("ALERT_BURST_WINDOW", f"{int(self.alert_burst_window.total_seconds())} seconds"),
+            ("FETCH_ALLOW_HOSTS", ", ".join(sorted(_host_port(*pair) for pair in self.fetch_allow_hosts)) or "none"),
         ]
 
 
@@ -74,6 +78,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         digest_grace=_minutes("DIGEST_GRACE", get("DIGEST_GRACE"), default=120),
         outbox_rate=_rate("OUTBOX_RATE", get("OUTBOX_RATE"), default=40.0),
         alert_burst_window=_minutes("ALERT_BURST_WINDOW", get("ALERT_BURST_WINDOW"), default=10),
+        fetch_allow_hosts=_host_ports("FETCH_ALLOW_HOSTS", get("FETCH_ALLOW_HOSTS")),
     )
 
 
@@ -141,6 +146,22 @@ def _rate(name: str, value: str | None, default: float) -> float:
     if not 0.1 <= rate <= 50:
         raise SettingsError(f"{name} must be a number of messages per second between 0.1 and 50, got {value!r}")
     return rate
+
+
+def _host_port(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _host_ports(name: str, value: str | None) -> frozenset[tuple[str, int]]:
+    """`127.0.0.1:8080, feeds.lan:443, [::1]:8080` -> {(host, port)}; every entry needs its port."""
+    pairs: set[tuple[str, int]] = set()
+    for entry in (value or "").replace(",", " ").split():
+        host, _, port = entry.rpartition(":")
+        host = host_key(host)
+        if not host or (":" in host and not entry.startswith("[")) or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError(f"{name} must list host:port pairs like 127.0.0.1:8080 or [::1]:8080, got {entry!r}")
+        pairs.add((host, int(port)))
+    return frozenset(pairs)
 
 
 def configure_logging(level: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from bot import story_cards
-from bot.answers import clean_question, passages, rank
+from bot.answers import ask_hint, asks_about_nothing, clean_question, passages, rank
 from bot.cards import Reply
 from bot.errors import UnknownStory, UserError
 from storage.records import StoryChoice, StoryDetail, StoryRecord
@@ -65,6 +65,8 @@ class StoryService:
         if len(question) > MAX_QUESTION_CHARS:
             raise UserError(f"Keep the question under {MAX_QUESTION_CHARS} characters.")
         detail = await self.detail(text, viewer)
+        if asks_about_nothing(question):  # "what is it?": a random paragraph would not help
+            return Reply(text=ask_hint(detail.sections), ephemeral=True)
         candidates = passages(detail.story.dek, detail.lead, detail.sections)
         return story_cards.ask_reply(detail.story, question, rank(question, candidates))
 

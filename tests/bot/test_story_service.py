@@ -91,3 +91,15 @@ async def test_list_and_search_respect_scope(service: StoryService, stories: Sto
     assert "zuckerberg" in found
     nothing = render_reply(await service.search("bananas", GUILD))
     assert "No tracked story mentions that" in nothing
+
+
+@pytest.mark.parametrize("question", ["what is it?", "why?", "Warum?"])
+async def test_a_question_of_stop_words_gets_examples_not_a_random_paragraph(
+    service: StoryService, seed_story: Story, question: str
+) -> None:
+    reply = await service.ask(seed_story.slug, question, None)
+    assert reply.cards == ()
+    assert reply.ephemeral
+    assert reply.text.startswith("Ask about something in the story, e.g. `why south korea`")
+    example = await service.ask(seed_story.slug, "why south korea", None)  # the examples do answer
+    assert example.cards[0].fields[0].name == "Why South Korea?"

@@ -103,3 +103,18 @@ def test_overlong_links_are_refused() -> None:
 def test_hex_looking_names_are_still_names() -> None:
     assert public_http_url("https://deadbeef.example/") == "https://deadbeef.example/"
     assert public_http_url("https://cafe.be/") == "https://cafe.be/"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://224.0.1.1/",  # multicast, though Python calls it global
+        "http://[ff0e::1]/",
+        "http://[64:ff9b::a00:1]/",  # NAT64 of 10.0.0.1
+        "http://[2002:a00:1::]/",  # 6to4 of 10.0.0.1
+        "http://[::ffff:192.168.0.1]/",
+    ],
+)
+def test_multicast_and_embedded_private_addresses_are_refused(url: str) -> None:
+    with pytest.raises(UserError, match=PRIVATE):
+        public_http_url(url)
