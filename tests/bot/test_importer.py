@@ -20,6 +20,11 @@ from tests.conftest import SEED_PATH, markdown_article
 BAD_DATE_LINE = 4
 
 
+def _numbered_stories(folder: Path, count: int) -> None:
+    for n in range(count):
+        (folder / f"{n}.md").write_text(markdown_article(title=f"Story Number {n}", body=f"Body {n}.\n"))
+
+
 @pytest.fixture
 def folder(tmp_path: Path, seed_text: str) -> Path:
     """A folder with the seed, a file with a bad date on line 4, and a file that is not an article."""
@@ -95,8 +100,7 @@ async def test_files_are_imported_across_batches(
     stories: StoryRepository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(importer, "BATCH_SIZE", 2)
-    for n in range(5):
-        (tmp_path / f"{n}.md").write_text(markdown_article(title=f"Story Number {n}", body=f"Body {n}.\n"))
+    _numbered_stories(tmp_path, 5)
     report = await import_paths(stories, [tmp_path], UTC, guild_id=42)
     assert report.count(ImportStatus.CREATED) == 5
     assert await stories.count(42) == 5
@@ -116,8 +120,7 @@ async def test_a_large_import_parses_in_a_worker_process_with_the_same_result(
         return real_pool(*args, **kwargs)
 
     monkeypatch.setattr(importer, "ProcessPoolExecutor", counting_pool)
-    for n in range(5):
-        (tmp_path / f"{n}.md").write_text(markdown_article(title=f"Story Number {n}", body=f"Body {n}.\n"))
+    _numbered_stories(tmp_path, 5)
     (tmp_path / "9-bad.txt").write_text(seed_text.replace("February 28, 2024 07:12", "Febtember 40, 2024 07:12"))
     report = await import_paths(stories, [tmp_path], UTC)
     assert len(spawned) == 1, "the worker process was not used"
@@ -177,8 +180,7 @@ async def test_progress_is_reported_per_batch(
     stories: StoryRepository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(importer, "BATCH_SIZE", 2)
-    for n in range(5):
-        (tmp_path / f"{n}.md").write_text(markdown_article(title=f"Story Number {n}", body=f"Body {n}.\n"))
+    _numbered_stories(tmp_path, 5)
     seen: list[tuple[int, int]] = []
     await import_paths(stories, [tmp_path], UTC, on_progress=lambda done, total: seen.append((done, total)))
     assert seen == [(0, 5), (2, 5), (4, 5), (5, 5)]
