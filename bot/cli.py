@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -14,12 +15,13 @@ from bot.cards import Reply
 from bot.console import Console
 from bot.errors import UserError
 from bot.follow_service import FollowService
+from bot.import_progress import ImportProgress
 from bot.importer import import_paths, import_seed_folder
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
 from bot.story_cards import show_card
 from bot.story_service import StoryService
 from bot.text_render import render_reply
-from storage.database import Database, DatabaseError
+from storage.database import Database, DatabaseError, DatabaseLocationError
 from storage.follows import FollowRepository
 from storage.stories import StoryRepository
 
@@ -77,7 +79,8 @@ async def _stories_table(stories: StoryRepository) -> None:
 
 async def _import(settings: Settings, paths: list[Path]) -> None:
     async def action(db: Database, stories: StoryRepository) -> None:
-        report = await import_paths(stories, paths, settings.default_timezone)
+        with ImportProgress.on_stderr() as progress:
+            report = await import_paths(stories, paths, settings.default_timezone, on_progress=progress)
         for line in report.lines():
             print(line)
         if not report.ok:
@@ -165,6 +168,20 @@ async def _sync(settings: Settings) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # a reader that went away shows up here when the output fit in the buffer
+    except BrokenPipeError:
+        # `briefbot stories | head -3`: the reader has what it wanted. Stop quietly; devnull over stdout keeps
+        # the interpreter's last flush from complaining too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -192,6 +209,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except DatabaseError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
+        if isinstance(exc, DatabaseLocationError):
+            print(
+                f"briefbot: DATABASE_PATH is {settings.database_path}; set it (in .env or the environment) "
+                "to a file in a folder briefbot can create and write",
+                file=sys.stderr,
+            )
         return EXIT_FAILED
     except KeyboardInterrupt:
         return EXIT_FAILED

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import multiprocessing
 import os
-from collections.abc import AsyncIterator, Iterable, Sequence
+import stat
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -21,12 +23,17 @@ log = logging.getLogger(__name__)
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown")
 BATCH_SIZE = 500
 PARALLEL_MIN_FILES = 1000  # below this a worker process costs more to start than it saves
+NAMES_SHOWN = 5  # a skip line names this many entries, then "…"
+
+ProgressCallback = Callable[[int, int], None]
+"""Called with (files done, files in all) as an import goes."""
 
 
 @dataclass(slots=True)
 class ImportReport:
     outcomes: list[ImportOutcome] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -34,6 +41,7 @@ class ImportReport:
 
     def lines(self) -> list[str]:
         rows = [f"{o.status.value:<20} {o.slug or '-':<44} {o.origin}" for o in self.outcomes]
+        rows += [f"{'skipped':<20} {message}" for message in self.skipped]
         rows += [f"{'error':<20} {o.message}" for o in self.outcomes if o.status is ImportStatus.FAILED]
         rows += [f"{'error':<20} {message}" for message in self.errors]
         return rows
@@ -42,18 +50,95 @@ class ImportReport:
         return sum(1 for o in self.outcomes if o.status is status)
 
 
-def article_files(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
-    """Expands folders to their article files (sorted); returns (files, errors for missing paths)."""
-    files: list[Path] = []
-    errors: list[str] = []
+@dataclass(frozen=True, slots=True)
+class FileScan:
+    """What the given paths hold: the article files, why some paths cannot be read, and what was passed over."""
+
+    files: list[Path]
+    errors: list[str]
+    skipped: list[str]
+
+
+def not_a_file(path: Path) -> str:
+    """Why a path that is neither a regular file nor a folder cannot be imported.
+
+    Only stats the path: opening a FIFO would block until something writes to it."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a symlink loop"
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+            return f"cannot be read: {exc.strerror or exc}"
+        return "is a broken symlink (its target does not exist)" if path.is_symlink() else "no such file or folder"
+    if stat.S_ISFIFO(mode):
+        return "is a FIFO/named pipe, not a file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device, not a file"
+    if stat.S_ISSOCK(mode):
+        return "is a socket, not a file"
+    return "is not a regular file"
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(names[:NAMES_SHOWN]) + (", …" if len(names) > NAMES_SHOWN else "")
+
+
+def _scan_folder(folder: Path, scan: FileScan) -> None:
+    articles: list[Path] = []
+    subfolders: list[str] = []
+    other_types: list[str] = []
+    with os.scandir(folder) as listing:
+        entries = sorted(listing, key=lambda entry: entry.name)
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue  # housekeeping such as .git or .DS_Store, not a skipped article
+        try:
+            is_dir = entry.is_dir()
+            is_file = not is_dir and entry.is_file()
+        except OSError:  # a symlink loop, for one: described below
+            is_dir = is_file = False
+        if is_dir:
+            subfolders.append(entry.name)
+        elif Path(entry.name).suffix.lower() not in ARTICLE_SUFFIXES:
+            other_types.append(entry.name)
+        elif is_file:
+            articles.append(Path(entry.path))
+        else:
+            scan.errors.append(f"{entry.path}: {not_a_file(Path(entry.path))}")
+    scan.files.extend(articles)
+    if subfolders:
+        noun = "subfolder" if len(subfolders) == 1 else "subfolders"
+        scan.skipped.append(
+            f"{folder}: skipped {len(subfolders)} {noun} (imports read one folder level; name them to import): "
+            + _names(subfolders)
+        )
+    if other_types:
+        noun = "file that is" if len(other_types) == 1 else "files that are"
+        suffixes = "/".join(ARTICLE_SUFFIXES)
+        scan.skipped.append(f"{folder}: skipped {len(other_types)} {noun} not {suffixes}: {_names(other_types)}")
+
+
+def scan_paths(paths: Iterable[Path]) -> FileScan:
+    """Named files as they are, folders to their article files (sorted, one level), the rest as errors."""
+    scan = FileScan([], [], [])
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in ARTICLE_SUFFIXES and p.is_file()))
+            try:
+                _scan_folder(path, scan)
+            except OSError as exc:
+                scan.errors.append(f"{path}: cannot list the folder: {exc.strerror or exc}")
         elif path.is_file():
-            files.append(path)
+            scan.files.append(path)
         else:
-            errors.append(f"{path}: no such file or folder")
-    return files, errors
+            scan.errors.append(f"{path}: {not_a_file(path)}")
+    return scan
+
+
+def article_files(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
+    """The article files and the errors of `scan_paths`, for callers that do not report what was skipped."""
+    scan = scan_paths(paths)
+    return scan.files, scan.errors
 
 
 def origin_for(path: Path) -> str:
@@ -100,18 +185,38 @@ async def _parsed_batches(files: list[Path], default_tz: tzinfo) -> AsyncIterato
 
 
 async def import_paths(
-    stories: StoryRepository, paths: Sequence[Path], default_tz: tzinfo, guild_id: int | None = None
+    stories: StoryRepository,
+    paths: Sequence[Path],
+    default_tz: tzinfo,
+    guild_id: int | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> ImportReport:
-    files, errors = article_files(paths)
-    report = ImportReport(errors=errors)
-    async for batch in _parsed_batches(files, default_tz):
+    """Imports and reports; logs nothing, so a caller that prints the report does not show an error twice."""
+    scan = scan_paths(paths)
+    report = ImportReport(errors=scan.errors, skipped=scan.skipped)
+    done = 0
+    if on_progress is not None:
+        on_progress(done, len(scan.files))
+    async for batch in _parsed_batches(scan.files, default_tz):
         report.errors.extend(p.error for p in batch if p.error)
         items = [ImportItem(origin_for(p.path), p.story, guild_id) for p in batch if p.story is not None]
         if items:
             report.outcomes.extend(await stories.import_stories(items))
+        done += len(batch)
+        if on_progress is not None:
+            on_progress(done, len(scan.files))
+    return report
+
+
+def _log_problems(report: ImportReport) -> None:
+    """For imports nobody sees the report of: the seeds at start and the seeds watcher."""
     for message in report.errors:
         log.warning("import: %s", message)
-    return report
+    for outcome in report.outcomes:
+        if outcome.status is ImportStatus.FAILED:
+            log.warning("import: %s", outcome.message)
+    for message in report.skipped:
+        log.info("import: %s", message)
 
 
 async def import_seed_folder(seeds_dir: Path, stories: StoryRepository, default_tz: tzinfo) -> ImportReport:
@@ -120,6 +225,7 @@ async def import_seed_folder(seeds_dir: Path, stories: StoryRepository, default_
         log.warning("seeds folder %s does not exist; nothing imported", seeds_dir)
         return ImportReport()
     report = await import_paths(stories, [seeds_dir], default_tz)
+    _log_problems(report)
     log.info(
         "seeds: %d new, %d updated, %d unchanged, %d developments, %d errors",
         report.count(ImportStatus.CREATED),
@@ -155,6 +261,7 @@ class SeedWatcher:
         if not changed:
             return ImportReport()
         report = await import_paths(self.stories, changed, self.default_tz)
+        _log_problems(report)
         for outcome in report.outcomes:
             if outcome.status is not ImportStatus.UNCHANGED:
                 log.info("seeds: %s %s (%s)", outcome.status.value, outcome.slug, outcome.origin)

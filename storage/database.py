@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
 import aiosqlite
+
+from storage import migrations
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +25,12 @@ class DatabaseError(RuntimeError):
     """The database file cannot be opened or migrated."""
 
 
+class DatabaseLocationError(DatabaseError):
+    """The database file or its folder cannot be created or opened where it was asked for."""
+
+
 def _migrations() -> list[tuple[int, str, str]]:
-    folder = resources.files("storage") / "migrations"
+    folder = resources.files(migrations)
     found: list[tuple[int, str, str]] = []
     for entry in folder.iterdir():
         match = _MIGRATION_NAME.match(entry.name)
@@ -59,26 +66,12 @@ class Database:
     @asynccontextmanager
     async def open(cls, path: Path | str) -> AsyncIterator[Database]:
         path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
+        writer, reader = await _connect(path)
+        # Only opening and migrating are wrapped: an error from a unit of work propagates as itself.
         try:
-            writer = await aiosqlite.connect(path, isolation_level=None)
-        except Exception as exc:
-            raise DatabaseError(f"cannot open database {path}: {exc}") from exc
-        reader: aiosqlite.Connection | None = None
-        try:
-            await _configure(writer)
-            await writer.execute("PRAGMA journal_mode = WAL")
-            await _migrate(writer, path)
-            reader = await aiosqlite.connect(path, isolation_level=None)
-            await _configure(reader)
-            await reader.execute("PRAGMA query_only = ON")
             yield cls(path, writer, reader)
-        except aiosqlite.DatabaseError as exc:
-            raise DatabaseError(f"database {path} is not usable: {exc}") from exc
         finally:
-            if reader is not None:
-                await reader.close()
+            await reader.close()
             await writer.close()
 
     @asynccontextmanager
@@ -103,6 +96,51 @@ class Database:
         async with self.reader.execute("PRAGMA quick_check") as cursor:
             rows = await cursor.fetchall()
         return [str(row[0]) for row in rows if str(row[0]) != "ok"]
+
+
+def _check_location(path: Path) -> None:
+    """Creates the database's folder and file; says plainly why when that cannot be done.
+
+    SQLite would only say "unable to open database file", and a failed aiosqlite connect leaves its thread
+    finishing after the caller's loop may be gone."""
+    if path.is_dir():
+        raise DatabaseLocationError(f"database {path} is a folder, not a file")
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        # "File exists" is what mkdir says when a file sits where a folder should be: name that file.
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+        reason = f"{blocker} is a file, not a folder" if blocker is not None else exc.strerror or str(exc)
+        raise DatabaseLocationError(f"cannot create the folder of database {path}: {reason}") from exc
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK, 0o644))
+    except OSError as exc:
+        raise DatabaseLocationError(f"cannot create or open database file {path}: {exc.strerror or exc}") from exc
+
+
+async def _connect(path: Path) -> tuple[aiosqlite.Connection, aiosqlite.Connection]:
+    """Opens, configures and migrates the writer, then opens the reader; closes both if any step fails."""
+    if str(path) != ":memory:":
+        _check_location(path)
+    async with AsyncExitStack() as opened:
+        try:
+            writer = await aiosqlite.connect(path, isolation_level=None)
+        except (sqlite3.Error, OSError) as exc:
+            raise DatabaseLocationError(f"cannot open database {path}: {exc}") from exc
+        opened.push_async_callback(writer.close)
+        try:
+            await _configure(writer)
+            await writer.execute("PRAGMA journal_mode = WAL")
+            await _migrate(writer, path)
+            reader = await aiosqlite.connect(path, isolation_level=None)
+            opened.push_async_callback(reader.close)
+            await _configure(reader)
+            await reader.execute("PRAGMA query_only = ON")
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseError(f"database {path} is not usable: {exc}") from exc
+        opened.pop_all()  # opened fine: the caller owns both connections now
+    return writer, reader
 
 
 async def _migrate(conn: aiosqlite.Connection, path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import shutil
 from datetime import UTC
 from pathlib import Path
@@ -9,13 +11,18 @@ from pathlib import Path
 import pytest
 
 from bot import importer
-from bot.importer import import_paths
+from bot.importer import import_paths, import_seed_folder, not_a_file, scan_paths
 from bot.parser import MAX_ARTICLE_BYTES
 from bot.story_model import Story
 from storage.stories import ImportStatus, StoryRepository
 from tests.conftest import SEED_PATH, markdown_article
 
 BAD_DATE_LINE = 4
+
+
+def _numbered_stories(folder: Path, count: int) -> None:
+    for n in range(count):
+        (folder / f"{n}.md").write_text(markdown_article(title=f"Story Number {n}", body=f"Body {n}.\n"))
 
 
 @pytest.fixture
@@ -93,8 +100,7 @@ async def test_files_are_imported_across_batches(
     stories: StoryRepository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(importer, "BATCH_SIZE", 2)
-    for n in range(5):
-        (tmp_path / f"{n}.md").write_text(markdown_article(title=f"Story Number {n}", body=f"Body {n}.\n"))
+    _numbered_stories(tmp_path, 5)
     report = await import_paths(stories, [tmp_path], UTC, guild_id=42)
     assert report.count(ImportStatus.CREATED) == 5
     assert await stories.count(42) == 5
@@ -114,11 +120,86 @@ async def test_a_large_import_parses_in_a_worker_process_with_the_same_result(
         return real_pool(*args, **kwargs)
 
     monkeypatch.setattr(importer, "ProcessPoolExecutor", counting_pool)
-    for n in range(5):
-        (tmp_path / f"{n}.md").write_text(markdown_article(title=f"Story Number {n}", body=f"Body {n}.\n"))
+    _numbered_stories(tmp_path, 5)
     (tmp_path / "9-bad.txt").write_text(seed_text.replace("February 28, 2024 07:12", "Febtember 40, 2024 07:12"))
     report = await import_paths(stories, [tmp_path], UTC)
     assert len(spawned) == 1, "the worker process was not used"
     assert report.count(ImportStatus.CREATED) == 5
     assert [o.slug for o in report.outcomes] == [f"story-number-{n}" for n in range(5)]
     assert len(report.errors) == 1 and f"9-bad.txt:{BAD_DATE_LINE}:" in report.errors[0]
+
+
+async def test_paths_that_are_not_files_say_what_they_are(stories: StoryRepository, tmp_path: Path) -> None:
+    loop = tmp_path / "loop.txt"
+    loop.symlink_to(tmp_path / "other.txt")
+    (tmp_path / "other.txt").symlink_to(loop)
+    broken = tmp_path / "broken.md"
+    broken.symlink_to(tmp_path / "gone.md")
+    device = Path(os.devnull)
+    report = await import_paths(stories, [loop, broken, device, SEED_PATH], UTC)
+    assert report.errors == [
+        f"{loop}: is a symlink loop",
+        f"{broken}: is a broken symlink (its target does not exist)",
+        f"{device}: is a device, not a file",
+    ]
+    assert report.count(ImportStatus.CREATED) == 1
+
+
+def test_a_fifo_is_named_as_one_without_being_opened(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    # scan_paths only stats; were it to open the FIFO, this test would block instead of pass.
+    assert not_a_file(fifo) == "is a FIFO/named pipe, not a file"
+    assert scan_paths([fifo, tmp_path]).errors == [
+        f"{fifo}: is a FIFO/named pipe, not a file",
+        f"{fifo}: is a FIFO/named pipe, not a file",
+    ]
+
+
+async def test_skipped_subfolders_and_file_types_get_one_line_each(stories: StoryRepository, tmp_path: Path) -> None:
+    articles = tmp_path / "articles"  # not tmp_path itself, which holds the database
+    articles.mkdir()
+    shutil.copy(SEED_PATH, articles / SEED_PATH.name)
+    for name in ("2024", "archive"):
+        (articles / name).mkdir()
+        (articles / name / "inside.txt").write_text("not read")
+    others = [f"{letter}.pdf" for letter in "abcdefg"]
+    for name in others:
+        (articles / name).write_bytes(b"%PDF")
+    (articles / ".DS_Store").write_bytes(b"housekeeping")
+    report = await import_paths(stories, [articles], UTC)
+    assert report.ok and report.count(ImportStatus.CREATED) == 1
+    assert report.skipped == [
+        f"{articles}: skipped 2 subfolders (imports read one folder level; name them to import): 2024, archive",
+        f"{articles}: skipped 7 files that are not .txt/.md/.markdown: a.pdf, b.pdf, c.pdf, d.pdf, e.pdf, …",
+    ]
+    assert [line.split()[0] for line in report.lines()] == ["created", "skipped", "skipped"]
+
+
+async def test_progress_is_reported_per_batch(
+    stories: StoryRepository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+    _numbered_stories(tmp_path, 5)
+    seen: list[tuple[int, int]] = []
+    await import_paths(stories, [tmp_path], UTC, on_progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(0, 5), (2, 5), (4, 5), (5, 5)]
+
+
+async def test_the_seed_import_logs_its_errors_since_nobody_prints_its_report(
+    stories: StoryRepository, folder: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.importer")
+    report = await import_seed_folder(folder, stories, UTC)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [f"import: {report.errors[0]}"] and f"bad.txt:{BAD_DATE_LINE}:" in warnings[0]
+    assert any("skipped 1 file that is not" in r.getMessage() for r in caplog.records)
+
+
+async def test_import_paths_itself_logs_nothing(
+    stories: StoryRepository, folder: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="bot.importer")
+    report = await import_paths(stories, [folder], UTC)
+    assert report.errors and report.skipped
+    assert caplog.records == []  # the CLI prints the report; a log line would say each error twice

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
-from storage.database import LATEST_VERSION, Database, DatabaseError, _statements
+from storage import migrations
+from storage.database import LATEST_VERSION, Database, DatabaseError, DatabaseLocationError, _statements
 from storage.state import StateRepository
 
 
@@ -106,3 +108,41 @@ async def test_a_file_that_is_not_a_database_is_a_database_error(tmp_path: Path)
 def test_statement_splitting_keeps_semicolons_inside_strings() -> None:
     sql = "-- a comment\nCREATE TABLE t (a TEXT DEFAULT ';');\n\nINSERT INTO t VALUES ('x;y');\n"
     assert _statements(sql) == ["CREATE TABLE t (a TEXT DEFAULT ';');", "INSERT INTO t VALUES ('x;y');"]
+
+
+async def test_an_integrity_error_in_a_unit_of_work_propagates_as_itself(db_path: Path) -> None:
+    # Raised inside the session, so it passes through Database.open on its way out, as it does in the bot.
+    with pytest.raises(sqlite3.IntegrityError) as raised:
+        async with Database.open(db_path) as db, db.transaction() as conn:
+            await conn.execute("INSERT INTO bot_state (key, value) VALUES ('k', 'v')")
+            await conn.execute("INSERT INTO bot_state (key, value) VALUES ('k', 'again')")
+    assert not isinstance(raised.value, DatabaseError)
+    async with Database.open(db_path) as db:
+        assert await StateRepository(db).get_state("k") is None  # rolled back
+
+
+async def test_a_folder_under_a_file_is_a_location_error_naming_both(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file")
+    for path in (blocker / "bot.db", blocker / "deeper" / "bot.db"):
+        with pytest.raises(DatabaseLocationError) as raised:
+            async with Database.open(path):
+                pass
+        assert str(path) in str(raised.value)
+        assert f"{blocker} is a file, not a folder" in str(raised.value)
+
+
+async def test_a_file_that_cannot_be_created_is_a_location_error(tmp_path: Path) -> None:
+    for path in (Path("/proc/briefbot.db"), tmp_path):  # a filesystem that takes no new files; a folder
+        with pytest.raises(DatabaseLocationError, match=str(path)):
+            async with Database.open(path):
+                pass
+
+
+def test_the_migrations_are_a_package_found_by_importlib_resources() -> None:
+    # A data folder that is not a package is left out of a non-editable install (and setuptools warns).
+    assert migrations.__file__ is not None, "storage.migrations must be a regular package"
+    found = sorted(entry.name for entry in resources.files("storage.migrations").iterdir() if entry.name[:3].isdigit())
+    assert found == sorted(p.name for p in Path(migrations.__file__).parent.glob("*.sql"))
+    assert len(found) == LATEST_VERSION
+

@@ -1,0 +1,1 @@
+"""The numbered SQL migrations (`NNN_name.sql`), read with importlib.resources by storage.database."""
