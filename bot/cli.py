@@ -11,7 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.cards import Reply
-from bot.console import Console
+from bot.console import GOODBYE, Console
+from bot.console_terminal import until_interrupted
 from bot.errors import UserError
 from bot.follow_service import FollowService
 from bot.importer import import_paths, import_seed_folder
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+CONSOLE_HISTORY = "console_history"
 CONNECT_HINT = (
     "To connect to Discord: put DISCORD_TOKEN=<your bot token> in .env (see .env.example), "
     "invite the bot with the URL it logs, and run `make run` again."
@@ -141,10 +143,14 @@ async def _console(settings: Settings, import_seeds: bool) -> None:
             await _stories_table(stories)
             print()
             print(CONNECT_HINT)
-            print("Local console: type /help, or try `/story keypoints zuck`. `quit` leaves.\n")
-        await Console(StoryService(stories)).loop()
+            print("Local console: type /help, or try `/story keypoints zuck`. `quit` or Ctrl-D leaves.\n")
+        history = settings.database_path.parent / CONSOLE_HISTORY
+        await Console(StoryService(stories)).loop(history_file=history)
 
-    await _with_store(settings, action)
+    # Ctrl-C ends the console like `quit`: the database is closed first, then a goodbye, then exit 0.
+    interrupted = await until_interrupted(_with_store(settings, action))
+    if interrupted or sys.stdin.isatty():
+        print(f"\n{GOODBYE}")
 
 
 async def _run(settings: Settings) -> None:
