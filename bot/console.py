@@ -16,7 +16,7 @@ from bot.digests import compose_digest
 from bot.errors import UserError
 from bot.help_text import ALL_COMMANDS, help_lines
 from bot.story_service import StoryService
-from bot.text_render import terminal_for, write_reply
+from bot.text_render import write_reply
 
 Handler = Callable[[dict[str, str]], Awaitable[Reply]]
 PROMPT = "briefbot> "
@@ -133,7 +133,6 @@ class Console:
     ) -> None:
         """Answers lines until `quit` or the end of input. Styled at a terminal, plain text otherwise."""
         reader = LineReader(stdin, PROMPT, history_file)
-        terminal = terminal_for(stdout)
         try:
             while (line := await reader.read()) is not None:
                 line = line.strip()
@@ -143,7 +142,7 @@ class Console:
                     break
                 if not reader.interactive:
                     stdout.write(f"{PROMPT}{line}\n")
-                write_reply(await self.answer(line), stdout, terminal)
+                write_reply(await self.answer(line), stdout)
                 stdout.write("\n")
                 stdout.flush()
         finally:

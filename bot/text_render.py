@@ -15,6 +15,7 @@ from typing import TextIO
 
 from rich.console import Console, Group, RenderableType
 from rich.rule import Rule
+from rich.style import Style
 from rich.text import Text
 
 from bot.cards import Card, Reply
@@ -127,7 +128,7 @@ def rich_text(markdown: str, base: str = "") -> Text:
         for span in spans(line, Mark.ITALIC if quote else Mark.PLAIN):
             text.append(span.text, style=span.mark.value)
             if span.url:
-                text.append(f" <{span.url}>", style=f"dim link {span.url}")
+                text.append(f" <{span.url}>", style=Style(dim=True, link=span.url))
     return text
 
 
@@ -136,7 +137,7 @@ def rich_card(card: Card) -> RenderableType:
     if card.title:
         title = rich_text(card.title, base="bold magenta")
         if card.url:
-            title.append(f"  <{clean(card.url)}>", style=f"dim link {clean(card.url)}")
+            title.append(f"  <{clean(card.url)}>", style=Style(dim=True, link=clean(card.url)))
         parts.append(title)
     if card.description:
         parts.append(rich_text(card.description))
@@ -170,8 +171,9 @@ def terminal_for(stream: TextIO) -> Console | None:
     return Console(file=stream, force_terminal=True, highlight=False, emoji=False, markup=False)
 
 
-def write_reply(reply: Reply, stream: TextIO, terminal: Console | None = None) -> None:
+def write_reply(reply: Reply, stream: TextIO) -> None:
     """Styled on a terminal, plain text otherwise."""
+    terminal = terminal_for(stream)
     if terminal is None:
         stream.write(render_reply(reply) + "\n")
         stream.flush()

@@ -27,6 +27,7 @@ WAIT_SECONDS = 30
 SETTINGS_VARS = ("DISCORD_TOKEN", "DATABASE_PATH", "SEEDS_DIR", "LOG_LEVEL", "DEV_GUILD_ID")
 UP_ARROW = "\x1b[A"
 HELP_END = "to leave the console"
+BOLD = "\x1b[1m"
 
 pytestmark = pytest.mark.skipif(not BRIEFBOT.exists(), reason="the briefbot console script is not installed")
 
@@ -165,8 +166,9 @@ def test_ctrl_c_at_make_run_ends_the_console(tmp_path: Path) -> None:
         term.next_prompt()
         term.send("/story keypoints zuck\r")
         term.next_prompt()
-        for label in SEED_KEY_POINT_LABELS:
-            assert label in term.output
+        for label in SEED_KEY_POINT_LABELS:  # styled for the terminal: bold labels, no Markdown markers
+            assert f"{BOLD}{label}" in term.output
+        assert "**" not in term.output
         term.send("\x03")
         assert_clean_exit(term)
     finally:
