@@ -13,12 +13,13 @@ from pathlib import Path
 from bot.cards import Reply
 from bot.console import GOODBYE, Console
 from bot.console_terminal import until_interrupted
-from bot.errors import UserError
+from bot.errors import UnknownStory, UserError
 from bot.follow_service import FollowService
 from bot.importer import import_paths, import_seed_folder
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
 from bot.story_cards import show_card
 from bot.story_service import StoryService
+from bot.text import plural
 from bot.text_render import render_reply
 from storage.database import Database, DatabaseError
 from storage.follows import FollowRepository
@@ -30,6 +31,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 CONSOLE_HISTORY = "console_history"
+LIST_COMMAND = "briefbot stories"
 CONNECT_HINT = (
     "To connect to Discord: put DISCORD_TOKEN=<your bot token> in .env (see .env.example), "
     "invite the bot with the URL it logs, and run `make run` again."
@@ -124,7 +126,8 @@ async def _check(settings: Settings) -> None:
     async def action(db: Database, stories: StoryRepository) -> None:
         problems = await db.integrity_problems()
         print(
-            f"{'database':<20} schema version {await db.schema_version()}, {await stories.count(None)} global stories"
+            f"{'database':<20} schema version {await db.schema_version()}, "
+            f"{plural(await stories.count(None), 'global story')}"
         )
         if not settings.seeds_dir.is_dir():
             print(f"{'warning':<20} seeds folder {settings.seeds_dir} does not exist")
@@ -192,6 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         asyncio.run(commands[args.command]())
     except CommandFailed:
+        return EXIT_FAILED
+    except UnknownStory as exc:  # at a shell, stories are listed by a CLI command, not a slash command
+        print(f"briefbot: {exc.message(list_command=LIST_COMMAND)}", file=sys.stderr)
         return EXIT_FAILED
     except UserError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)

@@ -113,6 +113,8 @@ async def test_errors_become_ephemeral_replies(console: Console) -> None:
     assert "No story matches" in unknown.text
     bad_page = await console.answer("/story list page:two")
     assert bad_page.ephemeral and "page must be a number" in bad_page.text
+    no_page = await console.answer("/story list 2")
+    assert no_page.ephemeral and "There is only 1 page" in no_page.text
 
 
 async def test_ask_line(console: Console) -> None:
