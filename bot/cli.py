@@ -20,7 +20,7 @@ from bot.settings import Settings, SettingsError, configure_logging, load_settin
 from bot.story_cards import show_card
 from bot.story_service import StoryService
 from bot.text import plural
-from bot.text_render import render_reply
+from bot.text_render import write_reply
 from storage.database import Database, DatabaseError
 from storage.follows import FollowRepository
 from storage.stories import StoryRepository
@@ -92,7 +92,7 @@ async def _import(settings: Settings, paths: list[Path]) -> None:
 
 async def _reply(settings: Settings, build: Callable[[StoryService], Awaitable[Reply]]) -> None:
     async def action(db: Database, stories: StoryRepository) -> None:
-        print(render_reply(await build(StoryService(stories))))
+        write_reply(await build(StoryService(stories)), sys.stdout)
 
     await _with_store(settings, action)
 
@@ -100,7 +100,7 @@ async def _reply(settings: Settings, build: Callable[[StoryService], Awaitable[R
 async def _show(settings: Settings, slug: str) -> None:
     async def action(db: Database, stories: StoryRepository) -> None:
         detail = await StoryService(stories).detail(slug, None)
-        print(render_reply(Reply(cards=(show_card(detail),))))
+        write_reply(Reply(cards=(show_card(detail),)), sys.stdout)
         for section in detail.sections:
             print(f"\n## {section.heading} [{section.kind.value}]")
             print(section.plain_text())
@@ -114,7 +114,7 @@ async def _update(settings: Settings, slug: str, text: str, url: str | None) -> 
         follows = FollowService(FollowRepository(db), stories, story_service, burst_window=settings.alert_burst_window)
         story = await story_service.resolve(slug, None)
         reply = await follows.add_update(story, text, url, source="operator")
-        print(render_reply(replace(reply, ephemeral=False)))
+        write_reply(replace(reply, ephemeral=False), sys.stdout)
 
     await _with_store(settings, action)
 

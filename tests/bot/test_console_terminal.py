@@ -122,7 +122,8 @@ def assert_database_closed(path: Path) -> None:
     conn = sqlite3.connect(path, timeout=0)
     try:
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute("CREATE TABLE after_console (x INTEGER)")
+        conn.execute("CREATE TABLE IF NOT EXISTS after_console (x INTEGER)")
+        conn.execute("INSERT INTO after_console VALUES (1)")
         conn.execute("COMMIT")
     finally:
         conn.close()
@@ -187,6 +188,29 @@ def test_arrow_keys_edit_and_recall_lines(terminal: Terminal) -> None:
     assert "^[[" not in terminal.output and "Unknown command" not in terminal.output
     terminal.send("\x04")
     assert_clean_exit(terminal)
+
+
+def test_history_is_kept_for_the_next_session(tmp_path: Path) -> None:
+    first = Terminal(tmp_path, "console")
+    try:
+        first.next_prompt()
+        first.send("/help\r")
+        first.next_prompt()
+        first.send("quit\r")
+        assert_clean_exit(first)
+    finally:
+        first.close()
+    assert "/help" in (tmp_path / "data" / "console_history").read_text(encoding="utf-8")
+    second = Terminal(tmp_path, "console")
+    try:
+        second.next_prompt()
+        second.send(UP_ARROW * 2 + "\r")  # past `quit`, the last line of the first session
+        second.next_prompt()
+        assert HELP_END in second.output
+        second.send("\x04")
+        assert_clean_exit(second)
+    finally:
+        second.close()
 
 
 def test_sigint_ends_a_piped_console(tmp_path: Path) -> None:
