@@ -92,7 +92,10 @@ class Terminal:
             pass
         return code
 
-    def close(self) -> None:
+    def __enter__(self) -> Terminal:
+        return self
+
+    def __exit__(self, *_: object) -> None:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=WAIT_SECONDS)
@@ -101,9 +104,8 @@ class Terminal:
 
 @pytest.fixture
 def terminal(tmp_path: Path) -> Iterator[Terminal]:
-    term = Terminal(tmp_path, "console")
-    yield term
-    term.close()
+    with Terminal(tmp_path, "console") as term:
+        yield term
 
 
 def assert_clean_exit(term: Terminal) -> None:
@@ -129,22 +131,14 @@ def assert_database_closed(path: Path) -> None:
         conn.close()
 
 
-def test_ctrl_c_at_the_prompt_ends_the_console(terminal: Terminal) -> None:
+@pytest.mark.parametrize(
+    "keys",
+    ["\x03", "/story search half typed" + "\x03" * 5, "\x04", "quit\r"],
+    ids=["ctrl-c", "ctrl-c-five-times-mid-line", "ctrl-d", "quit"],
+)
+def test_keys_end_the_console(terminal: Terminal, keys: str) -> None:
     terminal.next_prompt()
-    terminal.send("\x03")
-    assert_clean_exit(terminal)
-
-
-def test_ctrl_c_pressed_many_times_still_ends_cleanly(terminal: Terminal) -> None:
-    terminal.next_prompt()
-    terminal.send("/story search half typed")
-    terminal.send("\x03" * 5)
-    assert_clean_exit(terminal)
-
-
-def test_ctrl_d_ends_the_console(terminal: Terminal) -> None:
-    terminal.next_prompt()
-    terminal.send("\x04")
+    terminal.send(keys)
     assert_clean_exit(terminal)
 
 
@@ -154,16 +148,9 @@ def test_sigint_ends_the_console(terminal: Terminal) -> None:
     assert_clean_exit(terminal)
 
 
-def test_quit_still_ends_the_console(terminal: Terminal) -> None:
-    terminal.next_prompt()
-    terminal.send("quit\r")
-    assert_clean_exit(terminal)
-
-
 def test_ctrl_c_at_make_run_ends_the_console(tmp_path: Path) -> None:
     """`make run` runs `briefbot run`; without a token it imports seeds/ and opens the console."""
-    term = Terminal(tmp_path, "run")
-    try:
+    with Terminal(tmp_path, "run") as term:
         term.next_prompt()
         term.send("/story keypoints zuck\r")
         term.next_prompt()
@@ -172,8 +159,6 @@ def test_ctrl_c_at_make_run_ends_the_console(tmp_path: Path) -> None:
         assert "**" not in term.output
         term.send("\x03")
         assert_clean_exit(term)
-    finally:
-        term.close()
 
 
 def test_arrow_keys_edit_and_recall_lines(terminal: Terminal) -> None:
@@ -191,26 +176,20 @@ def test_arrow_keys_edit_and_recall_lines(terminal: Terminal) -> None:
 
 
 def test_history_is_kept_for_the_next_session(tmp_path: Path) -> None:
-    first = Terminal(tmp_path, "console")
-    try:
+    with Terminal(tmp_path, "console") as first:
         first.next_prompt()
         first.send("/help\r")
         first.next_prompt()
         first.send("quit\r")
         assert_clean_exit(first)
-    finally:
-        first.close()
     assert "/help" in (tmp_path / "data" / "console_history").read_text(encoding="utf-8")
-    second = Terminal(tmp_path, "console")
-    try:
+    with Terminal(tmp_path, "console") as second:
         second.next_prompt()
         second.send(UP_ARROW * 2 + "\r")  # past `quit`, the last line of the first session
         second.next_prompt()
         assert HELP_END in second.output
         second.send("\x04")
         assert_clean_exit(second)
-    finally:
-        second.close()
 
 
 def test_sigint_ends_a_piped_console(tmp_path: Path) -> None:
