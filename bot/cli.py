@@ -12,15 +12,17 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.cards import Reply
-from bot.console import Console
-from bot.errors import UserError
+from bot.console import GOODBYE, Console
+from bot.console_terminal import until_interrupted
+from bot.errors import UnknownStory, UserError
 from bot.follow_service import FollowService
 from bot.import_progress import ImportProgress
 from bot.importer import import_paths, import_seed_folder
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
 from bot.story_cards import show_card
 from bot.story_service import StoryService
-from bot.text_render import render_reply
+from bot.text import plural
+from bot.text_render import write_reply
 from storage.database import Database, DatabaseError, DatabaseLocationError
 from storage.follows import FollowRepository
 from storage.stories import StoryRepository
@@ -30,6 +32,8 @@ log = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+CONSOLE_HISTORY = "console_history"
+LIST_COMMAND = "briefbot stories"
 CONNECT_HINT = (
     "To connect to Discord: put DISCORD_TOKEN=<your bot token> in .env (see .env.example), "
     "invite the bot with the URL it logs, and run `make run` again."
@@ -91,7 +95,7 @@ async def _import(settings: Settings, paths: list[Path]) -> None:
 
 async def _reply(settings: Settings, build: Callable[[StoryService], Awaitable[Reply]]) -> None:
     async def action(db: Database, stories: StoryRepository) -> None:
-        print(render_reply(await build(StoryService(stories))))
+        write_reply(await build(StoryService(stories)), sys.stdout)
 
     await _with_store(settings, action)
 
@@ -99,7 +103,7 @@ async def _reply(settings: Settings, build: Callable[[StoryService], Awaitable[R
 async def _show(settings: Settings, slug: str) -> None:
     async def action(db: Database, stories: StoryRepository) -> None:
         detail = await StoryService(stories).detail(slug, None)
-        print(render_reply(Reply(cards=(show_card(detail),))))
+        write_reply(Reply(cards=(show_card(detail),)), sys.stdout)
         for section in detail.sections:
             print(f"\n## {section.heading} [{section.kind.value}]")
             print(section.plain_text())
@@ -113,7 +117,7 @@ async def _update(settings: Settings, slug: str, text: str, url: str | None) -> 
         follows = FollowService(FollowRepository(db), stories, story_service, burst_window=settings.alert_burst_window)
         story = await story_service.resolve(slug, None)
         reply = await follows.add_update(story, text, url, source="operator")
-        print(render_reply(replace(reply, ephemeral=False)))
+        write_reply(replace(reply, ephemeral=False), sys.stdout)
 
     await _with_store(settings, action)
 
@@ -125,7 +129,8 @@ async def _check(settings: Settings) -> None:
     async def action(db: Database, stories: StoryRepository) -> None:
         problems = await db.integrity_problems()
         print(
-            f"{'database':<20} schema version {await db.schema_version()}, {await stories.count(None)} global stories"
+            f"{'database':<20} schema version {await db.schema_version()}, "
+            f"{plural(await stories.count(None), 'global story')}"
         )
         if not settings.seeds_dir.is_dir():
             print(f"{'warning':<20} seeds folder {settings.seeds_dir} does not exist")
@@ -144,10 +149,14 @@ async def _console(settings: Settings, import_seeds: bool) -> None:
             await _stories_table(stories)
             print()
             print(CONNECT_HINT)
-            print("Local console: type /help, or try `/story keypoints zuck`. `quit` leaves.\n")
-        await Console(StoryService(stories)).loop()
+            print("Local console: type /help, or try `/story keypoints zuck`. `quit` or Ctrl-D leaves.\n")
+        history = settings.database_path.parent / CONSOLE_HISTORY
+        await Console(StoryService(stories)).loop(history_file=history)
 
-    await _with_store(settings, action)
+    # Ctrl-C ends the console like `quit`: the database is closed first, then a goodbye, then exit 0.
+    interrupted = await until_interrupted(_with_store(settings, action))
+    if interrupted or sys.stdin.isatty():
+        print(f"\n{GOODBYE}")
 
 
 async def _run(settings: Settings) -> None:
@@ -203,6 +212,9 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         asyncio.run(commands[args.command]())
     except CommandFailed:
+        return EXIT_FAILED
+    except UnknownStory as exc:  # at a shell, stories are listed by a CLI command, not a slash command
+        print(f"briefbot: {exc.message(list_command=LIST_COMMAND)}", file=sys.stderr)
         return EXIT_FAILED
     except UserError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)

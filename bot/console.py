@@ -3,23 +3,38 @@
 from __future__ import annotations
 
 import re
-import shlex
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
 from bot.cards import Reply
+from bot.console_terminal import LineReader
 from bot.digests import compose_digest
 from bot.errors import UserError
-from bot.help_text import help_lines
+from bot.help_text import ALL_COMMANDS, help_lines
 from bot.story_service import StoryService
-from bot.text_render import render_reply
+from bot.text_render import write_reply
 
 Handler = Callable[[dict[str, str]], Awaitable[Reply]]
 PROMPT = "briefbot> "
+GOODBYE = "Bye."
+QUIT_WORDS = ("quit", "exit", "q")
 _NAMED_OPTION = re.compile(r"^([a-z_]+):(.*)$")
+# "Double quotes" group words when they open a word and close one (an option's name may come first);
+# any other quote is a letter: what's, Meta's, an unbalanced ".
+_WORD = re.compile(r'(?<!\S)(?P<name>[a-z_]+:)?"(?P<quoted>[^"]*)"(?!\S)|\S+')
+_CURLY_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"'})
+
+
+def split_words(line: str) -> list[str]:
+    """A console line's words; never fails, so no line is "unreadable"."""
+    return [
+        (match["name"] or "") + match["quoted"] if match["quoted"] is not None else match[0]
+        for match in _WORD.finditer(line.translate(_CURLY_QUOTES))
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +76,19 @@ class Console:
         return digest.reply
 
     async def _help(self, _: dict[str, str]) -> Reply:
-        lines = help_lines() + ["", "Type `quit` to leave the console."]
+        """Only what this console runs; the rest is named as chat-only, so no listed command is unknown here."""
+        runs = tuple(c for c in ALL_COMMANDS if c.path in self.commands)
+        chat_only = sorted({"/" + " ".join(c.path) for c in ALL_COMMANDS if c.path not in self.commands})
+        lines = help_lines(runs) + [
+            "",
+            f"In chat only (see the README): {', '.join(chat_only)}.",
+            'Use "double quotes" to group words. Up and Down recall earlier lines.',
+            "Type `quit` or press Ctrl-D or Ctrl-C to leave the console.",
+        ]
         return Reply(text="\n".join(lines))
 
     def parse(self, line: str) -> tuple[ConsoleCommand, dict[str, str]]:
-        try:
-            tokens = shlex.split(line.strip().lstrip("/"))
-        except ValueError as exc:
-            raise UserError(f"Cannot read that line: {exc}.") from None
+        tokens = split_words(line.strip().lstrip("/"))
         for size in (2, 1):
             command = self.commands.get(tuple(t.lower() for t in tokens[:size]))
             if command:
@@ -108,21 +128,22 @@ class Console:
         except UserError as exc:
             return Reply(text=str(exc), ephemeral=True)
 
-    async def loop(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-        interactive = stdin.isatty()
-        while True:
-            if interactive:
-                stdout.write(PROMPT)
+    async def loop(
+        self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, history_file: Path | None = None
+    ) -> None:
+        """Answers lines until `quit` or the end of input. Styled at a terminal, plain text otherwise."""
+        reader = LineReader(stdin, PROMPT, history_file)
+        try:
+            while (line := await reader.read()) is not None:
+                line = line.strip()
+                if not line or line.startswith("#"):
+                    continue
+                if line.lower() in QUIT_WORDS:
+                    break
+                if not reader.interactive:
+                    stdout.write(f"{PROMPT}{line}\n")
+                write_reply(await self.answer(line), stdout)
+                stdout.write("\n")
                 stdout.flush()
-            line = stdin.readline()
-            if not line:
-                break
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            if line.lower() in ("quit", "exit", "q"):
-                break
-            if not interactive:
-                stdout.write(f"{PROMPT}{line}\n")
-            stdout.write(render_reply(await self.answer(line)) + "\n\n")
-            stdout.flush()
+        finally:
+            reader.close()

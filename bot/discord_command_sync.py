@@ -9,6 +9,7 @@ import logging
 import discord
 from discord import app_commands
 
+from bot.text import plural
 from storage.state import StateRepository
 
 log = logging.getLogger(__name__)
@@ -29,10 +30,10 @@ async def sync_commands(
         guild = discord.Object(id=dev_guild_id)
         tree.copy_global_to(guild=guild)
         synced = await tree.sync(guild=guild)
-        return f"synced {len(synced)} commands to dev guild {dev_guild_id}"
+        return f"synced {plural(len(synced), 'command')} to dev guild {dev_guild_id}"
     current = tree_hash(tree)
     if not force and await state.get_state(GLOBAL_HASH_KEY) == current:
         return "global commands unchanged; no sync needed"
     synced = await tree.sync()
     await state.set_state(GLOBAL_HASH_KEY, current)
-    return f"synced {len(synced)} global commands"
+    return f"synced {plural(len(synced), 'global command')}"

@@ -9,9 +9,14 @@ class UserError(Exception):
 
 class UnknownStory(UserError):
     def __init__(self, text: str, suggestions: list[str] | None = None) -> None:
-        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else " Try `/story list`."
-        super().__init__(f"No story matches `{text[:80]}`.{hint}")
         self.text = text
+        self.suggestions = tuple(suggestions or ())
+        super().__init__(self.message())
+
+    def message(self, list_command: str = "/story list") -> str:
+        """The message, pointing at the way to list stories where it is shown (a chat command by default)."""
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else f" Try `{list_command}`."
+        return f"No story matches `{self.text[:80]}`.{hint}"
 
 
 class MissingPermission(UserError):

@@ -15,7 +15,7 @@ from bot.limits import MessagePart, paginate, truncate
 from bot.parser import ParseError, bullet_line, parse_article
 from bot.story_model import Bullet
 from bot.story_service import StoryService
-from bot.text import split_sentences
+from bot.text import plural, split_sentences
 from bot.urls import public_http_url
 from storage.follows import Follow, FollowRepository, PendingAlert
 from storage.outbox import OutgoingMessage
@@ -89,7 +89,7 @@ class FollowService:
         if not created:
             what = "Already following. " + what
         window = int(self.burst_window.total_seconds() // 60)
-        tail = f" Updates within {window} minutes are merged into one alert." if window else ""
+        tail = f" Updates within {plural(window, 'minute')} are merged into one alert." if window else ""
         return Reply(text=f"{what}{tail} `/story mute` pauses, `/story unfollow` stops.", ephemeral=True)
 
     async def unfollow(

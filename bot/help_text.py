@@ -11,6 +11,11 @@ class CommandHelp:
     summary: str
     admin: bool = False
 
+    @property
+    def path(self) -> tuple[str, ...]:
+        """The command's words without its options: `/story ask <story> <question>` -> ("story", "ask")."""
+        return tuple(word for word in self.usage.lstrip("/").split() if not word.startswith(("<", "[")))
+
 
 STORY_COMMANDS = (
     CommandHelp("/story list [page]", "Tracked stories here, newest development first."),

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from bot.text import plural
 from bot.urls import host_key
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
@@ -48,9 +49,9 @@ class Settings:
             ("SEEDS_DIR", str(self.seeds_dir)),
             ("DISCORD_API_BASE", self.discord_api_base or "discord.com (default)"),
             ("DISCORD_GATEWAY_URL", self.discord_gateway_url or "from Discord (default)"),
-            ("DIGEST_GRACE", f"{int(self.digest_grace.total_seconds() // 60)} minutes"),
+            ("DIGEST_GRACE", plural(int(self.digest_grace.total_seconds() // 60), "minute")),
             ("OUTBOX_RATE", f"{self.outbox_rate:g} messages/s"),
-            ("ALERT_BURST_WINDOW", f"{int(self.alert_burst_window.total_seconds())} seconds"),
+            ("ALERT_BURST_WINDOW", plural(int(self.alert_burst_window.total_seconds()), "second")),
             ("FETCH_ALLOW_HOSTS", ", ".join(sorted(_host_port(*pair) for pair in self.fetch_allow_hosts)) or "none"),
         ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.answers import ScoredPassage
 from bot.cards import Card, CardField, Reply
 from bot.story_model import Bullet
+from bot.text import plural
 from storage.records import DevelopmentRecord, StoryDetail, StoryRecord
 
 DATE_FORMAT = "%d %b %Y %H:%M UTC"
@@ -49,9 +50,8 @@ def list_card(stories: list[StoryRecord], page: int, pages: int, total: int) -> 
     if not stories:
         return Card(title="Tracked stories", description="No stories are tracked here yet.")
     lines = [f"**{s.title}**\n`{s.slug}` · last development {s.last_development_at:%d %b %Y}" for s in stories]
-    return Card(
-        title="Tracked stories", description="\n\n".join(lines), footer=f"Page {page}/{pages} · {total} stories"
-    )
+    footer = f"Page {page}/{pages} · {plural(total, 'story')}"
+    return Card(title="Tracked stories", description="\n\n".join(lines), footer=footer)
 
 
 def ask_reply(story: StoryRecord, question: str, ranked: list[ScoredPassage]) -> Reply:

@@ -8,6 +8,7 @@ from bot import story_cards
 from bot.answers import ask_hint, asks_about_nothing, clean_question, passages, rank
 from bot.cards import Reply
 from bot.errors import UnknownStory, UserError
+from bot.text import plural
 from storage.records import StoryChoice, StoryDetail, StoryRecord
 from storage.stories import StoryRepository
 
@@ -37,9 +38,13 @@ class StoryService:
                 return found
         raise UnknownStory(text, [m.slug for m in matches])
 
-    async def list_page(self, viewer: int | None, page: int = 1) -> tuple[Reply, int]:
+    async def list_page(self, viewer: int | None, page: int = 1, *, clamp: bool = False) -> tuple[Reply, int]:
+        """One page and the page count. A page that does not exist is an error, unless `clamp` (page buttons)."""
         total = await self.stories.count(viewer)
         pages = max(1, math.ceil(total / PAGE_SIZE))
+        if not clamp and not 1 <= page <= pages:
+            there = "There is" if pages == 1 else "There are"
+            raise UserError(f"{there} only {plural(pages, 'page')} of stories here, so no page {page}.")
         page = min(max(1, page), pages)
         rows = await self.stories.recent(viewer, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         return Reply(cards=(story_cards.list_card(rows, page, pages, total),)), pages

@@ -1,4 +1,4 @@
-"""Small text helpers shared by the parser, the summarizer and answer ranking."""
+"""Small text helpers shared by the parser, the summarizer, answer ranking and replies."""
 
 from __future__ import annotations
 
@@ -26,3 +26,12 @@ def split_sentences(text: str) -> list[str]:
     if not text:
         return []
     return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+
+
+def plural(count: int, noun: str) -> str:
+    """The count and the noun in the right number: `1 story`, `2 stories`, `1 minute`, `0 global stories`."""
+    if count == 1:
+        return f"{count} {noun}"
+    if noun.endswith("y") and noun[-2:-1] not in tuple("aeiou"):
+        return f"{count} {noun[:-1]}ies"
+    return f"{count} {noun}s"

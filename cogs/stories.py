@@ -45,7 +45,7 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
         viewer = interaction.guild_id
 
         async def render(number: int) -> tuple[Reply, int]:
-            return await self.service.list_page(viewer, number)
+            return await self.service.list_page(viewer, number, clamp=True)  # a stale button: nearest page
 
         reply, pages = await self.service.list_page(viewer, page)
         if pages <= 1:

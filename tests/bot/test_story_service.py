@@ -84,9 +84,14 @@ async def test_show_and_timeline(service: StoryService, seed_story: Story) -> No
 
 
 async def test_list_and_search_respect_scope(service: StoryService, stories: StoryRepository) -> None:
-    reply, pages = await service.list_page(None, page=99)
+    reply, pages = await service.list_page(None)
     assert pages == 1
-    assert "1 stories" in (reply.cards[0].footer or "")
+    assert (reply.cards[0].footer or "").endswith("· 1 story")
+    with pytest.raises(UserError, match="There is only 1 page of stories here, so no page 99"):
+        await service.list_page(None, page=99)
+    with pytest.raises(UserError, match="no page 0"):
+        await service.list_page(None, page=0)
+    assert await service.list_page(None, page=99, clamp=True) == (reply, 1)  # stale page buttons
     found = render_reply(await service.search("chip supply", None))
     assert "zuckerberg" in found
     nothing = render_reply(await service.search("bananas", GUILD))
