@@ -65,6 +65,15 @@ class OutboxItem:
     message_id: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxTally:
+    """One kind of message to one kind of target: how many rows, to how many targets, for how many refs."""
+
+    messages: int
+    targets: int
+    refs: int
+
+
 def _item(row: aiosqlite.Row) -> OutboxItem:
     return OutboxItem(
         id=row["id"],
@@ -182,3 +191,12 @@ class OutboxRepository:
     async def counts(self) -> dict[OutboxStatus, int]:
         async with self.db.reader.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cursor:
             return {OutboxStatus(row[0]): row[1] for row in await cursor.fetchall()}
+
+    async def tally(self, kind: str) -> dict[TargetKind, OutboxTally]:
+        """Rows of one kind ("digest", "alert", ...) in any status, per kind of target."""
+        async with self.db.reader.execute(
+            "SELECT target_kind, COUNT(*), COUNT(DISTINCT target_id), COUNT(DISTINCT ref) FROM outbox "
+            "WHERE kind = ? GROUP BY target_kind",
+            (kind,),
+        ) as cursor:
+            return {TargetKind(r[0]): OutboxTally(r[1], r[2], r[3]) for r in await cursor.fetchall()}

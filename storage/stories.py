@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
@@ -27,6 +28,8 @@ __all__ = [
     "ImportItem",
     "ImportOutcome",
     "ImportStatus",
+    "StoreTotals",
+    "StoryRef",
     "StoryRepository",
     "fts_prefix_query",
     "fts_quote",
@@ -39,6 +42,20 @@ _STORY_COLUMNS = (
 )
 MIN_PREFIX_CHARS = 2
 SEARCH_WINDOW = 2000  # search ranks the newest matches only, so a word in every story costs the same
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRef:
+    id: int
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoreTotals:
+    stories: int
+    indexed: int  # rows in the FTS5 index: one per story
+    key_points: int
 
 
 def fts_quote(text: str) -> str:
@@ -264,3 +281,21 @@ class StoryRepository:
         params = {"query": query, "viewer": viewer, "limit": limit, "window": SEARCH_WINDOW - 1}
         async with self.db.reader.execute(sql, params) as cursor:
             return [_story(r) for r in await cursor.fetchall()]
+
+    async def refs(self, viewer: int | None) -> list[StoryRef]:
+        """Every story `viewer` sees (the global ones and its own), oldest first: for tools that walk the
+        whole store, like the benchmarks. Commands page through `recent` instead."""
+        sql = f"SELECT s.id, s.slug, s.title FROM stories s WHERE {_VISIBLE} ORDER BY s.id"
+        async with self.db.reader.execute(sql, {"viewer": viewer}) as cursor:
+            return [StoryRef(r[0], r[1], r[2]) for r in await cursor.fetchall()]
+
+    async def totals(self) -> StoreTotals:
+        """Row counts over every server's stories (the benchmarks check an import with them)."""
+        sql = (
+            "SELECT (SELECT COUNT(*) FROM stories), (SELECT COUNT(*) FROM story_search), "
+            "(SELECT COUNT(*) FROM key_points)"
+        )
+        async with self.db.reader.execute(sql) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        return StoreTotals(row[0], row[1], row[2])
