@@ -1,18 +1,19 @@
 """Writing stories: the import unit of work (new stories, updates, follow-up developments), developments, removal.
 
 `StoryRepository` (storage/stories.py) keeps the reads and search and hands its writes to `StoryWriter`.
-Every row written is a named row below: its fields are the table's columns, in the SQL too."""
+Every row written is a named row below: a NamedTuple, which sqlite3 binds as it is (a frozen dataclass
+costs twice as much to build, and an import builds about ten rows per story). Its fields are the table's
+columns, and the INSERT names them from there."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
-from operator import attrgetter
-from typing import Any, ClassVar
+from typing import NamedTuple
 
 import aiosqlite
 
@@ -50,12 +51,11 @@ class ImportOutcome:
     development_id: int | None = None
 
 
-# --- named rows: one per table written; field names are column names --------------------------------
+# --- named rows: one per table written; field names are column names, TABLE the table's ---------------
 
 
-@dataclass(frozen=True, slots=True)
-class StoryRow:
-    TABLE: ClassVar[str] = "stories"
+class StoryRow(NamedTuple):
+    TABLE = "stories"
     id: int
     slug: str
     guild_id: int | None
@@ -74,9 +74,8 @@ class StoryRow:
     last_development_at: str
 
 
-@dataclass(frozen=True, slots=True)
-class SectionRow:
-    TABLE: ClassVar[str] = "sections"
+class SectionRow(NamedTuple):
+    TABLE = "sections"
     story_id: int
     position: int
     heading: str
@@ -85,27 +84,24 @@ class SectionRow:
     bullets_json: str
 
 
-@dataclass(frozen=True, slots=True)
-class KeyPointRow:
-    TABLE: ClassVar[str] = "key_points"
+class KeyPointRow(NamedTuple):
+    TABLE = "key_points"
     story_id: int
     position: int
     label: str
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class SearchRow:
-    TABLE: ClassVar[str] = "story_search"
+class SearchRow(NamedTuple):
+    TABLE = "story_search"
     rowid: int  # the story's id
     title: str
     sections: str
     key_points: str
 
 
-@dataclass(frozen=True, slots=True)
-class SourceRow:
-    TABLE: ClassVar[str] = "sources"
+class SourceRow(NamedTuple):
+    TABLE = "sources"
     origin: str
     content_hash: str
     story_id: int | None
@@ -113,9 +109,8 @@ class SourceRow:
     imported_at: str
 
 
-@dataclass(frozen=True, slots=True)
-class DevelopmentRow:
-    TABLE: ClassVar[str] = "developments"
+class DevelopmentRow(NamedTuple):
+    TABLE = "developments"
     story_id: int
     headline: str
     body: str
@@ -149,30 +144,13 @@ class NewStory:
 
 
 @cache
-def _columns(row_type: type[Row]) -> tuple[tuple[str, ...], Any]:
-    names = tuple(f.name for f in fields(row_type))
-    return names, attrgetter(*names)
-
-
-@cache
 def insert_sql(row_type: type[Row]) -> str:
-    names, _ = _columns(row_type)
+    names = row_type._fields
     return f"INSERT INTO {row_type.TABLE} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
 
 
-def values(row: Row) -> tuple[object, ...]:
-    """The row's values in its columns' order, as `insert_sql` lists them."""
-    return _columns(type(row))[1](row)
-
-
-def params(row: Row) -> dict[str, object]:
-    """The row as named parameters (`:column`), for statements that are not a plain insert."""
-    names, get = _columns(type(row))
-    return dict(zip(names, get(row), strict=True))
-
-
 async def insert_rows(conn: aiosqlite.Connection, row_type: type[Row], rows: Iterable[Row]) -> None:
-    await conn.executemany(insert_sql(row_type), [values(row) for row in rows])
+    await conn.executemany(insert_sql(row_type), rows)
 
 
 def bullets_json(bullets: Iterable[Bullet]) -> str:
@@ -396,7 +374,7 @@ class StoryImport:
             "reading_minutes = :reading_minutes, source = :source, url = :url, tags_json = :tags_json, "
             "updated_at = :updated_at, last_development_at = MAX(last_development_at, :published_at) "
             "WHERE id = :id",
-            params(_story_row(story_id, "", item, self.now)),
+            _story_row(story_id, "", item, self.now)._asdict(),
         )
         for table in ("sections", "key_points"):
             await self.conn.execute(f"DELETE FROM {table} WHERE story_id = ?", (story_id,))  # noqa: S608
@@ -449,7 +427,7 @@ class StoryImport:
                 "UPDATE developments SET headline = :headline, body = :body, key_points_json = :key_points_json, "
                 "url = :url, source = :source, published_at = :published_at, content_hash = :content_hash "
                 "WHERE id = :id",
-                {**params(row), "id": source.development_id},
+                {**row._asdict(), "id": source.development_id},
             )
             await self.conn.execute(
                 "UPDATE sources SET content_hash = ?, imported_at = ? WHERE origin = ?",
@@ -464,7 +442,7 @@ class StoryImport:
         await self.conn.execute(
             insert_sql(SourceRow) + " ON CONFLICT (origin) DO UPDATE SET content_hash = excluded.content_hash, "
             "development_id = excluded.development_id, imported_at = excluded.imported_at",
-            values(SourceRow(item.origin, story.content_hash, target_id, development_id, self.now)),
+            SourceRow(item.origin, story.content_hash, target_id, development_id, self.now),
         )
         return ImportOutcome(item.origin, ImportStatus.DEVELOPMENT_ADDED, target_slug, development_id=development_id)
 
@@ -472,7 +450,7 @@ class StoryImport:
 async def insert_development(conn: aiosqlite.Connection, row: DevelopmentRow) -> int | None:
     """Adds a development and moves its story's activity time; None when the same content is recorded."""
     async with conn.execute(
-        insert_sql(DevelopmentRow) + " ON CONFLICT (story_id, content_hash) DO NOTHING RETURNING id", values(row)
+        insert_sql(DevelopmentRow) + " ON CONFLICT (story_id, content_hash) DO NOTHING RETURNING id", row
     ) as cursor:
         inserted = await cursor.fetchone()
     if inserted is None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 import pytest
 
 from storage.database import Database
@@ -30,7 +28,7 @@ async def _columns(db: Database, table: str) -> dict[str, bool]:
 @pytest.mark.parametrize("row_type", ROW_TYPES, ids=lambda t: t.__name__)
 async def test_a_named_row_covers_its_tables_required_columns(db: Database, row_type: type[Row]) -> None:
     columns = await _columns(db, row_type.TABLE)
-    names = [f.name for f in fields(row_type)]
+    names = list(row_type._fields)
     known = set(columns) | ({"rowid"} if row_type is SearchRow else set())
     assert set(names) <= known, f"{row_type.__name__} names columns {row_type.TABLE} lacks"
     assert {c for c, required in columns.items() if required} <= set(names)
