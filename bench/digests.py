@@ -81,20 +81,26 @@ class DigestsConfig:
 # --- a database with news ------------------------------------------------------------------------
 
 
-async def save_due_digest(repo: Any, index: int, due: datetime, *, now: datetime) -> None:
-    """Server number `index`'s daily digest, with its slot due at `due`."""
-    await repo.save(
+def server_schedule(index: int, fire: datetime) -> Any:
+    """Server number `index`'s daily digest (UTC), its next slot at `fire`: a storage.digests.NewSchedule."""
+    from storage.digests import NewSchedule
+
+    return NewSchedule(
         audience_kind="guild",
         audience_id=GUILD_BASE + index,
         scope_guild_id=GUILD_BASE + index,
         channel_id=CHANNEL_BASE + index,
-        time_of_day=due.strftime("%H:%M"),
+        time_of_day=fire.strftime("%H:%M"),
         timezone="UTC",
         days=DAILY,
-        next_fire_at=due,
-        next_slot_date=due.date(),
-        now=now,
+        next_fire_at=fire,
+        next_slot_date=fire.date(),
     )
+
+
+async def save_due_digest(repo: Any, index: int, due: datetime, *, now: datetime) -> None:
+    """Server number `index`'s daily digest, with its slot due at `due`."""
+    await repo.save(**dataclasses.asdict(server_schedule(index, due)), now=now)
 
 
 async def news_db(db: Any, stories: int, seed: int, developed: int = 5) -> dict[str, Any]:
@@ -315,7 +321,7 @@ async def _seed_many(db_path: Path, config: DigestsConfig, now: datetime) -> dic
     """`startup_schedules` rows: all but `startup_due` fire over the next 24 h; DigestRepository.add_schedules
     (one transaction) for the bulk, DigestRepository.save for the due ones."""
     from storage.database import Database
-    from storage.digests import DigestRepository, NewSchedule
+    from storage.digests import DigestRepository
 
     rng = random.Random(config.seed + 2)
     started = time.perf_counter()
@@ -324,19 +330,7 @@ async def _seed_many(db_path: Path, config: DigestsConfig, now: datetime) -> dic
         rows = []
         for index in range(config.startup_due, config.startup_schedules):
             fire = (now + timedelta(minutes=rng.randint(5, 24 * 60))).replace(second=0, microsecond=0)
-            rows.append(
-                NewSchedule(
-                    audience_kind="guild",
-                    audience_id=GUILD_BASE + index,
-                    scope_guild_id=GUILD_BASE + index,
-                    channel_id=CHANNEL_BASE + index,
-                    time_of_day=fire.strftime("%H:%M"),
-                    timezone="UTC",
-                    days=DAILY,
-                    next_fire_at=fire,
-                    next_slot_date=fire.date(),
-                )
-            )
+            rows.append(server_schedule(index, fire))
         repo = DigestRepository(db)
         await repo.add_schedules(rows, now)
         due = now - timedelta(seconds=30)
