@@ -23,7 +23,6 @@ import dataclasses
 import json
 import random
 import re
-import sqlite3
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -91,16 +90,14 @@ async def build(config: CommandsConfig, db_path: Path) -> tuple[list[Any], dict[
     developed: list[str] = []
     async with Database.open(db_path) as db:
         repo = StoryRepository(db)
-        async with db.reader.execute(
-            "SELECT id, slug FROM stories WHERE guild_id IS NULL OR guild_id = ?", (VIEWER,)
-        ) as cursor:
-            visible = [(r[0], r[1]) for r in await cursor.fetchall()]
+        visible = await repo.refs(VIEWER)
         developments = 0
-        for story_id, slug in rng.sample(visible, min(config.developed, len(visible))):
+        for story in rng.sample(visible, min(config.developed, len(visible))):
+            slug = story.slug
             for number in range(rng.randint(1, 5)):
                 body = f"Update {number} on {slug}: talks moved forward and a new partner joined the plan."
                 await repo.add_development(
-                    story_id, f"Update {number}: talks moved forward", body, content_hash=f"bench:{slug}:{number}"
+                    story.id, f"Update {number}: talks moved forward", body, content_hash=f"bench:{slug}:{number}"
                 )
                 developments += 1
             developed.append(slug)
@@ -126,19 +123,18 @@ def _question(rng: random.Random, story: Any) -> str:
     return f"{rng.choice(QUESTION_STARTS)} {rng.choice(_WORD.findall(story.title)).lower()}"
 
 
-async def _ask_about_body(db: Any, calls: list[tuple[str, Any]], seed: int, share: float = 0.8) -> None:
+async def _ask_about_body(stories: Any, calls: list[tuple[str, Any]], seed: int, share: float = 0.8) -> None:
     """Most questions ask about a word of the story's own sections (the big store's bodies come from other
     articles than its titles, so title words often get the "does not cover that" answer; both are kept)."""
     rng = random.Random(seed)
     for index, (_label, (slug, _question)) in enumerate(calls):
         if rng.random() >= share:
             continue
-        async with db.reader.execute(
-            "SELECT group_concat(x.paragraphs_json || x.bullets_json, ' ') FROM sections x "
-            "JOIN stories s ON s.id = x.story_id WHERE s.slug = ?",
-            (slug,),
-        ) as cursor:
-            text = (await cursor.fetchone())[0] or ""
+        detail = await stories.detail(slug, VIEWER)
+        sections = detail.sections if detail else ()
+        text = " ".join(
+            " ".join([*s.paragraphs, *(f"{b.label} {b.text}" for b in s.bullets)]) for s in sections
+        )
         words = [w.lower() for w in _WORD.findall(text) if len(w) > 4]
         if words:
             calls[index] = ("slug + question", (slug, f"{rng.choice(QUESTION_STARTS)} {rng.choice(words)}"))
@@ -239,7 +235,7 @@ async def bench_handlers(
         service = StoryService(StoryRepository(db))
         total = await service.stories.count(VIEWER)
         calls = make_calls(config, stored, developed, total)
-        await _ask_about_body(db, calls["ask"], config.seed + 6)
+        await _ask_about_body(service.stories, calls["ask"], config.seed + 6)
         functions = handler_functions(service, VIEWER)
         for name in HANDLERS:
             function = functions[name]
@@ -309,10 +305,12 @@ def _interaction_plan(config: CommandsConfig, global_stories: list[tuple[str, st
 
 
 async def bench_bot(config: CommandsConfig, workdir: Path) -> dict[str, Any]:
+    from storage.database import Database
+    from storage.stories import StoryRepository
     from tests.stub.discord_stub import DiscordStub, text_channel
 
-    with sqlite3.connect(workdir / "briefbot.db") as conn:
-        global_stories = conn.execute("SELECT slug, title FROM stories WHERE guild_id IS NULL ORDER BY id").fetchall()
+    async with Database.open(workdir / "briefbot.db") as db:
+        global_stories = [(s.slug, s.title) for s in await StoryRepository(db).refs(None)]
     plan = _interaction_plan(config, global_stories)
     async with DiscordStub() as stub:
         stub.add_guild(GUILD_ID, name="bench", channels=[text_channel(CHANNEL_ID, "news")], members=[USER_ID])

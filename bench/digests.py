@@ -81,20 +81,26 @@ class DigestsConfig:
 # --- a database with news ------------------------------------------------------------------------
 
 
-async def save_due_digest(repo: Any, index: int, due: datetime, *, now: datetime) -> None:
-    """Server number `index`'s daily digest, with its slot due at `due`."""
-    await repo.save(
+def server_schedule(index: int, fire: datetime) -> Any:
+    """Server number `index`'s daily digest (UTC), its next slot at `fire`: a storage.digests.NewSchedule."""
+    from storage.digests import NewSchedule
+
+    return NewSchedule(
         audience_kind="guild",
         audience_id=GUILD_BASE + index,
         scope_guild_id=GUILD_BASE + index,
         channel_id=CHANNEL_BASE + index,
-        time_of_day=due.strftime("%H:%M"),
+        time_of_day=fire.strftime("%H:%M"),
         timezone="UTC",
         days=DAILY,
-        next_fire_at=due,
-        next_slot_date=due.date(),
-        now=now,
+        next_fire_at=fire,
+        next_slot_date=fire.date(),
     )
+
+
+async def save_due_digest(repo: Any, index: int, due: datetime, *, now: datetime) -> None:
+    """Server number `index`'s daily digest, with its slot due at `due`."""
+    await repo.save(**dataclasses.asdict(server_schedule(index, due)), now=now)
 
 
 async def news_db(db: Any, stories: int, seed: int, developed: int = 5) -> dict[str, Any]:
@@ -112,11 +118,13 @@ async def news_db(db: Any, stories: int, seed: int, developed: int = 5) -> dict[
         for n, a in enumerate(generator.articles(stories))
     ]
     await repo.import_stories(items)
-    async with db.reader.execute("SELECT id, slug FROM stories ORDER BY id") as cursor:
-        rows = [(r[0], r[1]) for r in await cursor.fetchall()]
-    for story_id, slug in rows[:developed]:
+    rows = await repo.refs(None)  # every story here is global
+    for story in rows[:developed]:
         await repo.add_development(
-            story_id, "Talks moved forward", f"New partners joined the plan for {slug}.", content_hash=f"bench:{slug}"
+            story.id,
+            "Talks moved forward",
+            f"New partners joined the plan for {story.slug}.",
+            content_hash=f"bench:{story.slug}",
         )
     return {"stories": len(rows), "developments": min(developed, len(rows))}
 
@@ -145,7 +153,6 @@ async def bench_compose(config: DigestsConfig, workdir: Path) -> dict[str, Any]:
     from storage.digests import DigestRepository
     from storage.follows import FollowRepository
     from storage.outbox import OutboxRepository
-    from storage.records import to_db_time
     from storage.stories import ImportItem, StoryRepository
 
     rng = random.Random(config.seed)
@@ -165,11 +172,12 @@ async def bench_compose(config: DigestsConfig, workdir: Path) -> dict[str, Any]:
         await stories.import_stories(own)
 
         repo = DigestRepository(db)
+        schedule_ids = []
         started = time.perf_counter()
         for index in range(config.schedules):
             zone = ZONES[index % len(ZONES)]
             time_of_day, local_date = slots[zone]
-            await repo.save(
+            saved = await repo.save(
                 audience_kind="guild",
                 audience_id=GUILD_BASE + index,
                 scope_guild_id=GUILD_BASE + index,
@@ -181,18 +189,14 @@ async def bench_compose(config: DigestsConfig, workdir: Path) -> dict[str, Any]:
                 next_slot_date=local_date,
                 now=now - timedelta(days=1),
             )
+            schedule_ids.append(saved.id)
         save_s = time.perf_counter() - started
-        # Half of them had yesterday's digest (their "since" point), at one of a few times.
+        # Half of them had yesterday's digest (their "since" point), at one of a few times: recorded as a
+        # `/digest now` with nothing to enqueue, which moves that point and nothing else.
         previous = [now - timedelta(days=1, minutes=m) for m in (0, 30, 60)]
-        async with db.transaction() as conn:
-            await conn.executemany(
-                "UPDATE digest_schedules SET last_digest_at = ? WHERE audience_id = ?",
-                [
-                    (to_db_time(rng.choice(previous)), GUILD_BASE + index)
-                    for index in range(config.schedules)
-                    if rng.random() < config.previous_digest_share
-                ],
-            )
+        for schedule_id in schedule_ids:
+            if rng.random() < config.previous_digest_share:
+                await repo.record_manual(schedule_id, (), rng.choice(previous), now)
         story_service = StoryService(stories)
         follows = FollowService(FollowRepository(db), stories, story_service, burst_window=timedelta(minutes=10))
         outbox = OutboxRepository(db)
@@ -204,16 +208,11 @@ async def bench_compose(config: DigestsConfig, workdir: Path) -> dict[str, Any]:
         done = await service.process_due(now)
         compose_s = time.perf_counter() - started
         counts = await outbox.counts()
-        async with db.reader.execute("SELECT status, COUNT(*) FROM digest_slots GROUP BY status") as cursor:
-            slot_counts = {r[0]: r[1] for r in await cursor.fetchall()}
-        async with db.reader.execute(
-            "SELECT COUNT(DISTINCT ref), COUNT(*) FROM outbox WHERE kind = 'digest'"
-        ) as cursor:
-            row = await cursor.fetchone()
-        async with db.reader.execute(
-            "SELECT COUNT(*) FROM digest_schedules WHERE next_fire_at <= ?", (to_db_time(now),)
-        ) as cursor:
-            still_due = (await cursor.fetchone())[0]
+        slot_counts = (await repo.totals()).slots
+        # A digest's ref is its schedule's, and a schedule has one target: refs add up across target kinds.
+        digests = (await outbox.tally("digest")).values()
+        enqueued, outbox_rows = sum(t.refs for t in digests), sum(t.messages for t in digests)
+        still_due = await repo.overdue(now)
         again = await service.process_due(now)
     return {
         "schedules": config.schedules,
@@ -224,8 +223,8 @@ async def bench_compose(config: DigestsConfig, workdir: Path) -> dict[str, Any]:
         "process_due_s": compose_s,
         "slots_processed": done,
         "slots": slot_counts,
-        "digests_enqueued": row[0],
-        "outbox_rows": row[1],
+        "digests_enqueued": enqueued,
+        "outbox_rows": outbox_rows,
         "outbox_counts": counts,
         "still_due": still_due,
         "second_run_processed": again,
@@ -319,48 +318,25 @@ async def bench_deliver(config: DigestsConfig, workdir: Path) -> dict[str, Any]:
 
 
 async def _seed_many(db_path: Path, config: DigestsConfig, now: datetime) -> dict[str, Any]:
-    """`startup_schedules` rows: all but `startup_due` fire over the next 24 h; batched SQL for the bulk
-    (the same columns and values DigestRepository.save writes), DigestRepository.save for the due ones."""
+    """`startup_schedules` rows: all but `startup_due` fire over the next 24 h; DigestRepository.add_schedules
+    (one transaction) for the bulk, DigestRepository.save for the due ones."""
     from storage.database import Database
     from storage.digests import DigestRepository
-    from storage.records import to_db_time
 
     rng = random.Random(config.seed + 2)
     started = time.perf_counter()
     async with Database.open(db_path) as db:
         await news_db(db, config.deliver_stories, config.seed, developed=0)
         rows = []
-        stamp = to_db_time(now)
         for index in range(config.startup_due, config.startup_schedules):
             fire = (now + timedelta(minutes=rng.randint(5, 24 * 60))).replace(second=0, microsecond=0)
-            rows.append(
-                (
-                    "guild",
-                    GUILD_BASE + index,
-                    GUILD_BASE + index,
-                    CHANNEL_BASE + index,
-                    fire.strftime("%H:%M"),
-                    "UTC",
-                    DAILY,
-                    to_db_time(fire),
-                    fire.date().isoformat(),
-                    stamp,
-                    stamp,
-                )
-            )
-        async with db.transaction() as conn:
-            await conn.executemany(
-                "INSERT INTO digest_schedules (audience_kind, audience_id, scope_guild_id, channel_id, time_of_day, "
-                "timezone, days, enabled, next_fire_at, next_slot_date, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
-                rows,
-            )
+            rows.append(server_schedule(index, fire))
         repo = DigestRepository(db)
+        await repo.add_schedules(rows, now)
         due = now - timedelta(seconds=30)
         for index in range(config.startup_due):
             await save_due_digest(repo, index, due, now=now)
-        async with db.reader.execute("SELECT COUNT(*) FROM digest_schedules") as cursor:
-            stored = (await cursor.fetchone())[0]
+        stored = (await repo.totals()).schedules
     return {"schedules_stored": stored, "due_now": config.startup_due, "seed_s": time.perf_counter() - started}
 
 

@@ -5,8 +5,8 @@
 
 Parts, each in its own subprocess (so a peak RSS is its own):
 
-* fanout -- a story with 50,000 followers (inserted with batched SQL, the columns FollowRepository.follow
-  writes: 90% by DM, 10% channels, some channel follows pinging a role, 1% of the DM follows muted), then a
+* fanout -- a story with 50,000 followers (inserted in one transaction by FollowRepository.add_follows:
+  90% by DM, 10% channels, some channel follows pinging a role, 1% of the DM follows muted), then a
   new development through FollowService.add_update; the time from add_update to every alert enqueued
   (FollowService.process_alerts(now)), and the run's peak RSS.
 * deliver -- a bounded subset (2,000 alerts by default: DMs, plus channel follows whose first alert opens a
@@ -80,38 +80,28 @@ class FollowsConfig:
 
 
 async def add_followers(db: Any, story_id: int, config: FollowsConfig, count: int, now: datetime) -> dict[str, int]:
-    """`count` follows of one story in one transaction (executemany), as FollowRepository.follow writes them:
-    since_development_id = the story's newest development, so only later developments are alerted."""
-    from storage.records import to_db_time
+    """`count` follows of one story in one transaction (FollowRepository.add_follows), each starting from the
+    story's newest development as FollowRepository.follow does, so only later developments are alerted."""
+    from storage.follows import FollowRepository, NewFollow
 
     rng = random.Random(config.seed)
-    async with db.reader.execute(
-        "SELECT COALESCE(MAX(id), 0) FROM developments WHERE story_id = ?", (story_id,)
-    ) as cursor:
-        since = (await cursor.fetchone())[0]
     channels = round(count * config.channel_share) if count == config.followers else config.deliver_channels
     rows = []
     kinds = {"user": 0, "channel": 0, "muted": 0, "ping": 0}
-    stamp = to_db_time(now)
-    muted_until = to_db_time(now + timedelta(days=1))
+    muted_until = now + timedelta(days=1)
     for index in range(count):
         if index < channels:
             guild = GUILD_BASE + index // config.deliver_channels_per_guild
             ping = ROLE_BASE + index if rng.random() < config.ping_share else None
-            rows.append((story_id, "channel", CHANNEL_BASE + index, guild, ping, since, None, stamp))
+            rows.append(NewFollow(story_id, "channel", CHANNEL_BASE + index, guild_id=guild, ping_role_id=ping))
             kinds["channel"] += 1
             kinds["ping"] += ping is not None
         else:
             muted = rng.random() < config.muted_share
-            rows.append((story_id, "user", USER_BASE + index, None, None, since, muted_until if muted else None, stamp))
+            rows.append(NewFollow(story_id, "user", USER_BASE + index, muted_until=muted_until if muted else None))
             kinds["user"] += 1
             kinds["muted"] += muted
-    async with db.transaction() as conn:
-        await conn.executemany(
-            "INSERT INTO follows (story_id, follower_kind, follower_id, guild_id, ping_role_id, "
-            "since_development_id, muted_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+    await FollowRepository(db).add_follows(rows, now)
     return kinds
 
 
@@ -132,6 +122,7 @@ async def _services(db: Any) -> tuple[Any, Any, Any]:
 
 async def bench_fanout(config: FollowsConfig, workdir: Path) -> dict[str, Any]:
     from storage.database import Database
+    from storage.follows import FollowRepository
 
     now = datetime.now(UTC)
     async with Database.open(workdir / "fanout.db") as db:
@@ -152,18 +143,14 @@ async def bench_fanout(config: FollowsConfig, workdir: Path) -> dict[str, Any]:
         done = time.perf_counter()
 
         counts = await outbox.counts()
-        async with db.reader.execute(
-            "SELECT target_kind, COUNT(*), COUNT(DISTINCT target_id) FROM outbox WHERE kind = 'alert' "
-            "GROUP BY target_kind"
-        ) as cursor:
-            by_kind = {r[0]: {"messages": r[1], "targets": r[2]} for r in await cursor.fetchall()}
-        async with db.reader.execute("SELECT COUNT(*) FROM held_alerts") as cursor:
-            held = (await cursor.fetchone())[0]
+        alerts = await outbox.tally("alert")
+        by_kind = {kind.value: {"messages": t.messages, "targets": t.targets} for kind, t in alerts.items()}
+        held = await FollowRepository(db).held_count()
         again = await service.process_alerts(now + timedelta(hours=1))
     return {
         "followers": config.followers,
         "follows": kinds,
-        "follows_inserted_with": "batched SQL: one executemany INSERT INTO follows in one transaction",
+        "follows_inserted_with": "FollowRepository.add_follows, in one transaction",
         "insert_s": insert_s,
         "news": news,
         "story": story.slug,
@@ -295,7 +282,7 @@ def format_table(results: dict[str, Any]) -> str:
             (
                 "  add_update / process_alerts",
                 f"{f['add_update_s'] * 1000:.0f} ms / {f['process_alerts_s']:.2f} s",
-                f"follows inserted in {f['insert_s']:.2f} s (batched SQL)",
+                f"follows inserted in {f['insert_s']:.2f} s (add_follows)",
             ),
             (
                 "  peak RSS (fan-out run)",

@@ -97,12 +97,6 @@ def latency_summary(samples_s: list[float]) -> dict[str, float]:
     }
 
 
-async def _table_count(db: Any, table: str) -> int:
-    async with db.reader.execute(f"SELECT COUNT(*) FROM {table}") as cursor:
-        row = await cursor.fetchone()
-    return int(row[0])
-
-
 # --- part 1: import files through the real path ----------------------------------------------------
 
 
@@ -131,9 +125,7 @@ async def bench_import(config: StoreConfig, workdir: Path) -> dict[str, Any]:
         report = await import_paths(stories, [folder], UTC)
         import_s = time.perf_counter() - started
         created = report.count(ImportStatus.CREATED)
-        stored = await _table_count(db, "stories")
-        indexed = await _table_count(db, "story_search")
-        key_points = await _table_count(db, "key_points")
+        totals = await stories.totals()
     rss_after_import = peak_rss_mib()
     db_bytes = sum(p.stat().st_size for p in workdir.glob("import.db*"))
 
@@ -161,9 +153,9 @@ async def bench_import(config: StoreConfig, workdir: Path) -> dict[str, Any]:
         "import_per_s": count / import_s if import_s else math.inf,
         "created": created,
         "errors": len(report.errors),
-        "stories_rows": stored,
-        "fts_rows": indexed,
-        "key_point_rows": key_points,
+        "stories_rows": totals.stories,
+        "fts_rows": totals.indexed,
+        "key_point_rows": totals.key_points,
         "db_mib": db_bytes / (1024 * 1024),
         "parse_only_s": parse_s,
         "parse_only_per_s": count / parse_s if parse_s else math.inf,
@@ -230,7 +222,7 @@ async def _build_store(config: StoreConfig, db_path: Path) -> tuple[list[_Stored
                 stored.append(_Stored(slug, title, points[0].text, guild != OTHER_GUILD))
             outcomes = await repo.import_stories(items)
             created += sum(1 for o in outcomes if o.status is ImportStatus.CREATED)
-        rows = await _table_count(db, "stories")
+        rows = (await repo.totals()).stories
     build_s = time.perf_counter() - started
     db_bytes = sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*"))
     return stored, {

@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Protocol
 
 from bot import payloads
 from storage.direct_messages import DirectMessageRepository
-from storage.outbox import OutboxItem, OutboxRepository
+from storage.outbox import OutboxItem, OutboxRepository, TargetKind
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +25,29 @@ BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 600.0
 POLL_SECONDS = 2.0
 WINDOW_MARGIN_SECONDS = 0.03  # RateLimiter: slack for the time a request takes to reach Discord
+RETRY_AFTER_MAX_SECONDS = 86_400.0  # a longer Retry-After is a bad header, not a plan
 STARTUP_REQUESTS = 5  # room kept in the worker's first window for the bot's own start-up requests
 
 
+Pace = Callable[[], Awaitable[None]]  # the rate limiter's `acquire`: await it right before a request
+
+
+class DeliveryOutcome(StrEnum):
+    SENT = "sent"
+    FAILED = "failed"  # for good: later parts for the target wait no more (or were failed with it)
+    RETRY = "retry"  # pending again, due later; later parts for the target wait behind it
+
+
 class TemporaryFailure(Exception):
-    """Worth retrying later: 5xx, network errors, rate limits that outlasted the client's own waiting."""
+    """Worth retrying later: 5xx, network errors, rate limits that outlasted the client's own waiting.
+
+    `retry_after`: the seconds the platform asked us to wait (a 429's Retry-After), if it said; the retry
+    is then due no earlier than that, even when the backoff would be shorter."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = None if retry_after is None else min(max(0.0, retry_after), RETRY_AFTER_MAX_SECONDS)
 
 
 class PermanentFailure(Exception):
@@ -41,13 +61,19 @@ class PermanentFailure(Exception):
 
 
 class Transport(Protocol):
-    """A transport may also define `pace_with(acquire)`: the worker then hands it its rate limiter's `acquire`
-    to await right before each request it makes (a delivery may need several), instead of taking one turn
-    per delivery itself."""
+    """One platform's way to post an outbox message. Subclass it to inherit `pace_with`'s default."""
 
     async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> int | None:
         """Posts one message; returns the platform's message id. Raises Temporary/PermanentFailure."""
         ...
+
+    def pace_with(self, acquire: Pace) -> bool:
+        """The worker offers its rate limiter once, when it is built.
+
+        A transport that makes several requests per delivery (a DM channel, a thread and its card, then the
+        message) keeps `acquire`, awaits it right before each request, and returns True. The default returns
+        False: the worker then takes one turn per delivery itself."""
+        return False
 
 
 class RateLimiter:
@@ -95,8 +121,17 @@ class RateLimiter:
                 await asyncio.sleep(ready - now)
 
 
-def backoff(attempts: int) -> timedelta:
+def backoff_ceiling(attempts: int) -> timedelta:
+    """The longest wait after `attempts` earlier failed tries: 2 s, 4 s, 8 s ... capped at 10 minutes."""
     return timedelta(seconds=min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts)))
+
+
+def backoff(attempts: int, rng: random.Random) -> timedelta:
+    """Equal jitter: half the ceiling plus a random part of the other half, so the messages that failed
+    together (an outage, a burst of 429s) do not all come back in the same second. Between ceiling/2 and
+    the ceiling, so it still grows with each attempt."""
+    ceiling = backoff_ceiling(attempts).total_seconds()
+    return timedelta(seconds=ceiling / 2 + rng.uniform(0, ceiling / 2))
 
 
 @dataclass(slots=True)
@@ -116,17 +151,16 @@ class OutboxWorker:
         rate_per_second: float = 40.0,
         concurrency: int = 16,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        rng: random.Random | None = None,
     ) -> None:
         self.outbox = outbox
         self.dms = dms
         self.transport = transport
         self.limiter = RateLimiter(rate_per_second)
-        pace_with = getattr(transport, "pace_with", None)
-        self._paced_by_transport = pace_with is not None
-        if pace_with is not None:
-            pace_with(self.limiter.acquire)
+        self._paced_by_transport = transport.pace_with(self.limiter.acquire)
         self.concurrency = concurrency
         self.clock = clock
+        self.rng = rng if rng is not None else random.Random()  # the backoff's jitter; tests pass a seeded one
         self.stats = DeliveryStats()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -169,12 +203,12 @@ class OutboxWorker:
         items = await self.outbox.due(self.clock(), limit=limit)
         if not items:
             return 0
-        groups: dict[tuple[str, int], list[OutboxItem]] = {}
+        groups: dict[tuple[TargetKind, int], list[OutboxItem]] = {}
         for item in items:
             groups.setdefault((item.target_kind, item.target_id), []).append(item)
         # A target with an earlier pending row (waiting for a retry) must wait for it: check each target
         # against its own first due row, not the batch's, or its later parts could overtake.
-        blocked: set[tuple[str, int]] = set()
+        blocked: set[tuple[TargetKind, int]] = set()
         for key, group in groups.items():
             blocked |= await self.outbox.blocked_targets([key], before_id=group[0].id)
         semaphore = asyncio.Semaphore(self.concurrency)
@@ -193,37 +227,37 @@ class OutboxWorker:
                 break
             outcome = await self._deliver(item)
             handled += 1
-            if outcome != "sent":
+            if outcome is not DeliveryOutcome.SENT:
                 break  # later parts wait for this one (retry) or were failed with it (permanent)
         return handled
 
-    async def _deliver(self, item: OutboxItem) -> str:
+    async def _deliver(self, item: OutboxItem) -> DeliveryOutcome:
         try:
             message = payloads.load(item.payload_json)
         except (ValueError, KeyError, TypeError) as exc:
             await self.outbox.mark_failed(item.id, f"unreadable payload: {exc}", self.clock())
             self.stats.failed += 1
-            return "failed"
-        if item.target_kind == "user" and await self.dms.is_closed(item.target_id):
+            return DeliveryOutcome.FAILED
+        if item.target_kind is TargetKind.USER and await self.dms.is_closed(item.target_id):
             await self._permanent(item, PermanentFailure("this user's DMs are closed to the bot", dms_closed=True))
-            return "failed"
+            return DeliveryOutcome.FAILED
         if not self._paced_by_transport:
             await self.limiter.acquire()
         try:
             message_id = await self.transport.deliver(item, message)
         except PermanentFailure as exc:
             await self._permanent(item, exc)
-            return "failed"
+            return DeliveryOutcome.FAILED
         except TemporaryFailure as exc:
-            await self._retry(item, str(exc))
-            return "retry"
+            await self._retry(item, exc.reason, exc.retry_after)
+            return DeliveryOutcome.RETRY
         except Exception as exc:  # an unknown failure: keep the message, log loudly, retry later
             log.exception("outbox: unexpected error delivering %s", item.dedupe_key)
             await self._retry(item, f"unexpected error: {type(exc).__name__}")
-            return "retry"
+            return DeliveryOutcome.RETRY
         await self.outbox.mark_sent(item.id, message_id, self.clock())
         self.stats.sent += 1
-        return "sent"
+        return DeliveryOutcome.SENT
 
     async def _permanent(self, item: OutboxItem, failure: PermanentFailure) -> None:
         now = self.clock()
@@ -235,12 +269,15 @@ class OutboxWorker:
         if failure.dms_closed or failure.target_gone:
             await self.outbox.fail_pending_for_target(item.target_kind, item.target_id, failure.reason, now)
 
-    async def _retry(self, item: OutboxItem, reason: str) -> None:
+    async def _retry(self, item: OutboxItem, reason: str, retry_after: float | None = None) -> None:
         now = self.clock()
         if item.attempts + 1 >= MAX_ATTEMPTS:
             await self.outbox.mark_failed(item.id, f"gave up after {MAX_ATTEMPTS} attempts: {reason}", now)
             self.stats.failed += 1
             return
-        await self.outbox.mark_retry(item.id, reason, now + backoff(item.attempts))
+        delay = backoff(item.attempts, self.rng)
+        if retry_after is not None:  # the platform's word wins when it asks for longer
+            delay = max(delay, timedelta(seconds=retry_after))
+        await self.outbox.mark_retry(item.id, reason, now + delay)
         self.stats.retried += 1
-        log.info("outbox: %s will be retried (%s)", item.dedupe_key, reason)
+        log.info("outbox: %s will be retried in %.1f s (%s)", item.dedupe_key, delay.total_seconds(), reason)

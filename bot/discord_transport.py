@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import math
 
 import aiohttp
 import discord
 
-from bot.delivery import PermanentFailure, TemporaryFailure
+from bot.delivery import Pace, PermanentFailure, TemporaryFailure, Transport
 from bot.discord_render import to_embed
 from bot.limits import MessagePart
 from bot.payloads import StoredMessage
 from storage.direct_messages import DirectMessageRepository
 from storage.follows import FollowRepository
-from storage.outbox import OutboxItem, nonce_for
+from storage.outbox import OutboxItem, TargetKind, nonce_for
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +27,29 @@ UNKNOWN_CHANNEL = 10003
 THREAD_ARCHIVE_MINUTES = 10080
 
 
-class DiscordTransport:
+def retry_after(exc: discord.HTTPException) -> float | None:
+    """The seconds in the answer's Retry-After header (Discord sends it with a 429), if it has a number."""
+    value = exc.response.headers.get("Retry-After")
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:  # an HTTP date: Discord does not send one; let the backoff decide
+        return None
+    return seconds if seconds is not None and math.isfinite(seconds) else None
+
+
+class DiscordTransport(Transport):
     def __init__(self, client: discord.Client, dms: DirectMessageRepository, threads: FollowRepository) -> None:
         self.client = client
         self.dms = dms
         self.threads = threads
-        self._pace: Callable[[], Awaitable[None]] | None = None
+        self._pace: Pace | None = None
 
-    def pace_with(self, acquire: Callable[[], Awaitable[None]]) -> None:
+    def pace_with(self, acquire: Pace) -> bool:
         """The worker's rate limiter: every request takes a turn right before it is made (the message, and
         whatever a delivery needs first: a DM channel, a thread and its card), so all of them stay under the
         same requests-per-second cap, each counted when it really goes out."""
         self._pace = acquire
+        return True
 
     async def _turn(self) -> None:
         if self._pace is not None:
@@ -113,7 +124,7 @@ class DiscordTransport:
 
     async def deliver(self, item: OutboxItem, message: StoredMessage) -> int | None:
         try:
-            if item.target_kind == "user":
+            if item.target_kind is TargetKind.USER:
                 return (await self._post(await self._dm_channel(item.target_id), message, item.nonce)).id
             if message.thread is not None and (thread_id := await self._thread_for(item, message)):
                 try:
@@ -124,19 +135,21 @@ class DiscordTransport:
         except discord.Forbidden as exc:
             raise self._forbidden(item, exc) from None
         except discord.NotFound as exc:
-            where = self.channel_label(item.target_id) if item.target_kind == "channel" else "the DM channel"
+            where = self.channel_label(item.target_id) if item.target_kind is TargetKind.CHANNEL else "the DM channel"
             raise PermanentFailure(f"{where} no longer exists ({exc.code})", target_gone=True) from None
-        except discord.DiscordServerError as exc:
-            raise TemporaryFailure(f"Discord error {exc.status}") from None
-        except discord.HTTPException as exc:
+        except discord.HTTPException as exc:  # DiscordServerError (5xx) included
             if exc.status == 429 or exc.status >= 500:
-                raise TemporaryFailure(f"Discord error {exc.status}") from None
+                raise TemporaryFailure(f"Discord error {exc.status}", retry_after=retry_after(exc)) from None
             raise PermanentFailure(f"Discord refused the message ({exc.status} {exc.code}: {exc.text[:100]})") from None
+        except discord.RateLimited as exc:  # raised instead of waiting when a client sets max_ratelimit_timeout
+            raise TemporaryFailure(
+                f"rate limited by Discord for {exc.retry_after:.1f} s", retry_after=exc.retry_after
+            ) from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise TemporaryFailure(f"network error: {type(exc).__name__}") from None
 
     def _forbidden(self, item: OutboxItem, exc: discord.Forbidden) -> PermanentFailure:
-        if exc.code == CANNOT_DM or item.target_kind == "user":
+        if exc.code == CANNOT_DM or item.target_kind is TargetKind.USER:
             return PermanentFailure("this user's DMs are closed to the bot", dms_closed=True)
         where = self.channel_label(item.target_id)
         if exc.code in (MISSING_ACCESS, MISSING_PERMISSIONS):

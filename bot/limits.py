@@ -36,7 +36,6 @@ __all__ = [
     "CONTINUED_SUFFIX",
     "ELLIPSIS",
     "EMPTY_REPLY_TEXT",
-    "MAX_AUTHOR_NAME",
     "MAX_CONTENT",
     "MAX_DESCRIPTION",
     "MAX_EMBEDS",
@@ -64,7 +63,6 @@ MAX_FIELDS = 25  # fields per embed
 MAX_FIELD_NAME = 256
 MAX_FIELD_VALUE = 1024
 MAX_FOOTER = 2048  # footer text
-MAX_AUTHOR_NAME = 256  # not used by Card, exported for the renderer
 MAX_EMBED_TOTAL = 6000  # title + description + field names + values + footer, summed over a message
 MAX_EMBEDS = 10  # embeds per message
 

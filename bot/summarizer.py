@@ -75,7 +75,7 @@ class ExtractiveSummarizer:
         for _, index, sentence in ranked:
             if len(picked) == self.max_sentences:
                 break
-            sentence_words = set(tokens_by_index[index])  # the words _overlap(sentence, ...) would compare
+            sentence_words = set(tokens_by_index[index])  # its non-stopword words, compared with each pick's
             if any(_words_overlap(sentence_words, other) > REDUNDANCY_LIMIT for _, _, other in picked):
                 continue
             extra = len(sentence) + (1 if picked else 0)
@@ -87,12 +87,6 @@ class ExtractiveSummarizer:
             fallback = document.dek or next(iter(document.paragraphs), "") or document.title
             return _clip(fallback, self.max_chars)
         return " ".join(sentence for _, sentence, _ in sorted(picked, key=lambda item: item[0]))
-
-
-def _overlap(first: str, second: str) -> float:
-    a = {w for w in words(first) if w not in STOPWORDS}
-    b = {w for w in words(second) if w not in STOPWORDS}
-    return _words_overlap(a, b)
 
 
 def _words_overlap(a: set[str], b: set[str]) -> float:

@@ -60,6 +60,27 @@ class ProcessedSlot:
     released_holds: tuple[tuple[int, int], ...] = ()  # (follow_id, development_id) shown in this digest
 
 
+@dataclass(frozen=True, slots=True)
+class NewSchedule:
+    """A schedule to add in bulk (`DigestRepository.add_schedules`): what `save` is given, as one record."""
+
+    audience_kind: str  # "guild" | "user"
+    audience_id: int
+    scope_guild_id: int | None
+    channel_id: int | None
+    time_of_day: str
+    timezone: str
+    days: str
+    next_fire_at: datetime
+    next_slot_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class DigestTotals:
+    schedules: int  # enabled or not
+    slots: dict[str, int]  # processed slots per status
+
+
 def _schedule(row: aiosqlite.Row) -> DigestSchedule:
     return DigestSchedule(
         id=row["id"],
@@ -228,3 +249,41 @@ class DigestRepository:
                 SlotRecord(date.fromisoformat(r[0]), r[1], r[2], from_db_time(r[3]), from_db_time(r[4]))
                 for r in await cursor.fetchall()
             ]
+
+    # --- bulk and totals (benchmarks, tools) ---------------------------------------------------------
+
+    async def add_schedules(self, schedules: Sequence[NewSchedule], now: datetime) -> int:
+        """Many audiences' first schedules in one transaction; an audience that has one keeps it.
+        Returns the schedules added."""
+        stamp = to_db_time(now)
+        async with self.db.transaction() as conn:
+            before = conn.total_changes
+            await conn.executemany(
+                "INSERT INTO digest_schedules (audience_kind, audience_id, scope_guild_id, channel_id, time_of_day, "
+                "timezone, days, enabled, next_fire_at, next_slot_date, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (audience_kind, audience_id) DO NOTHING",
+                [
+                    (
+                        n.audience_kind,
+                        n.audience_id,
+                        n.scope_guild_id,
+                        n.channel_id,
+                        n.time_of_day,
+                        n.timezone,
+                        n.days,
+                        to_db_time(n.next_fire_at),
+                        n.next_slot_date.isoformat(),
+                        stamp,
+                        stamp,
+                    )
+                    for n in schedules
+                ],
+            )
+            return conn.total_changes - before
+
+    async def totals(self) -> DigestTotals:
+        async with self.db.reader.execute("SELECT COUNT(*) FROM digest_schedules") as cursor:
+            row = await cursor.fetchone()
+        async with self.db.reader.execute("SELECT status, COUNT(*) FROM digest_slots GROUP BY status") as cursor:
+            slots = {r[0]: r[1] for r in await cursor.fetchall()}
+        return DigestTotals(int(row[0]) if row else 0, slots)

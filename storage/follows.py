@@ -50,6 +50,18 @@ class StoryThread:
     thread_id: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class NewFollow:
+    """A follow to add in bulk (`FollowRepository.add_follows`)."""
+
+    story_id: int
+    follower_kind: str  # "user" | "channel"
+    follower_id: int
+    guild_id: int | None = None
+    ping_role_id: int | None = None
+    muted_until: datetime | None = None
+
+
 class _AlreadyReleased(Exception):
     """Another release (a digest) took some of these holds first."""
 
@@ -235,3 +247,36 @@ class FollowRepository:
             await conn.execute(
                 "DELETE FROM story_threads WHERE channel_id = ? AND story_id = ?", (channel_id, story_id)
             )
+
+    # --- bulk and totals (benchmarks, tools) ---------------------------------------------------------
+
+    async def add_follows(self, follows: Sequence[NewFollow], now: datetime) -> int:
+        """Many new follows in one transaction, each from its story's newest development on, as `follow`
+        starts them. A follower that already follows the story is left as it is. Returns the follows added."""
+        async with self.db.transaction() as conn:
+            before = conn.total_changes
+            await conn.executemany(
+                "INSERT INTO follows (story_id, follower_kind, follower_id, guild_id, ping_role_id, "
+                "since_development_id, muted_until, created_at) VALUES (?, ?, ?, ?, ?, "
+                "(SELECT COALESCE(MAX(id), 0) FROM developments WHERE story_id = ?), ?, ?) ON CONFLICT DO NOTHING",
+                [
+                    (
+                        f.story_id,
+                        f.follower_kind,
+                        f.follower_id,
+                        f.guild_id,
+                        f.ping_role_id,
+                        f.story_id,
+                        to_db_time(f.muted_until) if f.muted_until else None,
+                        to_db_time(now),
+                    )
+                    for f in follows
+                ],
+            )
+            return conn.total_changes - before
+
+    async def held_count(self) -> int:
+        """Alerts held for muted followers, all followers together."""
+        async with self.db.reader.execute("SELECT COUNT(*) FROM held_alerts") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
 import aiosqlite
 
@@ -13,6 +14,21 @@ from storage.database import Database
 from storage.records import from_db_time, to_db_time
 
 NONCE_LENGTH = 25  # Discord's limit for a string nonce
+
+
+class TargetKind(StrEnum):
+    """Who a message goes to (the table's CHECK constraint allows exactly these)."""
+
+    CHANNEL = "channel"
+    USER = "user"
+
+
+class OutboxStatus(StrEnum):
+    """A row is pending until it is sent or permanently failed; a retry stays pending with a later time."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
 
 
 def nonce_for(dedupe_key: str) -> str:
@@ -23,8 +39,8 @@ def nonce_for(dedupe_key: str) -> str:
 @dataclass(frozen=True, slots=True)
 class OutgoingMessage:
     dedupe_key: str
-    kind: str
-    target_kind: str  # "channel" | "user"
+    kind: str  # "digest", "alert", ...: an open set, each feature names its own
+    target_kind: TargetKind
     target_id: int
     payload_json: str
     ref: str | None = None
@@ -37,16 +53,25 @@ class OutboxItem:
     nonce: str
     kind: str
     ref: str | None
-    target_kind: str
+    target_kind: TargetKind
     target_id: int
     payload_json: str
-    status: str
+    status: OutboxStatus
     attempts: int
     next_attempt_at: datetime
     last_error: str | None
     created_at: datetime
     finished_at: datetime | None
     message_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxTally:
+    """One kind of message to one kind of target: how many rows, to how many targets, for how many refs."""
+
+    messages: int
+    targets: int
+    refs: int
 
 
 def _item(row: aiosqlite.Row) -> OutboxItem:
@@ -56,10 +81,10 @@ def _item(row: aiosqlite.Row) -> OutboxItem:
         nonce=row["nonce"],
         kind=row["kind"],
         ref=row["ref"],
-        target_kind=row["target_kind"],
+        target_kind=TargetKind(row["target_kind"]),
         target_id=row["target_id"],
         payload_json=row["payload_json"],
-        status=row["status"],
+        status=OutboxStatus(row["status"]),
         attempts=row["attempts"],
         next_attempt_at=from_db_time(row["next_attempt_at"]),
         last_error=row["last_error"],
@@ -103,15 +128,18 @@ class OutboxRepository:
             return await insert_messages(conn, messages, now or datetime.now(UTC))
 
     async def due(self, now: datetime, limit: int = 200) -> list[OutboxItem]:
+        # 'pending' is written out, not bound: only a literal lets SQLite use the partial index outbox_due.
         async with self.db.reader.execute(
             "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
             (to_db_time(now), limit),
         ) as cursor:
             return [_item(r) for r in await cursor.fetchall()]
 
-    async def blocked_targets(self, targets: Sequence[tuple[str, int]], before_id: int) -> set[tuple[str, int]]:
+    async def blocked_targets(
+        self, targets: Sequence[tuple[TargetKind, int]], before_id: int
+    ) -> set[tuple[TargetKind, int]]:
         """Targets that still have an earlier pending message, which must go first."""
-        blocked: set[tuple[str, int]] = set()
+        blocked: set[tuple[TargetKind, int]] = set()
         for kind, target in set(targets):
             async with self.db.reader.execute(
                 "SELECT 1 FROM outbox WHERE status = 'pending' AND target_kind = ? AND target_id = ? AND id < ? "
@@ -125,17 +153,16 @@ class OutboxRepository:
     async def mark_sent(self, item_id: int, message_id: int | None, now: datetime) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
-                "UPDATE outbox SET status = 'sent', attempts = attempts + 1, finished_at = ?, message_id = ?, "
+                "UPDATE outbox SET status = ?, attempts = attempts + 1, finished_at = ?, message_id = ?, "
                 "last_error = NULL WHERE id = ?",
-                (to_db_time(now), message_id, item_id),
+                (OutboxStatus.SENT, to_db_time(now), message_id, item_id),
             )
 
     async def mark_failed(self, item_id: int, error: str, now: datetime) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
-                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, finished_at = ?, last_error = ? "
-                "WHERE id = ?",
-                (to_db_time(now), error[:500], item_id),
+                "UPDATE outbox SET status = ?, attempts = attempts + 1, finished_at = ?, last_error = ? WHERE id = ?",
+                (OutboxStatus.FAILED, to_db_time(now), error[:500], item_id),
             )
 
     async def mark_retry(self, item_id: int, error: str, next_attempt_at: datetime) -> None:
@@ -145,13 +172,13 @@ class OutboxRepository:
                 (to_db_time(next_attempt_at), error[:500], item_id),
             )
 
-    async def fail_pending_for_target(self, target_kind: str, target_id: int, error: str, now: datetime) -> int:
+    async def fail_pending_for_target(self, target_kind: TargetKind, target_id: int, error: str, now: datetime) -> int:
         """A permanent failure (closed DMs, deleted channel) ends every message still queued for that target."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE outbox SET status = 'failed', finished_at = ?, last_error = ? "
+                "UPDATE outbox SET status = ?, finished_at = ?, last_error = ? "
                 "WHERE status = 'pending' AND target_kind = ? AND target_id = ?",
-                (to_db_time(now), error[:500], target_kind, target_id),
+                (OutboxStatus.FAILED, to_db_time(now), error[:500], target_kind, target_id),
             )
             return cursor.rowcount
 
@@ -161,6 +188,15 @@ class OutboxRepository:
         ) as cursor:
             return [_item(r) for r in await cursor.fetchall()]
 
-    async def counts(self) -> dict[str, int]:
+    async def counts(self) -> dict[OutboxStatus, int]:
         async with self.db.reader.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cursor:
-            return {row[0]: row[1] for row in await cursor.fetchall()}
+            return {OutboxStatus(row[0]): row[1] for row in await cursor.fetchall()}
+
+    async def tally(self, kind: str) -> dict[TargetKind, OutboxTally]:
+        """Rows of one kind ("digest", "alert", ...) in any status, per kind of target."""
+        async with self.db.reader.execute(
+            "SELECT target_kind, COUNT(*), COUNT(DISTINCT target_id), COUNT(DISTINCT ref) FROM outbox "
+            "WHERE kind = ? GROUP BY target_kind",
+            (kind,),
+        ) as cursor:
+            return {TargetKind(r[0]): OutboxTally(r[1], r[2], r[3]) for r in await cursor.fetchall()}

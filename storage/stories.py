@@ -1,16 +1,18 @@
-"""Stories, their sections, key points, developments, sources and the FTS5 index."""
+"""Stories, their sections, key points and developments: reads and search (FTS5).
+
+Writes (the import unit of work, developments, removal) live in storage/story_import.py; the repository
+hands them on, so callers keep one object."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import datetime
 
 import aiosqlite
 
-from bot.story_model import Bullet, Section, SectionKind, Story
+from bot.story_model import Bullet, Section, SectionKind
 from storage.database import Database
 from storage.records import (
     DevelopmentRecord,
@@ -20,42 +22,40 @@ from storage.records import (
     from_db_time,
     to_db_time,
 )
+from storage.story_import import ImportItem, ImportOutcome, ImportStatus, StoryWriter
+
+__all__ = [
+    "ImportItem",
+    "ImportOutcome",
+    "ImportStatus",
+    "StoreTotals",
+    "StoryRef",
+    "StoryRepository",
+    "fts_prefix_query",
+    "fts_quote",
+]
 
 _VISIBLE = "(s.guild_id IS NULL OR s.guild_id = :viewer)"
 _STORY_COLUMNS = (
     "s.id, s.slug, s.guild_id, s.title, s.dek, s.summary, s.published_at, s.timezone_assumed, "
     "s.reading_minutes, s.source, s.url, s.tags_json, s.updated_at, s.last_development_at, s.created_at"
 )
-_LOOKUP_CHUNK = 500
 MIN_PREFIX_CHARS = 2
 SEARCH_WINDOW = 2000  # search ranks the newest matches only, so a word in every story costs the same
-# json.dumps(value, ensure_ascii=False), without building a new encoder for every call.
-_to_json = json.JSONEncoder(ensure_ascii=False).encode
-
-
-class ImportStatus(StrEnum):
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    DEVELOPMENT_ADDED = "development added"
-    DEVELOPMENT_UPDATED = "development updated"
-    FAILED = "failed"
 
 
 @dataclass(frozen=True, slots=True)
-class ImportItem:
-    origin: str
-    story: Story
-    guild_id: int | None = None
+class StoryRef:
+    id: int
+    slug: str
+    title: str
 
 
 @dataclass(frozen=True, slots=True)
-class ImportOutcome:
-    origin: str
-    status: ImportStatus
-    slug: str | None
-    message: str = ""
-    development_id: int | None = None
+class StoreTotals:
+    stories: int
+    indexed: int  # rows in the FTS5 index: one per story
+    key_points: int
 
 
 def fts_quote(text: str) -> str:
@@ -90,10 +90,6 @@ def _story(row: aiosqlite.Row) -> StoryRecord:
     )
 
 
-def _bullets_json(bullets: Iterable[Bullet]) -> str:
-    return _to_json([[b.label, b.text] for b in bullets])
-
-
 def _bullets(text: str) -> tuple[Bullet, ...]:
     return tuple(Bullet(label, body) for label, body in json.loads(text))
 
@@ -112,17 +108,14 @@ def _development(row: aiosqlite.Row) -> DevelopmentRecord:
     )
 
 
-def _search_row(story_id: int, story: Story) -> tuple[int, str, str, str]:
-    return (story_id, story.title, story.search_sections_text(), story.search_key_points_text())
-
-
-def _development_body(story: Story) -> str:
-    return "\n\n".join([story.dek, *story.lead, *(s.plain_text() for s in story.sections)]).strip()
-
-
 class StoryRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.writer = StoryWriter(db)
+        # The writes, handed on to the writer (see its docstrings).
+        self.import_stories = self.writer.import_stories
+        self.add_development = self.writer.add_development
+        self.remove = self.writer.remove
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -289,352 +282,20 @@ class StoryRepository:
         async with self.db.reader.execute(sql, params) as cursor:
             return [_story(r) for r in await cursor.fetchall()]
 
-    # --- writes --------------------------------------------------------------------------------
+    async def refs(self, viewer: int | None) -> list[StoryRef]:
+        """Every story `viewer` sees (the global ones and its own), oldest first: for tools that walk the
+        whole store, like the benchmarks. Commands page through `recent` instead."""
+        sql = f"SELECT s.id, s.slug, s.title FROM stories s WHERE {_VISIBLE} ORDER BY s.id"
+        async with self.db.reader.execute(sql, {"viewer": viewer}) as cursor:
+            return [StoryRef(r[0], r[1], r[2]) for r in await cursor.fetchall()]
 
-    async def import_stories(self, items: Sequence[ImportItem], now: datetime | None = None) -> list[ImportOutcome]:
-        """Idempotent import of parsed documents in one transaction; failures are outcomes, not raises."""
-        now_text = to_db_time(now or datetime.now(UTC))
-        outcomes: list[ImportOutcome | None] = []
-        async with self.db.transaction() as conn:
-            known = await self._sources(conn, [item.origin for item in items])
-            async with conn.execute("SELECT COALESCE(MAX(id), 0) FROM stories") as cursor:
-                row = await cursor.fetchone()
-            next_id = (row[0] if row else 0) + 1
-            new_rows: list[tuple[int, ImportItem, str]] = []
-            batch_slugs: set[str] = set()
-            batch_hashes: dict[str, str] = {}
-            follow_ups: list[tuple[int, ImportItem]] = []
-            # One query per batch instead of one per new item: slugs and hashes already stored (see below).
-            fresh = [item.story for item in items if not item.story.follows and item.origin not in known]
-            taken_slugs = await self._present(conn, "stories", "slug", {story.slug for story in fresh})
-            stored_hashes = await self._present(conn, "sources", "content_hash", {s.content_hash for s in fresh})
-            for item in items:
-                source = known.get(item.origin)
-                if new_rows and source is not None and source[1] is not None and source[1] >= new_rows[0][0]:
-                    # This origin was already created earlier in the batch: write it before reading it back.
-                    await self._insert_new(conn, new_rows, now_text)
-                    new_rows = []
-                if item.story.follows:
-                    # Resolved after the batch's new stories are written: it may follow one of them.
-                    follow_ups.append((len(outcomes), item))
-                    outcomes.append(None)
-                elif source is None and (
-                    same := batch_hashes.get(item.story.content_hash)
-                    or await self._same_content_if_stored(conn, item.story.content_hash, stored_hashes)
-                ):
-                    # The same text under another path (a moved or copied file) is the same story.
-                    outcomes.append(ImportOutcome(item.origin, ImportStatus.UNCHANGED, same))
-                elif source is None:
-                    slug = await self._free_slug(conn, item.story.slug, batch_slugs, taken_slugs)
-                    batch_slugs.add(slug)
-                    batch_hashes[item.story.content_hash] = slug
-                    stored_hashes.add(item.story.content_hash)
-                    new_rows.append((next_id, item, slug))
-                    known[item.origin] = (item.story.content_hash, next_id, None)
-                    outcomes.append(ImportOutcome(item.origin, ImportStatus.CREATED, slug))
-                    next_id += 1
-                elif source[0] == item.story.content_hash:
-                    outcomes.append(
-                        ImportOutcome(item.origin, ImportStatus.UNCHANGED, await self._slug(conn, source[1]))
-                    )
-                elif source[2] is not None:
-                    outcomes.append(
-                        ImportOutcome(
-                            item.origin,
-                            ImportStatus.FAILED,
-                            None,
-                            "this file was imported as a follow-up; it now has no 'follows:'",
-                        )
-                    )
-                else:
-                    await self._update_story(conn, source[1], item, now_text)
-                    stored_hashes.add(item.story.content_hash)
-                    known[item.origin] = (item.story.content_hash, source[1], None)
-                    outcomes.append(ImportOutcome(item.origin, ImportStatus.UPDATED, await self._slug(conn, source[1])))
-            await self._insert_new(conn, new_rows, now_text)
-            for index, item in follow_ups:
-                outcomes[index] = await self._import_development(conn, item, known.get(item.origin), now_text)
-        return [outcome for outcome in outcomes if outcome is not None]
-
-    async def _sources(
-        self, conn: aiosqlite.Connection, origins: Sequence[str]
-    ) -> dict[str, tuple[str, int | None, int | None]]:
-        found: dict[str, tuple[str, int | None, int | None]] = {}
-        unique = list(dict.fromkeys(origins))
-        for start in range(0, len(unique), _LOOKUP_CHUNK):
-            chunk = unique[start : start + _LOOKUP_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            async with conn.execute(
-                f"SELECT origin, content_hash, story_id, development_id FROM sources WHERE origin IN ({marks})",
-                chunk,
-            ) as cursor:
-                for row in await cursor.fetchall():
-                    found[row[0]] = (row[1], row[2], row[3])
-        return found
-
-    async def _present(self, conn: aiosqlite.Connection, table: str, column: str, values: set[str]) -> set[str]:
-        """Which of `values` are stored in `table.column` (an indexed column)."""
-        found: set[str] = set()
-        unique = sorted(values)
-        for start in range(0, len(unique), _LOOKUP_CHUNK):
-            chunk = unique[start : start + _LOOKUP_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            async with conn.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({marks})", chunk) as cursor:
-                found.update(row[0] for row in await cursor.fetchall())
-        return found
-
-    async def _same_content_if_stored(
-        self, conn: aiosqlite.Connection, content_hash: str, stored: set[str]
-    ) -> str | None:
-        """`_same_content`, without the query when `stored` (a superset of the stored hashes) rules it out.
-
-        `stored` comes from `_present` at the start of the batch; the loop adds every hash it writes (new
-        stories, updated stories), so a hash missing from it is missing from `sources` too."""
-        if content_hash not in stored:
-            return None
-        return await self._same_content(conn, content_hash)
-
-    async def _same_content(self, conn: aiosqlite.Connection, content_hash: str) -> str | None:
-        async with conn.execute(
-            "SELECT s.slug FROM sources JOIN stories s ON s.id = sources.story_id "
-            "WHERE sources.content_hash = ? AND sources.development_id IS NULL LIMIT 1",
-            (content_hash,),
-        ) as cursor:
+    async def totals(self) -> StoreTotals:
+        """Row counts over every server's stories (the benchmarks check an import with them)."""
+        sql = (
+            "SELECT (SELECT COUNT(*) FROM stories), (SELECT COUNT(*) FROM story_search), "
+            "(SELECT COUNT(*) FROM key_points)"
+        )
+        async with self.db.reader.execute(sql) as cursor:
             row = await cursor.fetchone()
-        return row[0] if row else None
-
-    async def _slug(self, conn: aiosqlite.Connection, story_id: int | None) -> str | None:
-        async with conn.execute("SELECT slug FROM stories WHERE id = ?", (story_id,)) as cursor:
-            row = await cursor.fetchone()
-        return row[0] if row else None
-
-    async def _free_slug(
-        self, conn: aiosqlite.Connection, wanted: str, batch: set[str], taken: set[str] | None = None
-    ) -> str:
-        """`wanted`, else `wanted-2`, `wanted-3`, ...: the first slug neither stored nor used in `batch`.
-
-        `taken`, when given, holds which batch slugs were stored when the batch started; stories are only
-        added during a batch under slugs in `batch`, so a slug in neither is free without a query."""
-        if taken is not None and wanted not in taken and wanted not in batch:
-            return wanted
-        candidate, number = wanted, 1
-        while True:
-            if candidate not in batch:
-                async with conn.execute("SELECT 1 FROM stories WHERE slug = ?", (candidate,)) as cursor:
-                    if await cursor.fetchone() is None:
-                        return candidate
-            number += 1
-            candidate = f"{wanted}-{number}"
-
-    async def _insert_new(self, conn: aiosqlite.Connection, rows: list[tuple[int, ImportItem, str]], now: str) -> None:
-        if not rows:
-            return
-        story_rows, section_rows, point_rows, search_rows, source_rows = [], [], [], [], []
-        for story_id, item, slug in rows:
-            story = item.story
-            story_rows.append(self._story_values(story_id, slug, item, now))
-            section_rows.extend(self._section_values(story_id, story))
-            point_rows.extend((story_id, i, b.label, b.text) for i, b in enumerate(story.key_points))
-            search_rows.append(_search_row(story_id, story))
-            source_rows.append((item.origin, story.content_hash, story_id, None, now))
-        await conn.executemany(
-            "INSERT INTO stories (id, slug, guild_id, title, dek, summary, lead_json, published_at, "
-            "timezone_assumed, reading_minutes, source, url, tags_json, created_at, updated_at, "
-            "last_development_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            story_rows,
-        )
-        await conn.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?, ?)", section_rows)
-        await conn.executemany("INSERT INTO key_points VALUES (?, ?, ?, ?)", point_rows)
-        await conn.executemany(
-            "INSERT INTO story_search (rowid, title, sections, key_points) VALUES (?, ?, ?, ?)", search_rows
-        )
-        await conn.executemany(
-            "INSERT INTO sources (origin, content_hash, story_id, development_id, imported_at) VALUES (?, ?, ?, ?, ?)",
-            source_rows,
-        )
-
-    @staticmethod
-    def _story_values(story_id: int, slug: str, item: ImportItem, now: str) -> tuple[object, ...]:
-        story = item.story
-        published = to_db_time(story.published_at)
-        return (
-            story_id,
-            slug,
-            item.guild_id,
-            story.title,
-            story.dek,
-            story.summary,
-            _to_json(list(story.lead)),
-            published,
-            int(story.timezone_assumed),
-            story.reading_minutes,
-            story.source,
-            story.url,
-            _to_json(list(story.tags)),
-            now,
-            now,
-            published,
-        )
-
-    @staticmethod
-    def _section_values(story_id: int, story: Story) -> list[tuple[object, ...]]:
-        return [
-            (
-                story_id,
-                i,
-                s.heading,
-                s.kind.value,
-                _to_json(list(s.paragraphs)),
-                _bullets_json(s.bullets),
-            )
-            for i, s in enumerate(story.sections)
-        ]
-
-    async def _update_story(self, conn: aiosqlite.Connection, story_id: int, item: ImportItem, now: str) -> None:
-        story = item.story
-        await conn.execute(
-            "UPDATE stories SET title = ?, dek = ?, summary = ?, lead_json = ?, published_at = ?, "
-            "timezone_assumed = ?, reading_minutes = ?, source = ?, url = ?, tags_json = ?, updated_at = ?, "
-            "last_development_at = MAX(last_development_at, ?) WHERE id = ?",
-            (
-                story.title,
-                story.dek,
-                story.summary,
-                _to_json(list(story.lead)),
-                to_db_time(story.published_at),
-                int(story.timezone_assumed),
-                story.reading_minutes,
-                story.source,
-                story.url,
-                _to_json(list(story.tags)),
-                now,
-                to_db_time(story.published_at),
-                story_id,
-            ),
-        )
-        for table in ("sections", "key_points"):
-            await conn.execute(f"DELETE FROM {table} WHERE story_id = ?", (story_id,))  # noqa: S608
-        await conn.execute("DELETE FROM story_search WHERE rowid = ?", (story_id,))
-        await conn.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?, ?)", self._section_values(story_id, story))
-        await conn.executemany(
-            "INSERT INTO key_points VALUES (?, ?, ?, ?)",
-            [(story_id, i, b.label, b.text) for i, b in enumerate(story.key_points)],
-        )
-        await conn.execute(
-            "INSERT INTO story_search (rowid, title, sections, key_points) VALUES (?, ?, ?, ?)",
-            _search_row(story_id, story),
-        )
-        await conn.execute(
-            "UPDATE sources SET content_hash = ?, imported_at = ? WHERE origin = ?",
-            (story.content_hash, now, item.origin),
-        )
-
-    async def _import_development(
-        self,
-        conn: aiosqlite.Connection,
-        item: ImportItem,
-        source: tuple[str, int | None, int | None] | None,
-        now: str,
-    ) -> ImportOutcome:
-        story = item.story
-        async with conn.execute(
-            "SELECT id, slug FROM stories s WHERE s.slug = :slug AND " + _VISIBLE,
-            {"slug": story.follows, "viewer": item.guild_id},
-        ) as cursor:
-            target = await cursor.fetchone()
-        if target is None:
-            return ImportOutcome(
-                item.origin, ImportStatus.FAILED, None, f"'follows: {story.follows}' names no known story"
-            )
-        if source is not None and source[0] == story.content_hash:
-            return ImportOutcome(item.origin, ImportStatus.UNCHANGED, target[1], development_id=source[2])
-        values = (
-            story.title,
-            _development_body(story),
-            _bullets_json(story.key_points),
-            story.url,
-            story.source,
-            to_db_time(story.published_at),
-        )
-        if source is not None and source[2] is not None:
-            async with conn.execute(
-                "SELECT 1 FROM developments WHERE story_id = ? AND content_hash = ? AND id != ?",
-                (target[0], story.content_hash, source[2]),
-            ) as cursor:
-                if await cursor.fetchone():
-                    return ImportOutcome(
-                        item.origin, ImportStatus.FAILED, target[1], "this text is already another development"
-                    )
-            await conn.execute(
-                "UPDATE developments SET headline = ?, body = ?, key_points_json = ?, url = ?, source = ?, "
-                "published_at = ?, content_hash = ? WHERE id = ?",
-                (*values, story.content_hash, source[2]),
-            )
-            await conn.execute(
-                "UPDATE sources SET content_hash = ?, imported_at = ? WHERE origin = ?",
-                (story.content_hash, now, item.origin),
-            )
-            return ImportOutcome(item.origin, ImportStatus.DEVELOPMENT_UPDATED, target[1], development_id=source[2])
-        development_id = await self._insert_development(conn, target[0], values, story.content_hash, now)
-        if development_id is None:
-            return ImportOutcome(item.origin, ImportStatus.UNCHANGED, target[1])
-        await conn.execute(
-            "INSERT INTO sources (origin, content_hash, story_id, development_id, imported_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (origin) DO UPDATE SET content_hash = excluded.content_hash, "
-            "development_id = excluded.development_id, imported_at = excluded.imported_at",
-            (item.origin, story.content_hash, target[0], development_id, now),
-        )
-        return ImportOutcome(item.origin, ImportStatus.DEVELOPMENT_ADDED, target[1], development_id=development_id)
-
-    async def _insert_development(
-        self, conn: aiosqlite.Connection, story_id: int, values: tuple[object, ...], content_hash: str, now: str
-    ) -> int | None:
-        async with conn.execute(
-            "INSERT INTO developments (story_id, headline, body, key_points_json, url, source, published_at, "
-            "created_at, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (story_id, content_hash) DO NOTHING RETURNING id",
-            (story_id, *values, now, content_hash),
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
-            return None
-        await conn.execute(
-            "UPDATE stories SET last_development_at = MAX(last_development_at, ?), updated_at = ? WHERE id = ?",
-            (now, now, story_id),
-        )
-        return int(row[0])
-
-    async def add_development(
-        self,
-        story_id: int,
-        headline: str,
-        body: str,
-        *,
-        key_points: Sequence[Bullet] = (),
-        url: str | None = None,
-        source: str | None = None,
-        published_at: datetime | None = None,
-        content_hash: str,
-        now: datetime | None = None,
-    ) -> int | None:
-        """Adds a development; returns its id, or None when the same content was already recorded."""
-        now_text = to_db_time(now or datetime.now(UTC))
-        values = (
-            headline,
-            body,
-            _bullets_json(key_points),
-            url,
-            source,
-            to_db_time(published_at) if published_at else now_text,
-        )
-        async with self.db.transaction() as conn:
-            return await self._insert_development(conn, story_id, values, content_hash, now_text)
-
-    async def remove(self, story_id: int, guild_id: int) -> bool:
-        """Removes a server's own story. Global stories and other servers' stories are refused."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM stories WHERE id = ? AND guild_id = ?", (story_id, guild_id))
-            removed = cursor.rowcount > 0
-            if removed:
-                await conn.execute("DELETE FROM story_search WHERE rowid = ?", (story_id,))
-        return removed
+        assert row is not None
+        return StoreTotals(row[0], row[1], row[2])

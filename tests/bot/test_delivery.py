@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,21 +17,25 @@ from bot.cards import Card
 from bot.delivery import (
     MAX_ATTEMPTS,
     OutboxWorker,
+    Pace,
     PermanentFailure,
     RateLimiter,
     TemporaryFailure,
+    Transport,
     backoff,
+    backoff_ceiling,
 )
 from bot.limits import MessagePart
 from storage.database import Database
 from storage.direct_messages import DirectMessageRepository
-from storage.outbox import OutboxItem, OutboxRepository, OutgoingMessage, nonce_for
+from storage.outbox import OutboxItem, OutboxRepository, OutboxStatus, OutgoingMessage, nonce_for
 
 NOW = datetime(2024, 3, 4, 7, 0, tzinfo=UTC)
 CHANNEL_A = 555555555555555555
 CHANNEL_B = 565656565656565656
 USER = 777777777777777777
 OTHER_USER = 787878787878787878
+JITTER_SEED = 8  # the worker fixture's backoff jitter; a test replays it with random.Random(JITTER_SEED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +47,8 @@ class Delivery:
 
 
 @dataclass
-class RecordingTransport:
-    """Implements the Transport protocol: records each delivery; can fail chosen keys on chosen attempts."""
+class RecordingTransport(Transport):
+    """A Transport (paced by the worker): records each delivery; can fail chosen keys on chosen attempts."""
 
     deliveries: list[Delivery] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
@@ -115,7 +120,7 @@ def clock() -> Clock:
 def worker(
     outbox: OutboxRepository, dms: DirectMessageRepository, transport: RecordingTransport, clock: Clock
 ) -> OutboxWorker:
-    return OutboxWorker(outbox, dms, transport, rate_per_second=10_000, clock=clock)
+    return OutboxWorker(outbox, dms, transport, rate_per_second=10_000, clock=clock, rng=random.Random(JITTER_SEED))
 
 
 async def _row(outbox: OutboxRepository, key: str) -> OutboxItem:
@@ -148,28 +153,30 @@ async def test_a_temporary_failure_retries_with_backoff_and_later_parts_wait(
 ) -> None:
     transport.script["a:0"] = [_temporary, _temporary]
     await outbox.enqueue([_message("a:0"), _message("a:1"), _message("b:0", target_id=CHANNEL_B)], NOW)
+    jitter = random.Random(JITTER_SEED)  # replays the worker's draws
+    first_delay, second_delay = backoff(0, jitter), backoff(1, jitter)
 
     await worker.drain_once()
     first_retry = await _row(outbox, "a:0")
     assert first_retry.status == "pending"
     assert first_retry.attempts == 1
     assert first_retry.last_error == "503 Service Unavailable"
-    assert first_retry.next_attempt_at == NOW + backoff(0)
+    assert first_retry.next_attempt_at == NOW + first_delay
     assert transport.delivered_keys() == ["b:0"]  # a:1 waits behind a:0; other targets carry on
     assert (await _row(outbox, "a:1")).status == "pending"
 
     await worker.drain_once()  # nothing is due yet: a:0 waits, so a:1 must too
     assert transport.calls.count("a:1") == 0
 
-    clock.advance(backoff(0))
+    clock.advance(first_delay)
     await worker.drain_once()
     second_retry = await _row(outbox, "a:0")
     assert second_retry.attempts == 2
-    assert second_retry.next_attempt_at - clock.now == backoff(1)
-    assert backoff(1) > backoff(0)
+    assert second_retry.next_attempt_at - clock.now == second_delay
+    assert second_delay > first_delay
     assert transport.calls.count("a:1") == 0
 
-    clock.advance(backoff(1))
+    clock.advance(second_delay)
     await worker.drain_once()
     assert [k for k in transport.delivered_keys() if k.startswith("a:")] == ["a:0", "a:1"]
     assert (await _row(outbox, "a:0")).status == "sent"
@@ -341,7 +348,7 @@ async def test_thread_and_ping_reach_the_transport(
     seen: list[payloads.StoredMessage] = []
     original = transport.deliver
 
-    class Capturing:
+    class Capturing(Transport):
         async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> int | None:
             seen.append(message)
             return await original(item, message)
@@ -416,8 +423,100 @@ async def test_the_rate_limiter_spaces_out_sends_after_the_burst() -> None:
 
 
 def test_backoff_grows_and_is_capped() -> None:
-    delays = [backoff(n) for n in range(20)]
+    delays = [backoff_ceiling(n) for n in range(20)]
     assert delays[0] > timedelta(0)
     assert all(b >= a for a, b in zip(delays, delays[1:], strict=False))
     assert delays[1] > delays[0]
     assert max(delays) == timedelta(seconds=600)
+
+
+def test_backoff_jitter_differs_by_seed_and_stays_within_bounds() -> None:
+    for attempts in range(12):
+        ceiling = backoff_ceiling(attempts)
+        delays = {backoff(attempts, random.Random(seed)) for seed in range(20)}
+        assert len(delays) > 1, f"attempt {attempts}: every seed gave the same delay"
+        assert all(ceiling / 2 <= delay <= ceiling for delay in delays), (attempts, sorted(delays))
+    assert backoff(3, random.Random(1)) == backoff(3, random.Random(1))  # a seeded worker is reproducible
+
+
+async def test_a_retry_after_is_waited_out_before_the_next_attempt(
+    outbox: OutboxRepository, worker: OutboxWorker, transport: RecordingTransport, clock: Clock
+) -> None:
+    transport.script["a:0"] = [lambda: TemporaryFailure("Discord error 429", retry_after=7)]
+    await outbox.enqueue([_message("a:0"), _message("a:1")], NOW)
+
+    await worker.drain_once()
+    row = await _row(outbox, "a:0")
+    assert (row.status, row.attempts, row.last_error) == (OutboxStatus.PENDING, 1, "Discord error 429")
+    assert row.next_attempt_at == NOW + timedelta(seconds=7)  # longer than backoff(0)'s 2 s at most
+
+    clock.advance(timedelta(seconds=6.999))
+    await worker.drain_once()
+    assert transport.calls == ["a:0"]  # not yet, and a:1 still waits behind it
+
+    clock.advance(timedelta(milliseconds=1))
+    await worker.drain_once()
+    assert transport.delivered_keys() == ["a:0", "a:1"]
+
+
+async def test_a_short_retry_after_does_not_cut_the_backoff(
+    outbox: OutboxRepository, worker: OutboxWorker, transport: RecordingTransport
+) -> None:
+    transport.script["a:0"] = [lambda: TemporaryFailure("Discord error 429", retry_after=0.01)]
+    await outbox.enqueue([_message("a:0")], NOW)
+    await worker.drain_once()
+    assert (await _row(outbox, "a:0")).next_attempt_at == NOW + backoff(0, random.Random(JITTER_SEED))
+
+
+def test_a_temporary_failure_keeps_a_sane_retry_after() -> None:
+    assert TemporaryFailure("503").retry_after is None
+    assert TemporaryFailure("429", retry_after=-3).retry_after == 0.0
+    assert TemporaryFailure("429", retry_after=10**12).retry_after == 86_400.0  # a day at most
+
+
+@dataclass
+class SelfPacedTransport(RecordingTransport):
+    """Like Discord's transport: takes a limiter turn before each of its two requests per delivery."""
+
+    pace: Pace | None = None
+    paces_itself: bool = True
+    turns: int = 0
+
+    def pace_with(self, acquire: Pace) -> bool:
+        self.pace = acquire
+        return self.paces_itself
+
+    async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> int | None:
+        if self.paces_itself:
+            assert self.pace is not None
+            for _ in range(2):  # e.g. open the DM channel, then post
+                await self.pace()
+                self.turns += 1
+        return await super().deliver(item, message)
+
+
+@pytest.mark.parametrize("paces_itself", [True, False])
+async def test_the_worker_takes_a_turn_per_delivery_unless_the_transport_paces_itself(
+    outbox: OutboxRepository, dms: DirectMessageRepository, monkeypatch: pytest.MonkeyPatch, paces_itself: bool
+) -> None:
+    transport = SelfPacedTransport(paces_itself=paces_itself)
+    worker = OutboxWorker(outbox, dms, transport, rate_per_second=10_000, clock=lambda: NOW)
+    assert transport.pace == worker.limiter.acquire  # offered once, at construction
+    worker_turns = 0
+    acquire = worker.limiter.acquire
+
+    async def counted() -> None:  # counts the turns the worker itself takes (the transport holds `acquire`)
+        nonlocal worker_turns
+        worker_turns += 1
+        await acquire()
+
+    monkeypatch.setattr(worker.limiter, "acquire", counted)
+    await outbox.enqueue([_message("a:0"), _message("b:0", target_id=CHANNEL_B)], NOW)
+    await worker.drain_once()
+
+    assert sorted(transport.delivered_keys()) == ["a:0", "b:0"]
+    assert (worker_turns, transport.turns) == ((0, 4) if paces_itself else (2, 0))
+
+
+def test_a_transport_that_declares_nothing_is_paced_by_the_worker() -> None:
+    assert RecordingTransport().pace_with(RateLimiter(1).acquire) is False  # Transport's default

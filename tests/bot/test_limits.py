@@ -14,7 +14,6 @@ from bot.limits import (
     CONTINUED_SUFFIX,
     ELLIPSIS,
     EMPTY_REPLY_TEXT,
-    MAX_AUTHOR_NAME,
     MAX_CONTENT,
     MAX_DESCRIPTION,
     MAX_EMBED_TOTAL,
@@ -70,7 +69,7 @@ def valid(card: Card) -> bool:
 
 def test_constants_match_discord_limits() -> None:
     assert (MAX_CONTENT, MAX_TITLE, MAX_DESCRIPTION, MAX_FIELDS) == (2000, 256, 4096, 25)
-    assert (MAX_FIELD_NAME, MAX_FIELD_VALUE, MAX_FOOTER, MAX_AUTHOR_NAME) == (256, 1024, 2048, 256)
+    assert (MAX_FIELD_NAME, MAX_FIELD_VALUE, MAX_FOOTER) == (256, 1024, 2048)
     assert (MAX_EMBED_TOTAL, MAX_EMBEDS) == (6000, 10)
 
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from storage.database import Database
-from storage.outbox import NONCE_LENGTH, OutboxRepository, OutgoingMessage, nonce_for
+from storage.outbox import NONCE_LENGTH, OutboxRepository, OutboxStatus, OutgoingMessage, TargetKind, nonce_for
 
 NOW = datetime(2024, 3, 4, 7, 0, tzinfo=UTC)
 CHANNEL = 555555555555555555
@@ -132,3 +132,19 @@ async def test_latest_for_ref_is_newest_first(outbox: OutboxRepository) -> None:
     assert [i.dedupe_key for i in await outbox.latest_for_ref("schedule:1", limit=2)] == ["k:3", "k:2"]
     assert [i.dedupe_key for i in await outbox.latest_for_ref("schedule:2")] == ["other"]
     assert await outbox.latest_for_ref("schedule:9") == []
+
+
+async def test_statuses_and_target_kinds_come_back_as_enums(outbox: OutboxRepository) -> None:
+    await outbox.enqueue([_message("k:0"), _message("k:1", "user", USER)], NOW)
+    first, second = await outbox.due(NOW)
+    assert (first.status, first.target_kind, second.target_kind) == (
+        OutboxStatus.PENDING,
+        TargetKind.CHANNEL,
+        TargetKind.USER,
+    )
+    assert first.status is OutboxStatus.PENDING and second.target_kind is TargetKind.USER
+    await outbox.mark_sent(first.id, 1, NOW)
+    await outbox.mark_failed(second.id, "gone", NOW)
+    latest = {i.dedupe_key: i.status for i in await outbox.latest_for_ref("schedule:1")}
+    assert latest["k:0"] is OutboxStatus.SENT and latest["k:1"] is OutboxStatus.FAILED
+    assert all(type(status) is OutboxStatus for status in await outbox.counts())
