@@ -27,7 +27,7 @@ async def test_digest_set_for_next_minute_posts_once_and_not_again_after_restart
     bot = await start_bot()
     await stub.wait_for_command_sync(timeout=20)
     now = datetime.now(UTC)
-    fire = (now + timedelta(minutes=2 if now.second > 50 else 1)).replace(second=0, microsecond=0)
+    fire = (now + timedelta(minutes=2 if now.second > 55 else 1)).replace(second=0, microsecond=0)
     setup = await stub.invoke_slash(
         "digest", subcommand="setup",
         options={"channel": CHANNEL_ID, "time": fire.strftime("%H:%M"), "timezone": "UTC", "days": "daily"},
@@ -36,6 +36,7 @@ async def test_digest_set_for_next_minute_posts_once_and_not_again_after_restart
     assert setup.ephemeral and "Next digest" in setup.text and "UTC" in setup.text, setup.text
     await stub.wait_for(lambda: digest_posts(stub, CHANNEL_ID), timeout=150, what="the digest")
     await bot.wait_for_log("digest tick: 1 slots processed")
+    await bot.wait_for_log("outbox: 1 sent (digest)")
     await workspace.wait_for_outbox()
     assert len(digest_posts(stub, CHANNEL_ID)) == 1
     assert await bot.stop() == 0

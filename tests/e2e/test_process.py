@@ -55,6 +55,7 @@ async def test_the_info_log_shows_starts_and_stops_not_every_job_run(
     stub: DiscordStub, start_bot: StartBot, workspace: BotWorkspace
 ) -> None:
     bot = await start_bot()
+    await bot.wait_for_log("connected as")
     await bot.wait_for_log("caught up at start")
     # A file dropped into seeds/ is imported by a scheduled run of the seeds check (not the one at start).
     (workspace.seeds / "bridge.txt").write_text(ARTICLE, encoding="utf-8")
