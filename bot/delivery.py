@@ -217,7 +217,10 @@ class OutboxWorker:
             async with semaphore:
                 return await self._deliver_in_order(group)
 
+        sent_before = self.stats.sent
         results = await asyncio.gather(*(run_group(g) for key, g in groups.items() if key not in blocked))
+        if self.stats.sent > sent_before:
+            log.info("outbox: %d sent (%s)", self.stats.sent - sent_before, ", ".join(sorted({i.kind for i in items})))
         return sum(results)
 
     async def _deliver_in_order(self, group: list[OutboxItem]) -> int:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import logging
 import pkgutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
-import aiohttp
 import discord
 from discord.ext import commands
 
@@ -22,10 +23,8 @@ from bot.follow_service import FollowService
 from bot.importer import SeedWatcher
 from bot.settings import Settings
 from bot.story_service import StoryService
-from storage.database import Database
 from storage.direct_messages import DirectMessageRepository
 from storage.state import StateRepository
-from storage.stories import StoryRepository
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +38,11 @@ BOT_PERMISSIONS = discord.Permissions(
     embed_links=True,
     read_message_history=True,
 )
+
+
+class SyncMode(StrEnum):
+    AUTO = "auto"  # `briefbot run`: sync when the command tree changed (or to DEV_GUILD_ID), then run
+    ONLY = "only"  # `briefbot sync`: force a sync, then stop
 
 
 def bot_intents() -> discord.Intents:
@@ -64,9 +68,6 @@ class Services:
     """The core the cogs call; built once in main() and injected."""
 
     settings: Settings
-    db: Database
-    http: aiohttp.ClientSession
-    stories: StoryRepository
     state: StateRepository
     dms: DirectMessageRepository
     story_service: StoryService
@@ -75,8 +76,15 @@ class Services:
     seed_watcher: SeedWatcher
 
 
+def without_voice() -> None:
+    """The bot uses no voice: discord.py's "PyNaCl/davey is not installed" warnings at every start are noise."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
 class BriefBot(commands.Bot):
-    def __init__(self, services: Services, *, sync_mode: str = "auto") -> None:
+    def __init__(self, services: Services, *, sync_mode: SyncMode = SyncMode.AUTO) -> None:
+        without_voice()  # before Client.__init__, which warns
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=bot_intents(),
@@ -85,8 +93,10 @@ class BriefBot(commands.Bot):
             help_command=None,
         )
         self.services = services
-        self.sync_mode = sync_mode  # "auto" at start, "force" for `briefbot sync`, "only" to stop after it
+        self.sync_mode = sync_mode
         self.sync_result = ""
+        # Set by the runner while logging in; lifted once Discord has answered (loading cogs and syncing are not timed).
+        self.login_deadline: asyncio.Timeout | None = None
         self.scheduler = jobs.build_scheduler()
         self.delivery = OutboxWorker(
             services.digest_service.outbox,
@@ -99,34 +109,50 @@ class BriefBot(commands.Bot):
         services.follow_service.wake_alerts = self.wake_alerts
 
     async def setup_hook(self) -> None:
+        if self.login_deadline is not None:
+            self.login_deadline.reschedule(None)
         for name in extension_names():
             await self.load_extension(name)
         log.info("loaded extensions: %s", ", ".join(extension_names()))
         if self.application_id:
             log.info("invite briefbot with: %s", invite_url(self.application_id))
         self.sync_result = await sync_commands(
-            self.tree, self.services.state, self.services.settings.dev_guild_id, force=self.sync_mode != "auto"
+            self.tree,
+            self.services.state,
+            self.services.settings.dev_guild_id,
+            force=self.sync_mode is SyncMode.ONLY,
         )
         log.info("%s", self.sync_result)
-        if self.sync_mode == "only":
+        if self.sync_mode is SyncMode.ONLY:
             return
         self.delivery.start()
-        jobs.add_minutely(self.scheduler, "digest-tick", self.services.digest_service.process_due)
-        jobs.add_minutely(self.scheduler, "digest-liveness", self.services.digest_service.check_liveness, run_now=False)
-        jobs.add_minutely(self.scheduler, "seeds-watch", self.services.seed_watcher.check)
-        jobs.add_minutely(self.scheduler, "mutes-release", self.services.follow_service.release_mutes)
-        jobs.add_interval(
-            self.scheduler,
-            "alerts-fan-out",
-            self.services.follow_service.process_alerts,
-            seconds=jobs.ALERT_POLL_SECONDS,
-        )
+        self.scheduler.add_job(self.catch_up, id="catch-up", name="catch-up at start")  # no trigger: once, now
         self.scheduler.start()
-        log.info("scheduler started with jobs: %s", ", ".join(job.id for job in self.scheduler.get_jobs()))
+
+    def periodic_jobs(self) -> tuple[jobs.PeriodicJob, ...]:
+        """In catch-up order: files dropped while the bot was down, ended mutes, pending alerts, due digests."""
+        services, settings = self.services, self.services.settings
+        return (
+            jobs.PeriodicJob("seeds check", services.seed_watcher.check, settings.seeds_check_seconds),
+            jobs.PeriodicJob("mutes release", services.follow_service.release_mutes, settings.mutes_check_seconds),
+            jobs.PeriodicJob(jobs.ALERT_POLL, services.follow_service.process_alerts, settings.alert_poll_seconds),
+            jobs.PeriodicJob("digest tick", services.digest_service.process_due, settings.digest_tick_seconds),
+            jobs.PeriodicJob(
+                "digest liveness", services.digest_service.check_liveness, settings.digest_tick_seconds, at_start=False
+            ),
+        )
+
+    async def catch_up(self) -> None:
+        """Runs each job once at start, then schedules them all: no periodic run overlaps the catch-up."""
+        periodic = self.periodic_jobs()
+        await jobs.catch_up(periodic)
+        for job in periodic:
+            jobs.schedule(self.scheduler, job)
+        log.info("caught up at start; then %s", ", ".join(f"{job.name} every {job.seconds:g}s" for job in periodic))
 
     def wake_alerts(self) -> None:
         """A development was added in this process: fan it out now instead of at the next poll."""
-        job = self.scheduler.get_job("alerts-fan-out")
+        job = self.scheduler.get_job(jobs.ALERT_POLL)
         if job is not None:
             job.modify(next_run_time=datetime.now(UTC))
 

@@ -1,6 +1,6 @@
 """Point discord.py 2.7 at a Discord-compatible server other than discord.com.
 
-Used by ``briefbot run`` when ``DISCORD_API_BASE`` / ``DISCORD_GATEWAY_URL`` are set (end-to-end tests
+Used by ``briefbot run`` when the settings ``DISCORD_API_BASE`` / ``DISCORD_GATEWAY_URL`` are set (end-to-end tests
 run the bot against a loopback stub; a self-hosted proxy would work the same way).
 
 Where discord.py 2.7 hardcodes Discord's addresses, and what is patched:
@@ -32,9 +32,7 @@ Not patched, on purpose:
 from __future__ import annotations
 
 import logging
-import os
 import re
-from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import discord.gateway
@@ -43,7 +41,6 @@ import yarl
 
 __all__ = [
     "apply_endpoint_overrides",
-    "apply_endpoint_overrides_from_env",
     "reset_endpoint_overrides",
 ]
 
@@ -91,15 +88,6 @@ def apply_endpoint_overrides(api_base: str | None, gateway_url: str | None) -> N
         gateway = _normalise_gateway(gateway_url)
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
         logger.info("discord.py gateway URL overridden: %s", gateway)
-
-
-def apply_endpoint_overrides_from_env(environ: Mapping[str, str] | None = None) -> None:
-    """:func:`apply_endpoint_overrides` from ``DISCORD_API_BASE`` / ``DISCORD_GATEWAY_URL``.
-
-    Empty values count as unset.
-    """
-    env = os.environ if environ is None else environ
-    apply_endpoint_overrides(env.get("DISCORD_API_BASE") or None, env.get("DISCORD_GATEWAY_URL") or None)
 
 
 def reset_endpoint_overrides() -> None:

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 log = logging.getLogger(__name__)
 
 MISFIRE_GRACE_SECONDS = 50
-ALERT_POLL_SECONDS = 15
+ALERT_POLL = "alert poll"
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodicJob:
+    """A core coroutine run every `seconds`. Its name is its APScheduler id and what the log shows."""
+
+    name: str
+    run: Callable[[], Awaitable[object]]
+    seconds: float
+    at_start: bool = True  # also run once in the catch-up at start
 
 
 def build_scheduler() -> AsyncIOScheduler:
@@ -23,37 +35,25 @@ def build_scheduler() -> AsyncIOScheduler:
     )
 
 
-def guarded(name: str, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
-    """A failing run is logged with its traceback; the job stays scheduled for the next run."""
+def trigger_every(seconds: float) -> BaseTrigger:
+    """Once a minute runs on the minute, so a digest set for 07:30 goes at 07:30:00; other periods (tests use
+    short ones) are plain intervals."""
+    if seconds == 60:
+        return CronTrigger(second=0, timezone=UTC)
+    return IntervalTrigger(seconds=seconds, timezone=UTC)
 
-    async def run() -> None:
+
+def schedule(scheduler: AsyncIOScheduler, job: PeriodicJob) -> None:
+    """A failing run is logged by APScheduler with its traceback; the job stays scheduled."""
+    scheduler.add_job(job.run, trigger_every(job.seconds), id=job.name, name=job.name, replace_existing=True)
+
+
+async def catch_up(jobs: Sequence[PeriodicJob]) -> None:
+    """Runs each `at_start` job once, in order; one that fails is logged and the next still runs."""
+    for job in jobs:
+        if not job.at_start:
+            continue
         try:
-            await job()
+            await job.run()
         except Exception:
-            log.exception("job %s failed; it will run again on schedule", name)
-
-    return run
-
-
-def add_minutely(
-    scheduler: AsyncIOScheduler, job_id: str, job: Callable[[], Awaitable[object]], *, run_now: bool = True
-) -> None:
-    """Every minute on the minute (a digest set for 07:30 goes at 07:30:00), and once at start."""
-    scheduler.add_job(
-        guarded(job_id, job),
-        CronTrigger(second=0, timezone=UTC),
-        id=job_id,
-        replace_existing=True,
-    )
-    if run_now:
-        scheduler.add_job(
-            guarded(job_id, job), id=f"{job_id}:startup", replace_existing=True, next_run_time=datetime.now(UTC)
-        )
-
-
-def add_interval(
-    scheduler: AsyncIOScheduler, job_id: str, job: Callable[[], Awaitable[object]], seconds: float
-) -> None:
-    scheduler.add_job(
-        guarded(job_id, job), IntervalTrigger(seconds=seconds, timezone=UTC), id=job_id, replace_existing=True
-    )
+            log.exception("%s failed at start; it runs again on schedule", job.name)

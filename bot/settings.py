@@ -37,6 +37,12 @@ class Settings:
     outbox_rate: float = 40.0
     alert_burst_window: timedelta = timedelta(minutes=10)
     fetch_allow_hosts: frozenset[tuple[str, int]] = frozenset()
+    discord_login_timeout: float = 30.0
+    # How often the periodic jobs run, in seconds (tests shorten them; see bot/jobs.py).
+    digest_tick_seconds: float = 60.0
+    alert_poll_seconds: float = 15.0
+    seeds_check_seconds: float = 60.0
+    mutes_check_seconds: float = 60.0
 
     def describe(self) -> list[tuple[str, str]]:
         """Settings as (name, value) rows for `briefbot check`; the token is never shown."""
@@ -53,6 +59,11 @@ class Settings:
             ("OUTBOX_RATE", f"{self.outbox_rate:g} messages/s"),
             ("ALERT_BURST_WINDOW", plural(int(self.alert_burst_window.total_seconds()), "second")),
             ("FETCH_ALLOW_HOSTS", ", ".join(sorted(_host_port(*pair) for pair in self.fetch_allow_hosts)) or "none"),
+            ("DISCORD_LOGIN_TIMEOUT", f"{self.discord_login_timeout:g} seconds"),
+            ("DIGEST_TICK_SECONDS", f"{self.digest_tick_seconds:g} seconds"),
+            ("ALERT_POLL_SECONDS", f"{self.alert_poll_seconds:g} seconds"),
+            ("SEEDS_CHECK_SECONDS", f"{self.seeds_check_seconds:g} seconds"),
+            ("MUTES_CHECK_SECONDS", f"{self.mutes_check_seconds:g} seconds"),
         ]
 
 
@@ -80,6 +91,12 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         outbox_rate=_rate("OUTBOX_RATE", get("OUTBOX_RATE"), default=40.0),
         alert_burst_window=_minutes("ALERT_BURST_WINDOW", get("ALERT_BURST_WINDOW"), default=10),
         fetch_allow_hosts=_host_ports("FETCH_ALLOW_HOSTS", get("FETCH_ALLOW_HOSTS")),
+        discord_login_timeout=_seconds("DISCORD_LOGIN_TIMEOUT", get("DISCORD_LOGIN_TIMEOUT"), default=30, maximum=600),
+        # A digest is due on a minute, so the tick may not be rarer than once a minute.
+        digest_tick_seconds=_seconds("DIGEST_TICK_SECONDS", get("DIGEST_TICK_SECONDS"), default=60, maximum=60),
+        alert_poll_seconds=_seconds("ALERT_POLL_SECONDS", get("ALERT_POLL_SECONDS"), default=15),
+        seeds_check_seconds=_seconds("SEEDS_CHECK_SECONDS", get("SEEDS_CHECK_SECONDS"), default=60),
+        mutes_check_seconds=_seconds("MUTES_CHECK_SECONDS", get("MUTES_CHECK_SECONDS"), default=60),
     )
 
 
@@ -137,6 +154,19 @@ def _minutes(name: str, value: str | None, default: int) -> timedelta:
     raise SettingsError(f"{name} must be a number of minutes, or like '2h', '90m' or '30s', got {value!r}")
 
 
+def _seconds(name: str, value: str | None, default: float, maximum: float = 86400) -> float:
+    """A number of seconds such as 15, 0.5 or 30s, from 0.1 up to `maximum`."""
+    if value is None:
+        return default
+    try:
+        seconds = float(value.strip().lower().removesuffix("s"))
+    except ValueError:
+        seconds = 0.0
+    if not 0.1 <= seconds <= maximum:  # also refuses nan and inf
+        raise SettingsError(f"{name} must be a number of seconds between 0.1 and {maximum:g}, got {value!r}")
+    return seconds
+
+
 def _rate(name: str, value: str | None, default: float) -> float:
     if value is None:
         return default
@@ -167,3 +197,7 @@ def _host_ports(name: str, value: str | None) -> frozenset[tuple[str, int]]:
 
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    # APScheduler logs every job run at INFO (dozens of lines a minute): only at DEBUG do they show. Its
+    # warnings and job errors ("Job ... raised an exception", with the traceback) still do.
+    number = logging.getLevelNamesMapping()[level]
+    logging.getLogger("apscheduler").setLevel(number if number <= logging.DEBUG else max(number, logging.WARNING))

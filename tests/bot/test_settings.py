@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, configure_logging, load_settings
 
 FAKE_TOKEN = "FAKE.bot-token.for-tests_0123456789abcdef"
 
@@ -27,6 +28,27 @@ def test_defaults(tmp_path: Path) -> None:
     assert settings.log_level == "INFO"
     assert settings.seeds_dir == Path("seeds")
     assert settings.digest_grace == timedelta(hours=2)
+    assert settings.discord_login_timeout == 30
+    assert (settings.digest_tick_seconds, settings.alert_poll_seconds) == (60, 15)
+    assert (settings.seeds_check_seconds, settings.mutes_check_seconds) == (60, 60)
+
+
+def test_job_periods_and_login_timeout_are_seconds(tmp_path: Path) -> None:
+    settings = _load(
+        tmp_path,
+        {
+            "DISCORD_LOGIN_TIMEOUT": "5",
+            "DIGEST_TICK_SECONDS": "1",
+            "ALERT_POLL_SECONDS": "0.5",
+            "SEEDS_CHECK_SECONDS": "300s",
+            "MUTES_CHECK_SECONDS": "2",
+        },
+    )
+    assert settings.discord_login_timeout == 5
+    assert settings.digest_tick_seconds == 1
+    assert settings.alert_poll_seconds == 0.5
+    assert settings.seeds_check_seconds == 300
+    assert settings.mutes_check_seconds == 2
 
 
 def test_valid_values(tmp_path: Path) -> None:
@@ -68,6 +90,12 @@ def test_valid_values(tmp_path: Path) -> None:
         ("DISCORD_GATEWAY_URL", "http://example.com/gateway"),
         ("DIGEST_GRACE", "soon"),
         ("DIGEST_GRACE", "-5m"),
+        ("DISCORD_LOGIN_TIMEOUT", "0"),
+        ("DISCORD_LOGIN_TIMEOUT", "forever"),
+        ("DIGEST_TICK_SECONDS", "120"),  # rarer than a minute would send digests late
+        ("ALERT_POLL_SECONDS", "-1"),
+        ("SEEDS_CHECK_SECONDS", "nan"),
+        ("MUTES_CHECK_SECONDS", "inf"),
     ],
 )
 def test_invalid_values_name_the_variable(tmp_path: Path, name: str, value: str) -> None:
@@ -126,3 +154,16 @@ def test_env_example_documents_every_setting() -> None:
         if name != "DISCORD_TOKEN":
             assert f"{name}=" in example, f"{name} is missing from .env.example"
     assert "DISCORD_TOKEN=\n" in example  # present, and empty: a token is never committed
+
+
+@pytest.mark.parametrize(("level", "scheduler_level"), [("INFO", "WARNING"), ("ERROR", "ERROR"), ("DEBUG", "DEBUG")])
+def test_scheduler_job_runs_are_logged_only_at_debug(level: str, scheduler_level: str) -> None:
+    apscheduler = logging.getLogger("apscheduler")
+    root_level, own_level = logging.getLogger().level, apscheduler.level
+    try:
+        logging.getLogger().setLevel(level)  # what basicConfig does outside pytest, which has set up logging already
+        configure_logging(level)
+        assert logging.getLevelName(apscheduler.getEffectiveLevel()) == scheduler_level
+    finally:
+        logging.getLogger().setLevel(root_level)
+        apscheduler.setLevel(own_level)

@@ -7,10 +7,12 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from storage.database import Database
+from storage.outbox import OutboxRepository
 from tests.stub.discord_stub import DiscordStub
 
 BRIEFBOT = Path(sys.executable).parent / "briefbot"
@@ -21,6 +23,14 @@ CHANNEL_ID = 300000000000000101
 OTHER_CHANNEL_ID = 300000000000000201
 ADMIN_ID = 300000000000000901
 MEMBER_ID = 300000000000000902
+# In production the jobs run every 15 to 60 seconds. Tests wait on what the jobs do, not on the clock, so a
+# test bot runs them every second.
+FAST_JOBS = {
+    "DIGEST_TICK_SECONDS": "1",
+    "ALERT_POLL_SECONDS": "1",
+    "SEEDS_CHECK_SECONDS": "1",
+    "MUTES_CHECK_SECONDS": "1",
+}
 
 
 @dataclass
@@ -43,6 +53,49 @@ class BotWorkspace:
         shutil.copytree(REPO_SEEDS, root / "seeds")
         return cls(root)
 
+    def env(self, stub: DiscordStub, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        return {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(self.root),
+            "DATABASE_PATH": str(self.database),
+            "SEEDS_DIR": str(self.seeds),
+            "LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+            **FAST_JOBS,
+            **stub.env(),
+            **self.extra_env,
+            **(extra or {}),
+        }
+
+    async def wait_for_outbox(
+        self, until: Callable[[dict[str, int]], object] | None = None, timeout: float = 30.0
+    ) -> dict[str, int]:
+        """Until the outbox's counts by status satisfy `until`; by default, until it is drained: every message
+        enqueued so far was sent or failed for good, so the bot will post none of them again. Returns the counts."""
+        done = until or (lambda counts: not counts.get("pending"))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        async with Database.open(self.database) as db:
+            outbox = OutboxRepository(db)
+            while not done(counts := await outbox.counts()):
+                if loop.time() > deadline:
+                    raise TimeoutError(f"the outbox did not get there within {timeout}s: {counts}")
+                await asyncio.sleep(0.1)
+        return counts
+
+
+async def run_briefbot(
+    workspace: BotWorkspace, stub: DiscordStub, *args: str, env: Mapping[str, str] | None = None, timeout: float = 60
+) -> tuple[int, str]:
+    """One `briefbot` command to its end; returns its exit code and its output (stdout and stderr)."""
+    process = await asyncio.create_subprocess_exec(
+        str(BRIEFBOT), *args, cwd=workspace.root, env=workspace.env(stub, env), stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout)
+    assert process.returncode is not None
+    return process.returncode, output.decode()
+
 
 class BotProcess:
     """One run of the bot; logs go to a file so a failing test can show them."""
@@ -55,20 +108,10 @@ class BotProcess:
         self.log_path = workspace.root / f"bot-{len(list(workspace.root.glob('bot-*.log')))}.log"
 
     async def start(self) -> BotProcess:
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(self.workspace.root),
-            "DATABASE_PATH": str(self.workspace.database),
-            "SEEDS_DIR": str(self.workspace.seeds),
-            "LOG_LEVEL": "INFO",
-            "PYTHONUNBUFFERED": "1",
-            **self.stub.env(),
-            **self.workspace.extra_env,
-            **self.env,
-        }
         log = self.log_path.open("wb")
         self.process = await asyncio.create_subprocess_exec(
-            str(BRIEFBOT), "run", cwd=self.workspace.root, env=env, stdin=asyncio.subprocess.DEVNULL,
+            str(BRIEFBOT), "run", cwd=self.workspace.root, env=self.workspace.env(self.stub, self.env),
+            stdin=asyncio.subprocess.DEVNULL,
             stdout=log, stderr=asyncio.subprocess.STDOUT,
         )
         log.close()
@@ -91,11 +134,12 @@ class BotProcess:
             self.process.kill()
         await self.process.wait()
 
-    async def wait_for_log(self, text: str, timeout: float = 20.0) -> None:
+    async def wait_for_log(self, text: str, timeout: float = 20.0, *, count: int = 1) -> None:
+        """Until `text` is in the log `count` times."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while text not in self.logs:
+        while self.logs.count(text) < count:
             if self.process is not None and self.process.returncode is not None:
                 raise AssertionError(f"bot exited ({self.process.returncode}) before logging {text!r}:\n{self.logs}")
             if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"bot did not log {text!r} within {timeout}s:\n{self.logs[-4000:]}")
+                raise TimeoutError(f"bot did not log {text!r} {count}x within {timeout}s:\n{self.logs[-4000:]}")
             await asyncio.sleep(0.1)

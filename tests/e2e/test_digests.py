@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -23,12 +22,12 @@ def digest_posts(stub: DiscordStub, channel_id: int) -> list[str]:
 
 
 async def test_digest_set_for_next_minute_posts_once_and_not_again_after_restart(
-    stub: DiscordStub, start_bot: StartBot
+    stub: DiscordStub, start_bot: StartBot, workspace: BotWorkspace
 ) -> None:
     bot = await start_bot()
     await stub.wait_for_command_sync(timeout=20)
     now = datetime.now(UTC)
-    fire = (now + timedelta(minutes=2 if now.second > 45 else 1)).replace(second=0, microsecond=0)
+    fire = (now + timedelta(minutes=2 if now.second > 55 else 1)).replace(second=0, microsecond=0)
     setup = await stub.invoke_slash(
         "digest", subcommand="setup",
         options={"channel": CHANNEL_ID, "time": fire.strftime("%H:%M"), "timezone": "UTC", "days": "daily"},
@@ -36,13 +35,15 @@ async def test_digest_set_for_next_minute_posts_once_and_not_again_after_restart
     )
     assert setup.ephemeral and "Next digest" in setup.text and "UTC" in setup.text, setup.text
     await stub.wait_for(lambda: digest_posts(stub, CHANNEL_ID), timeout=150, what="the digest")
-    await asyncio.sleep(3)
+    await bot.wait_for_log("digest tick: 1 slots processed")
+    await bot.wait_for_log("outbox: 1 sent (digest)")
+    await workspace.wait_for_outbox()
     assert len(digest_posts(stub, CHANNEL_ID)) == 1
     assert await bot.stop() == 0
 
     again = await start_bot()
-    await again.wait_for_log("scheduler started")
-    await asyncio.sleep(4)  # the startup tick and the outbox worker have run
+    await again.wait_for_log("caught up at start")  # the digest tick at start has run
+    await workspace.wait_for_outbox()
     assert len(digest_posts(stub, CHANNEL_ID)) == 1
     shown = await stub.invoke_slash("digest", subcommand="show", channel_id=CHANNEL_ID, user_id=MEMBER_ID)
     assert "Delivered" in shown.text, shown.text
@@ -116,7 +117,7 @@ async def test_sigkill_mid_fan_out_then_restart_gives_every_channel_exactly_one_
     stub.clear_faults()
     await start_bot()
     await stub.wait_for(lambda: all(digest_posts(stub, c) for c in channels), timeout=120, what="every digest")
-    await asyncio.sleep(2)
+    await workspace.wait_for_outbox()
     assert_exactly_one_digest_each(stub, channels)
 
 
@@ -129,12 +130,14 @@ async def test_500s_and_429s_still_give_every_channel_exactly_one_digest(
     stub.rate_limit_some_posts(0.05, retry_after=0.2, seed=12)
     await start_bot()
     await stub.wait_for(lambda: all(digest_posts(stub, c) for c in channels), timeout=180, what="every digest")
-    await asyncio.sleep(2)
+    await workspace.wait_for_outbox()
     assert_exactly_one_digest_each(stub, channels)
     assert stub.injected_429s > 0
 
 
-async def test_digest_show_reports_a_permanent_delivery_failure(stub: DiscordStub, start_bot: StartBot) -> None:
+async def test_digest_show_reports_a_permanent_delivery_failure(
+    stub: DiscordStub, start_bot: StartBot, workspace: BotWorkspace
+) -> None:
     await start_bot()
     await stub.wait_for_command_sync(timeout=20)
     setup = await stub.invoke_slash(
@@ -146,13 +149,7 @@ async def test_digest_show_reports_a_permanent_delivery_failure(stub: DiscordStu
     now = await stub.invoke_slash("digest", subcommand="now", channel_id=CHANNEL_ID, user_id=MEMBER_ID,
                                   member_permissions=MANAGE_GUILD)
     assert now.ephemeral and "Sending" in now.text
-
-    async def failure_shown() -> str | None:
-        shown = await stub.invoke_slash("digest", subcommand="show", channel_id=CHANNEL_ID, user_id=MEMBER_ID)
-        return shown.text if "failed: missing Send Messages in #news" in shown.text else None
-
-    deadline = asyncio.get_running_loop().time() + 30
-    while not await failure_shown():
-        assert asyncio.get_running_loop().time() < deadline, "the failure never showed in /digest show"
-        await asyncio.sleep(1)
+    await workspace.wait_for_outbox(lambda counts: counts.get("failed") and not counts.get("pending"))
+    shown = await stub.invoke_slash("digest", subcommand="show", channel_id=CHANNEL_ID, user_id=MEMBER_ID)
+    assert "failed: missing Send Messages in #news" in shown.text, shown.text
     assert digest_posts(stub, CHANNEL_ID) == []

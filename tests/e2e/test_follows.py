@@ -81,8 +81,9 @@ async def test_follow_by_dm_and_in_channel_then_updates_restart_and_no_resend(
     assert len(stub.threads_of(CHANNEL_ID)) == 1
 
     assert await bot.stop() == 0
-    await start_bot(FAST_ALERTS)
-    await asyncio.sleep(20)  # past a seeds check, an alert poll and an outbox drain
+    again = await start_bot(FAST_ALERTS)
+    await again.wait_for_log("caught up at start")  # a seeds check, then an alert poll, have run
+    await workspace.wait_for_outbox()
     assert len(alert_dms(stub, MEMBER_ID)) == 2
     assert len(stub.messages_in(thread.id)) == 2
     assert len([m for m in stub.messages_in(CHANNEL_ID) if m.embeds]) == 1
@@ -93,7 +94,7 @@ async def test_closed_dms_are_marked_after_one_failure_and_the_user_is_told_once
 ) -> None:
     stub.add_member(GUILD_ID, CLOSED_DM_USER)
     stub.close_dms(CLOSED_DM_USER)
-    await start_bot(FAST_ALERTS)
+    bot = await start_bot(FAST_ALERTS)
     await stub.wait_for_command_sync(timeout=20)
     await follow(stub, CLOSED_DM_USER, "dm")
     await operator_update(workspace, FIRST_UPDATE)
@@ -105,7 +106,8 @@ async def test_closed_dms_are_marked_after_one_failure_and_the_user_is_told_once
 
     await stub.wait_for(lambda: attempts() >= 1, timeout=60, what="the DM attempt")
     await operator_update(workspace, SECOND_UPDATE)
-    await asyncio.sleep(20)  # a second alert would have been tried by now
+    await bot.wait_for_log("alerts enqueued", count=2, timeout=60)  # the second alert, for a user now known closed
+    await workspace.wait_for_outbox()
     assert attempts() == 1
 
     first = await stub.invoke_slash("story", subcommand="list", channel_id=CHANNEL_ID, user_id=CLOSED_DM_USER)
@@ -141,7 +143,7 @@ async def test_muted_follower_gets_the_held_alert_in_the_next_digest(
         )
     await start_bot(FAST_ALERTS)
     await stub.wait_for(lambda: stub.dm_messages_to(MUTED_USER), timeout=30, what="the personal digest")
-    await asyncio.sleep(2)
+    await workspace.wait_for_outbox()
     texts = [m.text for m in stub.dm_messages_to(MUTED_USER)]
     assert len([t for t in texts if "briefing" in t]) == 1
     assert any("While you were muted" in t and "chip supply deal" in t for t in texts), texts
@@ -156,7 +158,10 @@ async def test_channel_follow_can_ping_one_role_and_falls_back_to_the_channel_wi
     stub.add_guild(guild, channels=[text_channel(pinging, "alerts"), text_channel(threadless, "plain")],
                    roles=[{"id": role, "name": "news-fans", "permissions": 0}], members=[MEMBER_ID])
     stub.set_bot_overwrite(threadless, deny=Perm.CREATE_PUBLIC_THREADS)
-    await asyncio.sleep(1)  # the bot receives GUILD_CREATE
+    # Sent before the interactions below, on the same socket: the bot knows the server and the channel's rights.
+    wanted = {("GUILD_CREATE", str(guild)), ("CHANNEL_UPDATE", str(threadless))}
+    await stub.wait_for(lambda: wanted <= {(d.event, str(d.data.get("id"))) for d in stub.dispatched},
+                        timeout=10, what="GUILD_CREATE and CHANNEL_UPDATE for the new server")
 
     def follow_here(channel: int, permissions: int, **options: object) -> object:
         return stub.invoke_slash("story", subcommand="follow",

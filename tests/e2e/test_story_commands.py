@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 
 from tests.e2e.conftest import StartBot
-from tests.e2e.harness import BRIEFBOT, CHANNEL_ID, GUILD_ID, MEMBER_ID, OTHER_CHANNEL_ID, OTHER_GUILD_ID, BotWorkspace
+from tests.e2e.harness import (
+    CHANNEL_ID,
+    GUILD_ID,
+    MEMBER_ID,
+    OTHER_CHANNEL_ID,
+    OTHER_GUILD_ID,
+    BotWorkspace,
+    run_briefbot,
+)
 from tests.stub.discord_stub import DiscordStub
 
 KEY_POINT_LABELS = ["Meetings with Key Players", "AI Discussions", "Meta's AI Push"]
@@ -147,26 +153,16 @@ async def test_admin_commands_check_permissions_at_runtime(stub: DiscordStub, st
 
 
 async def test_briefbot_sync_forces_a_global_sync(stub: DiscordStub, workspace: BotWorkspace) -> None:
-    env = {**os.environ, **stub.env(), "DATABASE_PATH": str(workspace.database), "SEEDS_DIR": str(workspace.seeds)}
     for expected in (1, 2):
-        process = await asyncio.create_subprocess_exec(
-            str(BRIEFBOT), "sync", cwd=workspace.root, env=env, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        output, _ = await asyncio.wait_for(process.communicate(), 60)
-        assert process.returncode == 0, output.decode()
-        assert "synced" in output.decode() and stub.command_syncs[None] == expected
-        assert stub.token not in output.decode()
+        code, output = await run_briefbot(workspace, stub, "sync")
+        assert code == 0, output
+        assert "synced" in output and stub.command_syncs[None] == expected
+        assert stub.token not in output
 
 
 async def test_a_rejected_token_is_a_clear_error_not_a_traceback(stub: DiscordStub, workspace: BotWorkspace) -> None:
-    env = {**os.environ, **stub.env(), "DISCORD_TOKEN": "wrong-token-wrong-token-wrong-token",
-           "DATABASE_PATH": str(workspace.database), "SEEDS_DIR": str(workspace.seeds)}
-    process = await asyncio.create_subprocess_exec(
-        str(BRIEFBOT), "run", cwd=workspace.root, env=env, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT, stdin=asyncio.subprocess.DEVNULL,
-    )
-    output, _ = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 1
-    assert "rejected DISCORD_TOKEN" in output.decode() and "Traceback" not in output.decode()
-    assert "wrong-token" not in output.decode()
+    wrong = {"DISCORD_TOKEN": "wrong-token-wrong-token-wrong-token"}
+    code, output = await run_briefbot(workspace, stub, "run", env=wrong)
+    assert code == 1
+    assert "rejected DISCORD_TOKEN" in output and "Traceback" not in output
+    assert "wrong-token" not in output

@@ -108,6 +108,8 @@ Faults and modes (settable at runtime; they apply to ``POST /channels/{id}/messa
     the same channel within ``nonce_window`` (300 s) returns that message (``nonce_dedup_hits``).
     Message bodies are validated like Discord does (2000 chars, 10 embeds, embed limits/6000 total, no
     empty messages -> 400 50035/50006); command bulk-PUTs get light validation too.
+    ``fail_login(status)`` makes the login (``GET /users/@me``) answer ``status`` (503, 404...);
+    ``hang_login()`` makes it accept the request and never answer.
     ``await disconnect_gateway(code=4000, resumable=True)`` drops the socket; the client resumes on
     ``resume_gateway_url`` (RESUMED, nothing replayed).  ``resumable=False`` makes RESUME answer
     INVALID_SESSION so the client re-identifies.  ``await send_reconnect()`` sends op 7.
@@ -397,6 +399,7 @@ class DiscordStub:
         _log.info("Discord stub listening on %s", self.base_url)
 
     async def close(self) -> None:
+        self.rest.closing.set()
         await self.gateway.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -865,9 +868,18 @@ class DiscordStub:
             is_global=is_global,
         )
 
+    def fail_login(self, status: int) -> None:
+        """``GET /users/@me`` (the login) answers ``status``, e.g. 503 or 404, instead of the bot user."""
+        self.rest.login_fault = status
+
+    def hang_login(self) -> None:
+        """``GET /users/@me`` is accepted and never answered (until the stub closes)."""
+        self.rest.login_fault = "hang"
+
     def clear_faults(self) -> None:
         self.rest.post_failures = None
         self.rest.post_429s = None
+        self.rest.login_fault = None
 
     def enable_rate_limits(
         self, *, global_per_second: int = 50, per_channel: int = 5, per_channel_window: float = 5.0

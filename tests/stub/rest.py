@@ -14,6 +14,7 @@ discord.py quirks this module respects (see ``discord/http.py`` and ``discord/we
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -23,7 +24,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import web
 
@@ -177,6 +178,8 @@ class RestApi:
         self.global_window: deque[float] = deque()
         self.post_failures: FaultRule | None = None
         self.post_429s: FaultRule | None = None
+        self.login_fault: int | Literal["hang"] | None = None
+        self.closing = asyncio.Event()  # releases a hung login when the stub closes
         self._register()
 
     # ---------------------------------------------------------------- routing
@@ -574,6 +577,11 @@ class RestApi:
     async def get_me(
         self, request: web.Request, rec: RecordedRequest, p: dict[str, str], b: Any
     ) -> web.Response:
+        if self.login_fault == "hang":
+            await self.closing.wait()
+            return error_response(503, 0, "stub closing")
+        if self.login_fault is not None:
+            return error_response(self.login_fault, 0, f"{self.login_fault}: login refused by the stub")
         return json_response(self.stub._bot_user_full_payload())
 
     async def get_user(

@@ -20,11 +20,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_endpoints import (
-    apply_endpoint_overrides,
-    apply_endpoint_overrides_from_env,
-    reset_endpoint_overrides,
-)
+from bot.discord_endpoints import apply_endpoint_overrides, reset_endpoint_overrides
 from tests.stub.discord_stub import DiscordStub, InteractionResult, Perm, overwrite, text_channel
 
 GUILD = 700000000000000001
@@ -230,9 +226,7 @@ def test_endpoint_overrides_patch_and_reset() -> None:
         assert discord.http.Route("GET", "/users/@me").url == "http://127.0.0.1:9/api/v10/users/@me"
         assert discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY == yarl.URL("ws://127.0.0.1:9/gw")
 
-        apply_endpoint_overrides_from_env(
-            {"DISCORD_API_BASE": "http://h:1/api/v10/", "DISCORD_GATEWAY_URL": ""}
-        )
+        apply_endpoint_overrides("http://h:1/api/v10/", None)
         assert discord.http.Route.BASE == "http://h:1/api/v10"
         assert discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY == yarl.URL("ws://127.0.0.1:9/gw")
 
@@ -760,9 +754,9 @@ SUBPROCESS_BOT = """
 import os
 import discord
 from discord import app_commands
-from bot.discord_endpoints import apply_endpoint_overrides_from_env
+from bot.discord_endpoints import apply_endpoint_overrides
 
-apply_endpoint_overrides_from_env()
+apply_endpoint_overrides(os.environ["DISCORD_API_BASE"], os.environ["DISCORD_GATEWAY_URL"])
 client = discord.Client(intents=discord.Intents.default())
 tree = app_commands.CommandTree(client)
 
