@@ -40,7 +40,7 @@ _PLAIN_PING = re.compile(r"<(?=[!@#])")
 _TOKEN = re.compile(
     r"(?P<code>`(?P<code_text>[^`\n]+)`)"
     r"|\[(?P<label>[^\[\]\n]+)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))+)\)"
-    r"|\*\*(?=\S)(?P<bold>.+?)(?<=\S)\*\*"
+    r"|\*\*(?=\S)(?P<bold>(?:(?!\*\*).)+?)(?<=\S)\*\*"  # never across another `**`: linear time
     r"|(?<![*\w])\*(?=[^\s*])(?P<italic>[^*\n]+?)(?<=[^\s*])\*(?![*\w])"
 )
 

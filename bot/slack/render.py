@@ -52,13 +52,14 @@ def _sections(mrkdwn: str) -> list[Block]:
 
 def _title_blocks(card: Card) -> list[Block]:
     title = card.title if card.title and card.title.strip() else None
-    if title and card.url:
-        return _sections(f"*{link(card.url, truncate(title, MAX_TITLE))}*")
+    url = card.url.strip() if card.url else ""
+    if title and url:
+        return _sections(f"*{link(url, truncate(title, MAX_TITLE))}*")
     if title:
-        return [{"type": "header", "text": {"type": "plain_text", "text": truncate(plain_text(title), MAX_HEADER_TEXT),
-                                            "emoji": True}}]
-    if card.url and card.url.strip():
-        return _sections(link(card.url, card.url.strip()) if safe_url(card.url) else escape_text(card.url.strip()))
+        header = truncate(plain_text(title), MAX_HEADER_TEXT)
+        return [{"type": "header", "text": {"type": "plain_text", "text": header, "emoji": True}}]
+    if url:
+        return _sections(link(url, url) if safe_url(url) else escape_text(url))
     return []
 
 

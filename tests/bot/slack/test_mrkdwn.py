@@ -105,6 +105,13 @@ def test_escape_text_and_links() -> None:
     assert link(long_url, "x <y>") == f"x &lt;y&gt; ({long_url})"
 
 
+def test_bold_never_spans_another_bold_marker() -> None:
+    # A bold run that could cross `**` made the scan quadratic on untrusted text ("**a " * 25,000 took minutes).
+    assert to_mrkdwn("**a **b**") == "**a *b*"
+    hostile = "**a " * 25_000
+    assert to_mrkdwn(hostile) == hostile
+
+
 def test_date_token_is_readers_local_time_with_utc_fallback() -> None:
     moment = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
     assert date_token(moment) == "<!date^1709285400^{date_short_pretty} {time}|2024-03-01 09:30 UTC>"

@@ -53,6 +53,8 @@ def test_a_linked_title_is_a_bold_link_in_a_section() -> None:
     assert message["blocks"] == [{"type": "section", "text": {"type": "mrkdwn", "text": linked}}]
     [unsafe] = render_reply(Reply(cards=(Card(title="Ferry", url="javascript:alert(1)"),)))
     assert unsafe["blocks"][0]["text"]["text"] == "*Ferry (javascript:alert(1))*"
+    [blank] = render_reply(Reply(cards=(Card(title="Ferry", url="  "),)))
+    assert blank["blocks"][0]["type"] == "header"
 
 
 def test_dividers_only_between_cards_and_never_at_a_message_edge() -> None:
