@@ -129,6 +129,17 @@ def _text_problem(obj: Any, where: str, limit: int, kinds: tuple[str, ...]) -> s
     return None
 
 
+_ANY_TEXT = ("mrkdwn", "plain_text")
+
+
+def _list_problem(items: list[Any], where: str, limit: int) -> str | None:
+    for i, item in enumerate(items):
+        problem = _text_problem(item, f"{where}[{i}]", limit, _ANY_TEXT)
+        if problem:
+            return problem
+    return None
+
+
 def _block_problem(block: Mapping[str, Any], where: str) -> str | None:
     kind = block.get("type")
     if kind == "divider":
@@ -139,26 +150,16 @@ def _block_problem(block: Mapping[str, Any], where: str) -> str | None:
         fields = block.get("fields") or []
         if "text" not in block and not fields:
             return f"{where} has neither text nor fields"
-        if "text" in block:
-            problem = _text_problem(block["text"], f"{where}.text", MAX_SECTION_TEXT, ("mrkdwn", "plain_text"))
-            if problem:
-                return problem
+        if "text" in block and (problem := _text_problem(block["text"], f"{where}.text", MAX_SECTION_TEXT, _ANY_TEXT)):
+            return problem
         if len(fields) > MAX_SECTION_FIELDS:
             return f"{where} has {len(fields)} fields (limit {MAX_SECTION_FIELDS})"
-        for i, item in enumerate(fields):
-            problem = _text_problem(item, f"{where}.fields[{i}]", MAX_FIELD_TEXT, ("mrkdwn", "plain_text"))
-            if problem:
-                return problem
-        return None
+        return _list_problem(fields, f"{where}.fields", MAX_FIELD_TEXT)
     if kind == "context":
         elements = block.get("elements") or []
         if not 1 <= len(elements) <= MAX_CONTEXT_ELEMENTS:
             return f"{where} has {len(elements)} elements (1 to {MAX_CONTEXT_ELEMENTS})"
-        for i, item in enumerate(elements):
-            problem = _text_problem(item, f"{where}.elements[{i}]", MAX_CONTEXT_TEXT, ("mrkdwn", "plain_text"))
-            if problem:
-                return problem
-        return None
+        return _list_problem(elements, f"{where}.elements", MAX_CONTEXT_TEXT)
     return f"{where} has an unexpected type {kind!r}"
 
 
