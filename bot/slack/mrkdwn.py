@@ -35,6 +35,7 @@ MAX_LINK_LENGTH = 1000
 # percent-encoded, so a target can never end the `<url|text>` syntax early.
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
+_LABEL_BAR = "\u2223"  # stands in for `|` in a link label, which Slack would read as the separator
 _BROADCAST = re.compile(r"@(?=channel|here|everyone)", re.IGNORECASE)
 _PLAIN_PING = re.compile(r"<(?=[!@#])")
 _TOKEN = re.compile(
@@ -79,13 +80,11 @@ def link(url: str, label: str) -> str:
     The label is escaped; `|` in it becomes `∣` (U+2223), since Slack has no escape for the separator.
     """
     target = safe_url(url)
-    text = escape_text(label).replace("|", "\u2223")
-    if target is None:
-        return f"{escape_text(label)} ({escape_text(url.strip())})"
-    built = f"<{target.replace('&', '&amp;')}|{text}>"  # `<`, `>` are already percent-encoded
-    if len(built) > MAX_LINK_LENGTH:
-        return f"{escape_text(label)} ({escape_text(url.strip())})"
-    return built
+    if target is not None:
+        built = f"<{target.replace('&', '&amp;')}|{escape_text(label).replace('|', _LABEL_BAR)}>"
+        if len(built) <= MAX_LINK_LENGTH:  # `<`, `>` and `|` in the target are already percent-encoded
+            return built
+    return f"{escape_text(label)} ({escape_text(url.strip())})"
 
 
 def date_token(moment: datetime) -> str:
