@@ -96,7 +96,7 @@ async def _reply(settings: Settings, build: Callable[[StoryService], Awaitable[R
 async def _show(settings: Settings, slug: str) -> None:
     async def action(db: Database, stories: StoryRepository) -> None:
         detail = await StoryService(stories).detail(slug, None)
-        print(render_reply(Reply(cards=(show_card(detail),))))
+        print(render_reply(Reply(cards=(show_card(detail, settings.default_timezone),))))
         for section in detail.sections:
             print(f"\n## {section.heading} [{section.kind.value}]")
             print(section.plain_text())

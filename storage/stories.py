@@ -14,6 +14,10 @@ from bot.story_model import Bullet, Section, SectionKind, Story
 from storage.database import Database
 from storage.records import (
     DevelopmentRecord,
+    DigestEntry,
+    DigestGroup,
+    DigestOutline,
+    DigestStory,
     StoryChoice,
     StoryDetail,
     StoryRecord,
@@ -187,31 +191,82 @@ class StoryRepository:
         async with self.db.reader.execute(sql, params) as cursor:
             return [_story(r) for r in await cursor.fetchall()]
 
-    async def digest_view(
-        self, viewer: int | None, since: datetime | None, limit: int = 50
-    ) -> list[tuple[StoryRecord, tuple[Bullet, ...], list[DevelopmentRecord]]]:
-        """Visible stories, most recent activity first, each with its key points and developments since `since`."""
-        stories = await self.recent(viewer, limit=limit)
-        if not stories:
+    async def digest_outline(
+        self, viewer: int | None, since: datetime | None, quiet_before: datetime | None, limit: int
+    ) -> DigestOutline:
+        """Every visible story sorted into fresh / steady / quiet, with exact counts and the first `limit` of each.
+
+        Fresh: developments recorded after `since`, or the story itself added after it (a first digest, `since`
+        None, counts every development). Quiet: otherwise, no activity since `quiet_before`."""
+        sql = (
+            "SELECT id, slug, title, news, last_published, grp, size FROM ("
+            "SELECT *, COUNT(*) OVER (PARTITION BY grp) AS size, "
+            "ROW_NUMBER() OVER (PARTITION BY grp ORDER BY at DESC, id DESC) AS place FROM ("
+            "SELECT *, CASE WHEN news > 0 OR created_at > :new_after THEN 0 "
+            "WHEN at < :quiet_before THEN 2 ELSE 1 END AS grp FROM ("
+            "SELECT s.id, s.slug, s.title, s.created_at, s.last_development_at AS at, "
+            "(SELECT COUNT(*) FROM developments d WHERE d.story_id = s.id AND d.created_at > :since) AS news, "
+            "COALESCE((SELECT MAX(d.published_at) FROM developments d WHERE d.story_id = s.id), s.published_at) "
+            f"AS last_published FROM stories s WHERE {_VISIBLE}))) "
+            "WHERE place <= :limit ORDER BY grp, place"
+        )
+        params = {
+            "viewer": viewer,
+            "since": to_db_time(since) if since else "",
+            "new_after": to_db_time(since) if since else "~",  # "~" sorts after every stored time: none is new
+            "quiet_before": to_db_time(quiet_before) if quiet_before else "",
+            "limit": limit,
+        }
+        groups: dict[int, list[DigestEntry]] = {0: [], 1: [], 2: []}
+        sizes = dict.fromkeys(groups, 0)
+        async with self.db.reader.execute(sql, params) as cursor:
+            for row in await cursor.fetchall():
+                entry = DigestEntry(
+                    story_id=row[0], slug=row[1], title=row[2], news=row[3], last_development=from_db_time(row[4])
+                )
+                groups[row[5]].append(entry)
+                sizes[row[5]] = row[6]
+        fresh, steady, quiet = (DigestGroup(entries=tuple(groups[g]), count=sizes[g]) for g in (0, 1, 2))
+        return DigestOutline(fresh=fresh, steady=steady, quiet=quiet)
+
+    async def digest_stories(self, story_ids: Sequence[int], since: datetime | None) -> list[DigestStory]:
+        """These stories in this order, each with its key points and the developments recorded after `since`."""
+        if not story_ids:
             return []
-        ids = [s.id for s in stories]
-        marks = ",".join("?" * len(ids))
-        points: dict[int, list[Bullet]] = {i: [] for i in ids}
+        marks = ",".join("?" * len(story_ids))
+        sql = f"SELECT {_STORY_COLUMNS} FROM stories s WHERE s.id IN ({marks})"
+        async with self.db.reader.execute(sql, list(story_ids)) as cursor:
+            found = {row[0]: _story(row) for row in await cursor.fetchall()}
+        points: dict[int, list[Bullet]] = {i: [] for i in found}
         async with self.db.reader.execute(
             f"SELECT story_id, label, text FROM key_points WHERE story_id IN ({marks}) ORDER BY story_id, position",
-            ids,
+            list(story_ids),
         ) as cursor:
             for row in await cursor.fetchall():
                 points[row[0]].append(Bullet(row[1], row[2]))
-        news: dict[int, list[DevelopmentRecord]] = {i: [] for i in ids}
-        since_text = to_db_time(since) if since else ""
+        news: dict[int, list[DevelopmentRecord]] = {i: [] for i in found}
         async with self.db.reader.execute(
             f"SELECT * FROM developments WHERE story_id IN ({marks}) AND created_at > ? ORDER BY published_at, id",
-            [*ids, since_text],
+            [*story_ids, to_db_time(since) if since else ""],
         ) as cursor:
             for row in await cursor.fetchall():
                 news[row["story_id"]].append(_development(row))
-        return [(s, tuple(points[s.id]), news[s.id]) for s in stories]
+        return [
+            DigestStory(story=found[i], key_points=tuple(points[i]), news=tuple(news[i]))
+            for i in story_ids
+            if i in found
+        ]
+
+    async def last_development_dates(self, story_ids: Sequence[int]) -> dict[int, datetime]:
+        """Each story's newest development's own date (its `published_at`, not when it was imported)."""
+        if not story_ids:
+            return {}
+        marks = ",".join("?" * len(story_ids))
+        async with self.db.reader.execute(
+            f"SELECT story_id, MAX(published_at) FROM developments WHERE story_id IN ({marks}) GROUP BY story_id",
+            list(story_ids),
+        ) as cursor:
+            return {row[0]: from_db_time(row[1]) for row in await cursor.fetchall()}
 
     async def guilds_owning_stories(self, guild_ids: Collection[int]) -> set[int]:
         """Which of these servers own at least one story (the others' digests show only global stories)."""
@@ -633,8 +688,13 @@ class StoryRepository:
     async def remove(self, story_id: int, guild_id: int) -> bool:
         """Removes a server's own story. Global stories and other servers' stories are refused."""
         async with self.db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM stories WHERE id = ? AND guild_id = ?", (story_id, guild_id))
-            removed = cursor.rowcount > 0
-            if removed:
-                await conn.execute("DELETE FROM story_search WHERE rowid = ?", (story_id,))
-        return removed
+            return await delete_story(conn, story_id, guild_id)
+
+
+async def delete_story(conn: aiosqlite.Connection, story_id: int, guild_id: int) -> bool:
+    """Inside the caller's transaction: removes a server's own story (never a global or another server's one)."""
+    cursor = await conn.execute("DELETE FROM stories WHERE id = ? AND guild_id = ?", (story_id, guild_id))
+    removed = cursor.rowcount > 0
+    if removed:
+        await conn.execute("DELETE FROM story_search WHERE rowid = ?", (story_id,))
+    return removed

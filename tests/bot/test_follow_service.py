@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from bot import payloads
-from bot.digest_service import USER as USER_AUDIENCE
 from bot.digest_service import DigestService
 from bot.errors import UnknownStory, UserError
 from bot.follow_service import DM, HERE, MAX_UPDATE_CHARS, FollowService, development_from_text
@@ -23,7 +22,7 @@ from bot.parser import parse_article
 from bot.story_model import Bullet, Story
 from bot.story_service import StoryService
 from storage.database import Database
-from storage.digests import DigestRepository
+from storage.digests import AudienceKind, DigestRepository
 from storage.follows import FollowRepository
 from storage.outbox import OutboxItem, OutboxRepository
 from storage.records import StoryRecord
@@ -286,7 +285,7 @@ async def test_a_muted_users_held_alert_goes_into_their_next_digest_and_not_agai
     )
     for user in (USER, OTHER_USER):  # two personal digests at the same time, same scope
         await digests.set_up(
-            USER_AUDIENCE,
+            AudienceKind.USER,
             user,
             scope_guild_id=None,
             channel_id=None,
