@@ -16,6 +16,7 @@ from bot.errors import UserError
 from bot.follow_service import FollowService
 from bot.importer import import_paths, import_seed_folder
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
+from bot.story_admin import OPERATOR, StoryAdminService
 from bot.story_cards import show_card
 from bot.story_service import StoryService
 from bot.text_render import render_reply
@@ -108,8 +109,8 @@ async def _update(settings: Settings, slug: str, text: str, url: str | None) -> 
     async def action(db: Database, stories: StoryRepository) -> None:
         story_service = StoryService(stories)
         follows = FollowService(FollowRepository(db), stories, story_service, burst_window=settings.alert_burst_window)
-        story = await story_service.resolve(slug, None)
-        reply = await follows.add_update(story, text, url, source="operator")
+        admin = StoryAdminService(stories, story_service, follows)
+        reply = await admin.update(slug, text, url, guild_id=OPERATOR)
         print(render_reply(replace(reply, ephemeral=False)))
 
     await _with_store(settings, action)

@@ -21,6 +21,7 @@ from bot.discord_tree import BriefTree
 from bot.follow_service import FollowService
 from bot.importer import SeedWatcher
 from bot.settings import Settings
+from bot.story_admin import StoryAdminService
 from bot.story_service import StoryService
 from storage.database import Database
 from storage.direct_messages import DirectMessageRepository
@@ -72,6 +73,7 @@ class Services:
     story_service: StoryService
     digest_service: DigestService
     follow_service: FollowService
+    story_admin: StoryAdminService
     seed_watcher: SeedWatcher
 
 

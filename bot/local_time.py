@@ -35,9 +35,8 @@ def day(when: datetime, zone: tzinfo) -> str:
 
 
 def short_day(when: datetime, zone: tzinfo) -> str:
-    """`6 Jan`, the local date."""
-    local = when.astimezone(zone)
-    return f"{local.day} {local:%b}"
+    """`06 Jan`, the local date."""
+    return f"{when.astimezone(zone):%d %b}"
 
 
 def dates_in(zone: tzinfo) -> str:
