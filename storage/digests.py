@@ -30,7 +30,7 @@ class SlotStatus(StrEnum):
     SKIPPED = "skipped"  # missed while the bot was offline, past the grace period
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DigestSchedule:
     id: int
     audience_kind: AudienceKind
@@ -50,7 +50,7 @@ class DigestSchedule:
         return f"schedule:{self.id}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SlotRecord:
     slot_date: date
     status: SlotStatus
@@ -59,7 +59,7 @@ class SlotRecord:
     processed_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ProcessedSlot:
     """What one tick decided for one schedule: record this slot, enqueue these messages, move on."""
 

@@ -30,7 +30,7 @@ class Removal(StrEnum):
     FOLLOWERS_CHANGED = "followers changed"  # someone followed or unfollowed meanwhile: build the notices again
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Follow:
     id: int
     story_id: int
@@ -45,21 +45,21 @@ class Follow:
         return self.muted_until is not None and self.muted_until > now
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FollowedStory:
     follow: Follow
     slug: str
     title: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PendingAlert:
     story_id: int
     alerted_through_id: int
     newest_id: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StoryThread:
     channel_id: int
     story_id: int

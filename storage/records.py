@@ -75,7 +75,7 @@ class StoryChoice:
     title: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DigestEntry:
     """One story as a digest sorts it, without its text: enough to name it on one line."""
 
@@ -86,7 +86,7 @@ class DigestEntry:
     last_development: datetime  # the newest development's own date, else the story's
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DigestGroup:
     """The first entries of one group of a digest, most recent activity first, and how many there are in all."""
 
@@ -94,7 +94,7 @@ class DigestGroup:
     count: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DigestOutline:
     """Every visible story, sorted into a digest's groups; exact counts, only the first entries of each."""
 
@@ -107,7 +107,7 @@ class DigestOutline:
         return self.fresh.count + self.steady.count + self.quiet.count
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DigestStory:
     story: StoryRecord
     key_points: tuple[Bullet, ...]

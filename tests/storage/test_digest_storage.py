@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from storage.database import Database
-from storage.digests import DigestRepository, ProcessedSlot, SlotStatus
+from storage.digests import AudienceKind, DigestRepository, ProcessedSlot, SlotRecord, SlotStatus
 from storage.outbox import OutboxRepository, OutgoingMessage
 
 NOW = datetime(2024, 3, 4, 6, 0, tzinfo=UTC)
@@ -203,3 +203,20 @@ async def test_outbox_rows_of_a_slot_carry_the_nonce_and_due_time(db: Database, 
     assert item.status == "pending"
     assert item.next_attempt_at == FIRE
     assert len(item.nonce) <= 25
+
+
+def test_slots_and_schedules_are_built_with_keywords_only() -> None:
+    # Nine positional values in a row were easy to misorder (two dates, three datetimes): names are required.
+    with pytest.raises(TypeError):
+        ProcessedSlot(1, date(2024, 3, 4), FIRE, SlotStatus.SENT, "", (), NEXT, date(2024, 3, 5), FIRE)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        SlotRecord(date(2024, 3, 4), SlotStatus.SENT, "", FIRE, FIRE)  # type: ignore[misc]
+    assert _slot(1).status is SlotStatus.SENT
+
+
+async def test_kinds_read_back_as_enums(repo: DigestRepository) -> None:
+    schedule = await _save(repo)
+    assert schedule.audience_kind is AudienceKind.GUILD
+    await repo.record([_processed(schedule.id)], FIRE)
+    [slot] = await repo.recent_slots(schedule.id)
+    assert slot.status is SlotStatus.SENT

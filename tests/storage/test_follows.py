@@ -63,6 +63,7 @@ async def test_follow_is_created_once_and_starts_after_existing_developments(
     assert again.id == follow.id
     assert follow.since_development_id == before
     assert (follow.follower_kind, follow.follower_id, follow.muted_until) == ("user", USER, None)
+    assert follow.follower_kind is FollowerKind.USER
     assert [f.id for f in await follows.followers(story.id)] == [follow.id]
 
 
