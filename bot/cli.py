@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from bot.audience import AudienceZones
 from bot.cards import Reply
 from bot.console import Console
 from bot.errors import UserError
@@ -143,7 +144,8 @@ async def _console(settings: Settings, import_seeds: bool) -> None:
             print()
             print(CONNECT_HINT)
             print("Local console: type /help, or try `/story keypoints zuck`. `quit` leaves.\n")
-        await Console(StoryService(stories)).loop()
+        # Dates in DEFAULT_TIMEZONE: the console reads no server's or user's schedule.
+        await Console(StoryService(stories, AudienceZones(None, settings.default_timezone))).loop()
 
     await _with_store(settings, action)
 

@@ -106,6 +106,7 @@ def slot_lines(slots: list[SlotRecord], limit: int = SHOWN_SLOT_LINES) -> list[s
         if slot.status is SlotStatus.SKIPPED and slot.processed_at == outage:
             continue
         outage = slot.processed_at if slot.status is SlotStatus.SKIPPED else None
+        # An outage's summary reads as the whole line; slots skipped before summaries existed keep the old form.
         if slot.status is SlotStatus.SKIPPED and slot.detail.startswith("skipped"):
             lines.append(f"{slot.slot_date:%a %d %b}: {slot.detail}")
         else:
@@ -328,8 +329,7 @@ class DigestService:
             missed = len(recorded)
         else:
             recorded = schedule.slots_between(window, cutoff) or [first]  # a window holds a week: never empty
-            stop = recorded[0].local_date if recorded else following.local_date
-            missed = len(recorded) + schedule.count_slots(first.local_date, stop)
+            missed = len(recorded) + schedule.count_slots(first.local_date, recorded[0].local_date)
         summary = outage_summary(recorded, missed, schedule.timezone, first)
         return [
             ProcessedSlot(

@@ -193,8 +193,10 @@ class FollowService:
         key_points = await self.stories.key_points(story.id)
         messages: list[OutgoingMessage] = []
         holds: list[tuple[int, int]] = []
-        # Rendered once per (first new development, zone), not once per follower.
+        # Rendered once per (first new development, zone), and a thread's status card once per zone, not once
+        # per follower.
         rendered: dict[tuple[int, str], list[MessagePart]] = {}
+        statuses: dict[str, payloads.ThreadSpec | None] = {}
         followers = await self.follows.followers(story.id)
         zones = await self.zones.follower_zones(followers)
         for follow in followers:
@@ -210,7 +212,11 @@ class FollowService:
                 earlier = [d for d in developments if d.id < mine[0].id]
                 rendered[cache_key] = paginate(compose_alert(story, key_points, earlier, mine, zone=zone))
             key = f"alert:{follow.id}:{pending.newest_id}"
-            status = _status(story, news, len(developments), follow, zone)
+            status = None
+            if follow.follower_kind is FollowerKind.CHANNEL:
+                if cache_key[1] not in statuses:
+                    statuses[cache_key[1]] = _status(story, news, len(developments), follow, zone)
+                status = statuses[cache_key[1]]
             messages += self._outgoing(follow, rendered[cache_key], key, status=status)
         if not await self.follows.fan_out(
             story.id, pending.newest_id, messages, holds, now, expected_from=pending.alerted_through_id
