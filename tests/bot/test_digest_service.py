@@ -23,6 +23,7 @@ from storage.digests import AudienceKind, DigestRepository, DigestSchedule, Slot
 from storage.outbox import OutboxItem, OutboxRepository
 from storage.stories import ImportItem, StoryRepository
 from tests.conftest import markdown_article
+from tests.helpers import WakeCounter, outbox_items
 
 GUILD = AudienceKind.GUILD
 USER = AudienceKind.USER
@@ -34,14 +35,6 @@ USER_ID = 777777777777777777
 GRACE = timedelta(hours=2)
 MONDAY = datetime(2024, 3, 4, 6, 0, tzinfo=UTC)  # a Monday, an hour before a 07:00 UTC slot
 SLOT = datetime(2024, 3, 4, 7, 0, tzinfo=UTC)
-
-
-class WakeCounter:
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def __call__(self) -> None:
-        self.calls += 1
 
 
 def _service(db: Database, wake: WakeCounter | None = None) -> DigestService:
@@ -97,11 +90,7 @@ async def _set_up_guild(
 
 
 async def _outbox(db: Database) -> list[OutboxItem]:
-    outbox = OutboxRepository(db)
-    async with db.reader.execute("SELECT ref FROM outbox GROUP BY ref") as cursor:
-        refs = [row[0] for row in await cursor.fetchall()]
-    items = [item for ref in refs for item in await outbox.latest_for_ref(ref, limit=1000)]
-    return sorted(items, key=lambda item: item.id)
+    return await outbox_items(db)
 
 
 async def _schedule(db: Database, kind: str = GUILD, audience: int = GUILD_A) -> DigestSchedule:

@@ -30,6 +30,7 @@ from storage.outbox import OutboxItem, OutboxRepository
 from storage.records import StoryRecord
 from storage.stories import ImportItem, ImportStatus, StoryRepository
 from tests.conftest import SEED_PATH, markdown_article
+from tests.helpers import WakeCounter, outbox_items
 
 GUILD = 111111111111111111
 OTHER_GUILD = 222222222222222222
@@ -39,14 +40,6 @@ USER = 777777777777777777
 OTHER_USER = 787878787878787878
 WINDOW = timedelta(minutes=30)
 T0 = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
-
-
-class WakeCounter:
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def __call__(self) -> None:
-        self.calls += 1
 
 
 @pytest.fixture
@@ -64,20 +57,8 @@ def service(follow_repo: FollowRepository, stories: StoryRepository, wake: WakeC
     return FollowService(follow_repo, stories, StoryService(stories), burst_window=WINDOW, wake_delivery=wake)
 
 
-@pytest.fixture
-async def story(stories: StoryRepository, seed_story: Story) -> StoryRecord:
-    await stories.import_stories([ImportItem("file:seed", seed_story)], now=T0 - timedelta(days=1))
-    record = await stories.get(seed_story.slug, None)
-    assert record is not None
-    return record
-
-
 async def _alerts(db: Database) -> list[OutboxItem]:
-    outbox = OutboxRepository(db)
-    async with db.reader.execute("SELECT DISTINCT ref FROM outbox") as cursor:
-        refs = [row[0] for row in await cursor.fetchall()]
-    items = [item for ref in refs for item in await outbox.latest_for_ref(ref, limit=1000)]
-    return sorted((i for i in items if i.kind == "alert"), key=lambda i: i.id)
+    return [item for item in await outbox_items(db) if item.kind == "alert"]
 
 
 def _text(item: OutboxItem | str) -> str:

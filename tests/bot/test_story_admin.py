@@ -12,14 +12,15 @@ from bot.errors import UnknownStory, UserError
 from bot.follow_service import FollowService, FollowTarget
 from bot.limits import check_message
 from bot.story_admin import MAX_UPDATE_CHARS, OPERATOR, StoryAdminService, development_from_text
-from bot.story_model import Bullet, Story
+from bot.story_model import Bullet
 from bot.story_service import StoryService
 from storage.database import Database
 from storage.follows import FollowRepository
-from storage.outbox import OutboxItem, OutboxRepository
+from storage.outbox import OutboxItem
 from storage.records import StoryRecord
-from storage.stories import ImportItem, StoryRepository
+from storage.stories import StoryRepository
 from tests.conftest import markdown_article
+from tests.helpers import WakeCounter, outbox_items
 
 GUILD = 111111111111111111
 OTHER_GUILD = 222222222222222222
@@ -30,14 +31,6 @@ OTHER_USER = 787878787878787878
 T0 = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 UPDATE = "Samsung signed a chip supply deal with Meta worth $5 billion on Friday."
 BAKE_SALE = markdown_article(title="Our Guild Bake Sale").encode()
-
-
-class WakeCounter:
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def __call__(self) -> None:
-        self.calls += 1
 
 
 @pytest.fixture
@@ -57,14 +50,6 @@ def admin(stories: StoryRepository, follows: FollowService) -> StoryAdminService
     return StoryAdminService(stories, follows.story_service, follows)
 
 
-@pytest.fixture
-async def story(stories: StoryRepository, seed_story: Story) -> StoryRecord:
-    await stories.import_stories([ImportItem("file:seed", seed_story)], now=T0 - timedelta(days=1))
-    record = await stories.get(seed_story.slug, None)
-    assert record is not None
-    return record
-
-
 async def _development_count(db: Database, story_id: int) -> int:
     async with db.reader.execute("SELECT COUNT(*) FROM developments WHERE story_id = ?", (story_id,)) as cursor:
         row = await cursor.fetchone()
@@ -72,11 +57,7 @@ async def _development_count(db: Database, story_id: int) -> int:
 
 
 async def _outbox(db: Database) -> list[OutboxItem]:
-    outbox = OutboxRepository(db)
-    async with db.reader.execute("SELECT DISTINCT ref FROM outbox") as cursor:
-        refs = [row[0] for row in await cursor.fetchall()]
-    items = [item for ref in refs for item in await outbox.latest_for_ref(ref, limit=1000)]
-    return sorted(items, key=lambda item: item.id)
+    return await outbox_items(db)
 
 
 def _text(item: OutboxItem) -> str:
