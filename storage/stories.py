@@ -194,40 +194,73 @@ class StoryRepository:
     async def digest_outline(
         self, viewer: int | None, since: datetime | None, quiet_before: datetime | None, limit: int
     ) -> DigestOutline:
-        """Every visible story sorted into fresh / steady / quiet, with exact counts and the first `limit` of each.
+        """Every visible story sorted into fresh / steady / quiet, with exact counts and the first `limit` of each
+        (most recent activity first), in one statement.
 
         Fresh: developments recorded after `since`, or the story itself added after it (a first digest, `since`
-        None, counts every development). Quiet: otherwise, no activity since `quiet_before`."""
+        None, counts every development). Quiet: otherwise, no activity since `quiet_before`. Steady: the rest.
+        Recording a development moves its story's activity to at least that moment, so only stories active since
+        `since` can have news (an index range); steady and quiet stories come from walking the activity index."""
+        if since is None:
+            fresh = (
+                "SELECT s.id, s.last_development_at AS at, COUNT(*) AS news FROM developments d "
+                f"JOIN stories s ON s.id = d.story_id WHERE {_VISIBLE} GROUP BY s.id"
+            )
+        else:
+            fresh = (
+                "SELECT id, MAX(at) AS at, MAX(news) AS news FROM ("
+                "SELECT * FROM (SELECT s.id, s.last_development_at AS at, (SELECT COUNT(*) FROM developments d "
+                "WHERE d.story_id = s.id AND d.created_at > :since) AS news "
+                f"FROM stories s WHERE s.last_development_at > :since AND {_VISIBLE}) WHERE news > 0 "
+                # A story added since: there is no index on created_at, so this reads each story's row.
+                f"UNION ALL SELECT s.id, s.last_development_at, 0 FROM stories s WHERE s.created_at > :since "
+                f"AND {_VISIBLE}) GROUP BY id"
+            )
+        walk = (
+            "SELECT {group}, id, 0 FROM stories INDEXED BY stories_by_activity_scope "
+            "WHERE (guild_id IS NULL OR guild_id = :viewer) AND last_development_at {op} :quiet_before "
+            "AND id NOT IN (SELECT id FROM fresh) ORDER BY last_development_at DESC, id DESC LIMIT :limit"
+        )
+        count = (
+            "(SELECT COUNT(*) FROM stories WHERE guild_id IS NULL{0}) "
+            "+ (SELECT COUNT(*) FROM stories WHERE guild_id = :viewer{0})"
+        )
+        quiet = " AND last_development_at < :quiet_before"
         sql = (
-            "SELECT id, slug, title, news, last_published, grp, size FROM ("
-            "SELECT *, COUNT(*) OVER (PARTITION BY grp) AS size, "
-            "ROW_NUMBER() OVER (PARTITION BY grp ORDER BY at DESC, id DESC) AS place FROM ("
-            "SELECT *, CASE WHEN news > 0 OR created_at > :new_after THEN 0 "
-            "WHEN at < :quiet_before THEN 2 ELSE 1 END AS grp FROM ("
-            "SELECT s.id, s.slug, s.title, s.created_at, s.last_development_at AS at, "
-            "(SELECT COUNT(*) FROM developments d WHERE d.story_id = s.id AND d.created_at > :since) AS news, "
-            "COALESCE((SELECT MAX(d.published_at) FROM developments d WHERE d.story_id = s.id), s.published_at) "
-            f"AS last_published FROM stories s WHERE {_VISIBLE}))) "
-            "WHERE place <= :limit ORDER BY grp, place"
+            f"WITH fresh AS ({fresh}), picked(grp, id, news) AS ("
+            "SELECT * FROM (SELECT 0, id, news FROM fresh ORDER BY at DESC, id DESC LIMIT :limit) "
+            f"UNION ALL SELECT * FROM ({walk.format(group=1, op='>=')}) "
+            f"UNION ALL SELECT * FROM ({walk.format(group=2, op='<')})) "
+            "SELECT p.grp, s.id, s.slug, s.title, p.news, s.last_development_at, COALESCE((SELECT MAX(d.published_at) "
+            "FROM developments d WHERE d.story_id = s.id), s.published_at) FROM picked p JOIN stories s ON s.id = p.id "
+            # The counts ride on one more row: every visible story, those quiet, those fresh, those both.
+            f"UNION ALL SELECT 3, {count.format('')}, {count.format(quiet)}, (SELECT COUNT(*) FROM fresh), "
+            "(SELECT COUNT(*) FROM fresh WHERE at < :quiet_before), NULL, NULL"
         )
         params = {
             "viewer": viewer,
             "since": to_db_time(since) if since else "",
-            "new_after": to_db_time(since) if since else "~",  # "~" sorts after every stored time: none is new
-            "quiet_before": to_db_time(quiet_before) if quiet_before else "",
+            "quiet_before": to_db_time(quiet_before) if quiet_before else "",  # "": nothing is quiet
             "limit": limit,
         }
-        groups: dict[int, list[DigestEntry]] = {0: [], 1: [], 2: []}
-        sizes = dict.fromkeys(groups, 0)
         async with self.db.reader.execute(sql, params) as cursor:
-            for row in await cursor.fetchall():
-                entry = DigestEntry(
-                    story_id=row[0], slug=row[1], title=row[2], news=row[3], last_development=from_db_time(row[4])
+            rows = await cursor.fetchall()
+        [totals] = [row for row in rows if row[0] == 3]
+        total, quiet_all, fresh_count, fresh_and_quiet = totals[1:5]
+        picked = sorted((row for row in rows if row[0] != 3), key=lambda r: (r[0], r[5], r[1]), reverse=True)
+        groups: dict[int, list[DigestEntry]] = {0: [], 1: [], 2: []}
+        for row in picked:
+            groups[row[0]].append(
+                DigestEntry(
+                    story_id=row[1], slug=row[2], title=row[3], news=row[4], last_development=from_db_time(row[6])
                 )
-                groups[row[5]].append(entry)
-                sizes[row[5]] = row[6]
-        fresh, steady, quiet = (DigestGroup(entries=tuple(groups[g]), count=sizes[g]) for g in (0, 1, 2))
-        return DigestOutline(fresh=fresh, steady=steady, quiet=quiet)
+            )
+        quiet_count = quiet_all - fresh_and_quiet
+        return DigestOutline(
+            fresh=DigestGroup(entries=tuple(groups[0]), count=fresh_count),
+            steady=DigestGroup(entries=tuple(groups[1]), count=total - fresh_count - quiet_count),
+            quiet=DigestGroup(entries=tuple(groups[2]), count=quiet_count),
+        )
 
     async def digest_stories(self, story_ids: Sequence[int], since: datetime | None) -> list[DigestStory]:
         """These stories in this order, each with its key points and the developments recorded after `since`."""
