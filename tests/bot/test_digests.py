@@ -339,3 +339,21 @@ async def test_hundreds_of_quiet_stories_fit_one_card_with_an_exact_count(storie
     listed = len([line for line in block.description.splitlines() if line.startswith("• ")])
     assert listed + _more_count(block) == 300
     assert _more_count(block) > 0
+
+
+async def test_a_new_story_with_an_old_date_is_fresh_not_quiet(stories: StoryRepository) -> None:
+    old_date = f"{NOW - QUIET_AFTER - timedelta(days=20):%Y-%m-%d %H:%M} UTC"
+    quiet = await _add(stories, _story("Quiet Story About Tariffs", date=old_date))
+    late_story = _story("Late Import Of An Old Story", date=old_date)
+    late = await _add(stories, late_story, now=LAST_DIGEST + timedelta(hours=1))
+    steady = await _add(stories, _story("Steady Story About Ports", date="2024-03-10 07:00 UTC"))
+
+    digest = await compose_digest(stories, None, LAST_DIGEST, NOW, UTC)
+
+    assert "1 with news, 2 without" in digest.reply.text
+    assert digest.reply.cards[0].title == f"{NEW_MARK} {late.title}"
+    assert digest.reply.cards[1].title == steady.title
+    [block] = _cards_titled(digest, "Quiet for a week or more")
+    assert block.description.splitlines() == [
+        f"• {quiet.title} · `{quiet.slug}` · last development {quiet.published_at:%d %b}"
+    ]
