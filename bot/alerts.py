@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import tzinfo
 
+from bot import local_time
 from bot.cards import Card, CardField, Reply
 from bot.limits import truncate
 from bot.story_model import Bullet
@@ -60,9 +62,10 @@ def compose_alert(
     earlier: Sequence[DevelopmentRecord],
     news: Sequence[DevelopmentRecord],
     *,
+    zone: tzinfo,
     held: bool = False,
 ) -> Reply:
-    """One alert for one or more developments of a story (a burst is merged)."""
+    """One alert for one or more developments of a story (a burst is merged); dates in the follower's `zone`."""
     known = known_statements(story, key_points, earlier)
     fields: list[CardField] = []
     for development in news:
@@ -71,22 +74,24 @@ def compose_alert(
         body = "\n".join(f"• {truncate(a, 300)}" for a in added) or "No new facts beyond the headline."
         if development.url:
             body += f"\n[Source]({development.url})"
-        fields.append(CardField(truncate(f"{development.published_at:%d %b} · {headline(development)}", 256), body))
+        day = local_time.short_day(development.published_at, zone)
+        fields.append(CardField(truncate(f"{day} · {headline(development)}", 256), body))
     lead = "While you were muted" if held else ("Story update" if len(news) == 1 else f"{len(news)} updates")
     card = Card(
         title=truncate(f"{lead}: {story.title}", 256),
         description="What's new since the last alert:",
         fields=tuple(fields),
         url=story.url,
-        footer=f"/story timeline {story.slug} for the whole timeline · /story unfollow to stop",
+        footer=f"/story timeline {story.slug} for the whole timeline · /story unfollow to stop · "
+        f"{local_time.dates_in(zone)}",
     )
     return Reply(cards=(card,))
 
 
-def story_status_card(story: StoryRecord, latest: DevelopmentRecord | None, count: int) -> Card:
+def story_status_card(story: StoryRecord, latest: DevelopmentRecord | None, count: int, zone: tzinfo) -> Card:
     """The card message at the top of a channel's story thread, edited as the story develops."""
     status = f"Latest: {headline(latest)}" if latest else "No developments yet."
-    stamp = f"Last development {latest.created_at:%d %b %Y %H:%M UTC}" if latest else ""
+    stamp = f"Last development {local_time.moment(latest.published_at, zone)}" if latest else ""
     return Card(
         title=truncate(f"Following: {story.title}", 256),
         description=f"{story.summary}\n\n{status}",

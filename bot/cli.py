@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from bot.audience import AudienceZones
 from bot.cards import Reply
 from bot.console import GOODBYE, Console
 from bot.console_terminal import until_interrupted
@@ -19,6 +20,7 @@ from bot.follow_service import FollowService
 from bot.import_progress import ImportProgress
 from bot.importer import import_paths, import_seed_folder
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
+from bot.story_admin import OPERATOR, StoryAdminService
 from bot.story_cards import show_card
 from bot.story_service import StoryService
 from bot.text import plural
@@ -103,7 +105,7 @@ async def _reply(settings: Settings, build: Callable[[StoryService], Awaitable[R
 async def _show(settings: Settings, slug: str) -> None:
     async def action(db: Database, stories: StoryRepository) -> None:
         detail = await StoryService(stories).detail(slug, None)
-        write_reply(Reply(cards=(show_card(detail),)), sys.stdout)
+        write_reply(Reply(cards=(show_card(detail, settings.default_timezone),)), sys.stdout)
         for section in detail.sections:
             print(f"\n## {section.heading} [{section.kind.value}]")
             print(section.plain_text())
@@ -115,8 +117,8 @@ async def _update(settings: Settings, slug: str, text: str, url: str | None) -> 
     async def action(db: Database, stories: StoryRepository) -> None:
         story_service = StoryService(stories)
         follows = FollowService(FollowRepository(db), stories, story_service, burst_window=settings.alert_burst_window)
-        story = await story_service.resolve(slug, None)
-        reply = await follows.add_update(story, text, url, source="operator")
+        admin = StoryAdminService(stories, story_service, follows)
+        reply = await admin.update(slug, text, url, guild_id=OPERATOR)
         write_reply(replace(reply, ephemeral=False), sys.stdout)
 
     await _with_store(settings, action)
@@ -151,7 +153,8 @@ async def _console(settings: Settings, import_seeds: bool) -> None:
             print(CONNECT_HINT)
             print("Local console: type /help, or try `/story keypoints zuck`. `quit` or Ctrl-D leaves.\n")
         history = settings.database_path.parent / CONSOLE_HISTORY
-        await Console(StoryService(stories)).loop(history_file=history)
+        # Dates in DEFAULT_TIMEZONE: the console reads no server's or user's schedule.
+        await Console(StoryService(stories, AudienceZones(None, settings.default_timezone))).loop(history_file=history)
 
     # Ctrl-C ends the console like `quit`: the database is closed first, then a goodbye, then exit 0.
     interrupted = await until_interrupted(_with_store(settings, action))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from bot import payloads
+from bot import local_time, payloads
 from bot.cards import Card, CardField, Reply
 from bot.digests import Digest, compose_digest
 from bot.errors import UserError
@@ -21,7 +21,7 @@ from bot.schedule_clock import (
     parse_schedule,
     parse_time_of_day,
 )
-from storage.digests import DigestRepository, DigestSchedule, ProcessedSlot
+from storage.digests import AudienceKind, DigestRepository, DigestSchedule, ProcessedSlot, SlotRecord, SlotStatus
 from storage.outbox import OutboxRepository, OutgoingMessage
 from storage.stories import StoryRepository
 
@@ -29,10 +29,13 @@ log = logging.getLogger(__name__)
 
 HeldAlerts = Callable[[int], Awaitable[tuple[list[Card], list[tuple[int, int]]]]]
 DigestKey = tuple[int | None, datetime | None, str]  # (whose own stories, "since" point, time zone)
-GUILD = "guild"
-USER = "user"
 BATCH = 200
 LIVENESS_TOLERANCE = timedelta(minutes=2)
+# A long outage records its skipped slots of this last stretch one by one; the older ones are only counted,
+# so a year offline costs a few rows per schedule, not hundreds.
+SKIPPED_RECORDED_FOR = timedelta(days=14)
+SHOWN_SLOT_LINES = 3
+MAX_LISTED_SKIPS = 14
 
 
 def schedule_of(row: DigestSchedule) -> Schedule:
@@ -48,11 +51,19 @@ def digest_messages(
     row: DigestSchedule, digest: Digest, key: str, dumped: tuple[str, ...] | None = None
 ) -> tuple[OutgoingMessage, ...]:
     """`dumped`: `digest_payloads(digest)` when the caller already has it."""
-    target_kind, target_id = ("channel", row.channel_id) if row.audience_kind == GUILD else ("user", row.audience_id)
+    guild = row.audience_kind is AudienceKind.GUILD
+    target_kind, target_id = ("channel", row.channel_id) if guild else ("user", row.audience_id)
     assert target_id is not None
     parts = digest_payloads(digest) if dumped is None else dumped
     return tuple(
-        OutgoingMessage(f"{key}:{index}", "digest", target_kind, target_id, payload, row.ref)
+        OutgoingMessage(
+            dedupe_key=f"{key}:{index}",
+            kind="digest",
+            target_kind=target_kind,
+            target_id=target_id,
+            payload_json=payload,
+            ref=row.ref,
+        )
         for index, payload in enumerate(parts)
     )
 
@@ -63,6 +74,46 @@ def with_held_alerts(digest: Digest, cards: list[Card]) -> Digest:
     lead = digest.reply.text if digest.has_news else digest.reply.text.split("\n", 1)[0]
     text = lead + "\n\nHeld while you muted these stories:"
     return Digest(Reply(text=text, cards=(*cards, *digest.reply.cards)), has_news=True, story_count=digest.story_count)
+
+
+def _slot_times(slots: list[Slot], zone: tzinfo) -> str:
+    """`Mon 07:30, Tue 07:30`; with the dates when the slots span a week or more."""
+    dated = len(slots) > 1 and (slots[-1].local_date - slots[0].local_date).days >= 7
+    texts = []
+    for slot in slots:
+        local = slot.fire_at.astimezone(zone)
+        texts.append(f"{local:%a} {local.day} {local:%b %H:%M}" if dated else f"{local:%a %H:%M}")
+    return ", ".join(texts)
+
+
+def outage_summary(recorded: list[Slot], missed: int, zone: tzinfo, first_missed: Slot) -> str:
+    """`skipped 3 digests while offline: Mon 07:30, Tue 07:30, Wed 07:30` (recorded on the outage's last slot)."""
+    plural = "digest" if missed == 1 else "digests"
+    if missed == len(recorded):
+        return f"skipped {missed} {plural} while offline: {_slot_times(recorded, zone)}"
+    since = first_missed.fire_at.astimezone(zone)
+    return (
+        f"skipped {missed} {plural} while offline since {since:%a} {since.day} {since:%b %Y}; only the last "
+        f"{len(recorded)} are recorded: {_slot_times(recorded[-MAX_LISTED_SKIPS:], zone)}"
+    )
+
+
+def slot_lines(slots: list[SlotRecord], limit: int = SHOWN_SLOT_LINES) -> list[str]:
+    """Newest first, one line per slot; the skipped slots of one outage (one tick) share the line of its last."""
+    lines: list[str] = []
+    outage: datetime | None = None
+    for slot in slots:
+        if slot.status is SlotStatus.SKIPPED and slot.processed_at == outage:
+            continue
+        outage = slot.processed_at if slot.status is SlotStatus.SKIPPED else None
+        # An outage's summary reads as the whole line; slots skipped before summaries existed keep the old form.
+        if slot.status is SlotStatus.SKIPPED and slot.detail.startswith("skipped"):
+            lines.append(f"{slot.slot_date:%a %d %b}: {slot.detail}")
+        else:
+            lines.append(f"{slot.slot_date:%a %d %b}: {slot.status}" + (f" ({slot.detail})" if slot.detail else ""))
+        if len(lines) == limit:
+            break
+    return lines
 
 
 class DigestService:
@@ -86,7 +137,7 @@ class DigestService:
 
     async def set_up(
         self,
-        audience_kind: str,
+        audience_kind: AudienceKind,
         audience_id: int,
         *,
         scope_guild_id: int | None,
@@ -121,7 +172,7 @@ class DigestService:
             ephemeral=True,
         )
 
-    async def show(self, audience_kind: str, audience_id: int) -> Reply:
+    async def show(self, audience_kind: AudienceKind, audience_id: int) -> Reply:
         row = await self._require(audience_kind, audience_id)
         schedule = schedule_of(row)
         fields = [CardField("Schedule", schedule.describe())]
@@ -134,16 +185,10 @@ class DigestService:
         else:
             fields.append(CardField("Next digest", "Off. Set it up again to restart it."))
         fields.append(CardField("Last delivery", await self.last_delivery(row)))
-        slots = await self.digests.recent_slots(row.id)
+        # Enough rows for the last few lines even when each is a long outage's recorded slots.
+        slots = await self.digests.recent_slots(row.id, limit=SHOWN_SLOT_LINES * (SKIPPED_RECORDED_FOR.days + 1))
         if slots:
-            fields.append(
-                CardField(
-                    "Recent slots",
-                    "\n".join(
-                        f"{s.slot_date:%a %d %b}: {s.status}" + (f" ({s.detail})" if s.detail else "") for s in slots
-                    ),
-                )
-            )
+            fields.append(CardField("Recent slots", "\n".join(slot_lines(slots))))
         return Reply(cards=(Card(title="Digest", fields=tuple(fields)),), ephemeral=True)
 
     async def last_delivery(self, row: DigestSchedule) -> str:
@@ -156,22 +201,23 @@ class DigestService:
         failed = next((p for p in parts if p.status == "failed"), None)
         pending = next((p for p in parts if p.status == "pending"), None)
         latest = failed or pending or parts[0]
-        stamp = (latest.finished_at or latest.created_at).strftime("%d %b %H:%M UTC")
+        zone = ZoneInfo(row.timezone)
+        stamp = local_time.short_moment(latest.finished_at or latest.created_at, zone)
         if failed is not None:
             return f"failed: {failed.last_error or 'unknown error'} ({stamp})"
         if pending is not None:
             retry = f"; retrying ({pending.last_error})" if pending.last_error else ""
-            return f"Queued since {pending.created_at:%d %b %H:%M UTC}{retry}."
+            return f"Queued since {local_time.short_moment(pending.created_at, zone)}{retry}."
         return f"Delivered {stamp}."
 
-    async def preview(self, audience_kind: str, audience_id: int, now: datetime | None = None) -> Reply:
+    async def preview(self, audience_kind: AudienceKind, audience_id: int, now: datetime | None = None) -> Reply:
         row = await self._require(audience_kind, audience_id)
         now = now or datetime.now(UTC)
         digest = await compose_digest(self.stories, row.scope_guild_id, row.last_digest_at, now, ZoneInfo(row.timezone))
         return Reply(text=digest.reply.text, cards=digest.reply.cards, ephemeral=True)
 
     async def send_now(
-        self, audience_kind: str, audience_id: int, request_key: str, now: datetime | None = None
+        self, audience_kind: AudienceKind, audience_id: int, request_key: str, now: datetime | None = None
     ) -> Reply:
         row = await self._require(audience_kind, audience_id)
         if not row.enabled:
@@ -185,15 +231,15 @@ class DigestService:
         where = f"<#{row.channel_id}>" if row.channel_id else "your DMs"
         return Reply(text=f"Sending the digest to {where} now.", ephemeral=True)
 
-    async def turn_off(self, audience_kind: str, audience_id: int, now: datetime | None = None) -> Reply:
+    async def turn_off(self, audience_kind: AudienceKind, audience_id: int, now: datetime | None = None) -> Reply:
         if not await self.digests.disable(audience_kind, audience_id, now or datetime.now(UTC)):
             raise UserError("There is no digest running to turn off.")
         return Reply(text="Digest turned off. Nothing more will be sent until you set it up again.", ephemeral=True)
 
-    async def _require(self, audience_kind: str, audience_id: int) -> DigestSchedule:
+    async def _require(self, audience_kind: AudienceKind, audience_id: int) -> DigestSchedule:
         row = await self.digests.get(audience_kind, audience_id)
         if row is None:
-            hint = "/digest setup" if audience_kind == GUILD else "/brief me"
+            hint = "/digest setup" if audience_kind is AudienceKind.GUILD else "/brief me"
             raise UserError(f"No digest is set up yet. Start one with `{hint}`.")
         return row
 
@@ -213,13 +259,15 @@ class DigestService:
             # point and time zone), so it is composed and rendered once per batch instead of once per server.
             owners = await self.stories.guilds_owning_stories({r.scope_guild_id for r in rows if r.scope_guild_id})
             cache: dict[DigestKey, tuple[Digest, tuple[str, ...]]] = {}
-            processed = [await self._process(row, now_tick, cache, owners) for row in rows]
+            processed = [slot for row in rows for slot in await self._process(row, now_tick, cache, owners)]
             fresh = await self.digests.record(processed, now_tick)
-            for item, is_fresh in zip(processed, fresh, strict=True):
-                if item.status == "skipped" and is_fresh:
-                    log.warning(
-                        "digest schedule %s: slot %s skipped (%s)", item.schedule_id, item.slot_date, item.detail
-                    )
+            outages = {
+                item.schedule_id: item
+                for item, is_fresh in zip(processed, fresh, strict=True)
+                if item.status is SlotStatus.SKIPPED and is_fresh
+            }
+            for item in outages.values():  # an outage's last slot carries its summary
+                log.warning("digest schedule %s: %s", item.schedule_id, item.detail)
             done += len(processed)
             if any(item.messages for item in processed):
                 self.wake_delivery()
@@ -230,25 +278,12 @@ class DigestService:
         now: datetime,
         cache: dict[DigestKey, tuple[Digest, tuple[str, ...]]],
         owners: set[int] | None = None,
-    ) -> ProcessedSlot:
+    ) -> list[ProcessedSlot]:
+        """The due slot composed, or every slot missed past the grace period recorded as skipped."""
         schedule = schedule_of(row)
         assert row.next_fire_at is not None and row.next_slot_date is not None
-        late = now - row.next_fire_at
-        if late > self.grace:
-            following = schedule.next_slot(now - self.grace)
-            local = row.next_fire_at.astimezone(schedule.timezone)
-            detail = f"the bot was offline at {local:%H:%M %Z}, {late.total_seconds() / 3600:.1f} h before it came back"
-            return ProcessedSlot(
-                row.id,
-                row.next_slot_date,
-                row.next_fire_at,
-                "skipped",
-                detail,
-                (),
-                following.fire_at,
-                following.local_date,
-                None,
-            )
+        if now - row.next_fire_at > self.grace:
+            return self._skipped(row, schedule, now)
         viewer = row.scope_guild_id if owners is None or row.scope_guild_id in owners else None
         key = (viewer, row.last_digest_at, row.timezone)
         cached = cache.get(key)
@@ -257,7 +292,7 @@ class DigestService:
             cached = cache[key] = (composed, digest_payloads(composed))
         digest, dumped = cached
         released: tuple[tuple[int, int], ...] = ()
-        if row.audience_kind == USER and self.held_for_user is not None:
+        if row.audience_kind is AudienceKind.USER and self.held_for_user is not None:
             # Alerts held while the user muted stories go first; recording the slot clears those holds.
             held_cards, holds = await self.held_for_user(row.audience_id)
             if held_cards:
@@ -266,19 +301,50 @@ class DigestService:
                 released = tuple(holds)
         messages = digest_messages(row, digest, f"digest:{row.id}:{row.next_slot_date.isoformat()}", dumped)
         following = schedule.next_slot(max(now, row.next_fire_at))
-        status = "sent" if digest.has_news else "empty"
-        return ProcessedSlot(
-            row.id,
-            row.next_slot_date,
-            row.next_fire_at,
-            status,
-            "",
-            messages,
-            following.fire_at,
-            following.local_date,
-            now,
-            released,
-        )
+        return [
+            ProcessedSlot(
+                schedule_id=row.id,
+                slot_date=row.next_slot_date,
+                fire_at=row.next_fire_at,
+                status=SlotStatus.SENT if digest.has_news else SlotStatus.EMPTY,
+                detail="",
+                messages=messages,
+                next_fire_at=following.fire_at,
+                next_slot_date=following.local_date,
+                digest_at=now,
+                released_holds=released,
+            )
+        ]
+
+    def _skipped(self, row: DigestSchedule, schedule: Schedule, now: datetime) -> list[ProcessedSlot]:
+        """Every slot from the row's next one up to `now - grace`; those of the last SKIPPED_RECORDED_FOR one by
+        one, the older ones counted. The last recorded slot carries the outage's summary."""
+        assert row.next_fire_at is not None and row.next_slot_date is not None
+        cutoff = now - self.grace
+        first = Slot(row.next_slot_date, row.next_fire_at)
+        following = schedule.next_slot(cutoff)
+        window = cutoff - SKIPPED_RECORDED_FOR
+        if window < first.fire_at:
+            recorded = [first, *schedule.slots_between(first.fire_at, cutoff)]
+            missed = len(recorded)
+        else:
+            recorded = schedule.slots_between(window, cutoff) or [first]  # a window holds a week: never empty
+            missed = len(recorded) + schedule.count_slots(first.local_date, recorded[0].local_date)
+        summary = outage_summary(recorded, missed, schedule.timezone, first)
+        return [
+            ProcessedSlot(
+                schedule_id=row.id,
+                slot_date=slot.local_date,
+                fire_at=slot.fire_at,
+                status=SlotStatus.SKIPPED,
+                detail=summary if index == len(recorded) - 1 else "offline",
+                messages=(),
+                next_fire_at=following.fire_at,
+                next_slot_date=following.local_date,
+                digest_at=None,
+            )
+            for index, slot in enumerate(recorded)
+        ]
 
     async def check_liveness(self, now: datetime | None = None, tolerance: timedelta = LIVENESS_TOLERANCE) -> int:
         """Warns when due slots were not processed in time: the scheduler must never stop silently."""

@@ -1,20 +1,27 @@
-"""Compose a digest: what is new since the audience's last one first, then the rest, quiet stories in one line."""
+"""Compose a digest: what is new since the audience's last one first, then the rest, quiet stories in one line.
+
+Every visible story counts, however many there are: the first ones get full cards, the rest are named on
+one line each, as many as fit one card, and the card ends "and N more" with the exact number left."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
+from bot import local_time
 from bot.cards import Card, CardField, Reply
-from bot.limits import truncate
+from bot.limits import MAX_DESCRIPTION, truncate
 from bot.story_cards import bullet_lines
 from bot.text import split_sentences
-from storage.records import DevelopmentRecord, StoryRecord
+from storage.records import DevelopmentRecord, DigestEntry, DigestStory
 from storage.stories import StoryRepository
 
 NEW_MARK = "🆕"
 QUIET_AFTER = timedelta(days=7)
 MAX_FULL_STORIES = 20
+MAX_LINE = 200  # one named story
+MAX_NAMED = MAX_DESCRIPTION // 10  # more names than one card could hold (a line is at least ten characters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,13 +38,16 @@ def _development_text(development: DevelopmentRecord) -> str:
     return f"{text}\n{truncate(first, 300)}" if first and first not in development.headline else text
 
 
-def _story_card(story: StoryRecord, points: tuple, news: list[DevelopmentRecord], is_new: bool) -> Card:
+def _story_card(item: DigestStory, *, fresh: bool) -> Card:
+    story = item.story
     fields: list[CardField] = []
-    if news:
-        fields.append(CardField(f"{NEW_MARK} New since the last digest", "\n".join(_development_text(d) for d in news)))
-    if points:
-        fields.append(CardField("Key points", bullet_lines(points)))
-    title = f"{NEW_MARK} {story.title}" if (news or is_new) else story.title
+    if item.news:
+        fields.append(
+            CardField(f"{NEW_MARK} New since the last digest", "\n".join(_development_text(d) for d in item.news))
+        )
+    if item.key_points:
+        fields.append(CardField("Key points", bullet_lines(item.key_points)))
+    title = f"{NEW_MARK} {story.title}" if fresh else story.title
     return Card(
         title=truncate(title, 256),
         description=story.summary,
@@ -45,6 +55,29 @@ def _story_card(story: StoryRecord, points: tuple, news: list[DevelopmentRecord]
         url=story.url,
         footer=f"/story show {story.slug}",
     )
+
+
+def names_card(title: str, lines: Sequence[str], count: int) -> Card:
+    """One card naming as many of `count` stories as fit; "and N more" counts the rest exactly."""
+
+    def tail(left: int) -> str:
+        return f"…and {left} more: `/story list` to browse." if left else ""
+
+    shown: list[str] = []
+    used = len(tail(count)) + 1  # the tail can only get shorter as names are added
+    for line in lines:
+        line = truncate(line, MAX_LINE)
+        if used + len(line) + 1 > MAX_DESCRIPTION:
+            break
+        shown.append(line)
+        used += len(line) + 1
+    rest = tail(count - len(shown))
+    return Card(title=title, description="\n".join([*shown, rest] if rest else shown))
+
+
+def _fresh_line(entry: DigestEntry) -> str:
+    count = f" · {entry.news} new" if entry.news else " · new story"
+    return f"• {NEW_MARK} {entry.title} · `{entry.slug}`{count}"
 
 
 def digest_title(now: datetime, zone: tzinfo) -> str:
@@ -55,41 +88,39 @@ def digest_title(now: datetime, zone: tzinfo) -> str:
 async def compose_digest(
     stories: StoryRepository, viewer: int | None, since: datetime | None, now: datetime, zone: tzinfo
 ) -> Digest:
-    rows = await stories.digest_view(viewer, since)
+    outline = await stories.digest_outline(
+        viewer, since, now - QUIET_AFTER if since is not None else None, limit=MAX_FULL_STORIES + MAX_NAMED
+    )
     title = digest_title(now, zone)
-    if not rows:
+    total = outline.total
+    if not total:
         return Digest(
             Reply(text=f"**{title}**\nNo stories are tracked here yet."), has_news=since is None, story_count=0
         )
-    # Each full card comes with a one-line form, used for stories past MAX_FULL_STORIES.
-    fresh: list[tuple[Card, str]] = []
-    steady: list[tuple[Card, str]] = []
-    quiet: list[str] = []
-    for story, points, news in rows:
-        is_new = since is None or story.created_at > since
-        if news or (is_new and since is not None):
-            count = f" · {len(news)} new" if news else " · new story"
-            fresh.append(
-                (_story_card(story, points, news, is_new=True), f"• {NEW_MARK} {story.title} · `{story.slug}`{count}")
-            )
-        elif now - story.last_development_at > QUIET_AFTER and since is not None:
-            quiet.append(f"• {story.title} · `{story.slug}` · last development {story.last_development_at:%d %b}")
-        else:
-            steady.append((_story_card(story, points, [], is_new=False), f"• {story.title} · `{story.slug}`"))
-    if since is not None and not fresh:
+    fresh, steady, quiet = outline.fresh, outline.steady, outline.quiet
+    if since is not None and not fresh.count:
         local = since.astimezone(zone)
         text = (
             f"**{title}**\nNothing new since your last digest ({local:%a} {local.day} {local:%b}). "
-            f"{len(rows)} {'story is' if len(rows) == 1 else 'stories are'} tracked: `/story list` to browse."
+            f"{total} {'story is' if total == 1 else 'stories are'} tracked: `/story list` to browse."
         )
-        return Digest(Reply(text=text), has_news=False, story_count=len(rows))
-    shown = fresh + steady
-    cards = [card for card, _ in shown[:MAX_FULL_STORIES]]
-    if len(shown) > MAX_FULL_STORIES:  # never drop a story silently: name the rest, news first
-        cards.append(Card(title="More stories", description="\n".join(line for _, line in shown[MAX_FULL_STORIES:])))
-    if quiet:
-        cards.append(Card(title="Quiet for a week or more", description="\n".join(quiet)))
-    intro = f"**{title}**\n{len(fresh)} with news" + (
-        f", {len(rows) - len(fresh)} without" if len(rows) > len(fresh) else ""
-    )
-    return Digest(Reply(text=intro, cards=tuple(cards)), has_news=True, story_count=len(rows))
+        return Digest(Reply(text=text), has_news=False, story_count=total)
+    # Fresh stories first, then the steady ones; the first MAX_FULL_STORIES in full, the rest named.
+    ordered = [(entry, True) for entry in fresh.entries] + [(entry, False) for entry in steady.entries]
+    full = ordered[:MAX_FULL_STORIES]
+    fresh_ids = {entry.story_id for entry, is_fresh in full if is_fresh}
+    details = await stories.digest_stories([entry.story_id for entry, _ in full], since)
+    cards = [_story_card(item, fresh=item.story.id in fresh_ids) for item in details]
+    named = fresh.count + steady.count - len(full)
+    if named > 0:  # never drop a story silently: name the rest, news first
+        lines = [_fresh_line(e) if is_fresh else f"• {e.title} · `{e.slug}`" for e, is_fresh in ordered[len(full) :]]
+        cards.append(names_card("More stories", lines, named))
+    if quiet.count:
+        lines = [
+            f"• {e.title} · `{e.slug}` · last development {local_time.short_day(e.last_development, zone)}"
+            for e in quiet.entries
+        ]
+        cards.append(names_card("Quiet for a week or more", lines, quiet.count))
+    without = total - fresh.count
+    intro = f"**{title}**\n{fresh.count} with news" + (f", {without} without" if without else "")
+    return Digest(Reply(text=intro, cards=tuple(cards)), has_news=True, story_count=total)

@@ -10,6 +10,7 @@ import signal
 import aiohttp
 import discord
 
+from bot.audience import AudienceZones
 from bot.digest_service import DigestService
 from bot.discord_bot import BriefBot, Services, SyncMode
 from bot.discord_endpoints import apply_endpoint_overrides
@@ -17,6 +18,7 @@ from bot.errors import UserError
 from bot.follow_service import FollowService
 from bot.importer import SeedWatcher, import_seed_folder
 from bot.settings import Settings
+from bot.story_admin import StoryAdminService
 from bot.story_service import StoryService
 from storage.database import Database
 from storage.digests import DigestRepository
@@ -94,10 +96,14 @@ async def _run(settings: Settings, stop: StopOnSignal, *, sync_only: bool) -> st
     async with Database.open(settings.database_path) as db:
         stories = StoryRepository(db)
         await import_seed_folder(settings.seeds_dir, stories, settings.default_timezone)
-        story_service = StoryService(stories)
-        follows = FollowService(FollowRepository(db), stories, story_service, burst_window=settings.alert_burst_window)
+        schedules = DigestRepository(db)
+        zones = AudienceZones(schedules, settings.default_timezone)  # dates shown in each audience's zone
+        story_service = StoryService(stories, zones)
+        follows = FollowService(
+            FollowRepository(db), stories, story_service, burst_window=settings.alert_burst_window, zones=zones
+        )
         digests = DigestService(
-            DigestRepository(db), stories, OutboxRepository(db), settings.digest_grace, held_for_user=follows.held_cards
+            schedules, stories, OutboxRepository(db), settings.digest_grace, held_for_user=follows.held_cards
         )
         services = Services(
             settings=settings,
@@ -106,6 +112,7 @@ async def _run(settings: Settings, stop: StopOnSignal, *, sync_only: bool) -> st
             story_service=story_service,
             digest_service=digests,
             follow_service=follows,
+            story_admin=StoryAdminService(stories, story_service, follows),
             seed_watcher=SeedWatcher(settings.seeds_dir, stories, settings.default_timezone),
         )
         async with BriefBot(services, sync_mode=SyncMode.ONLY if sync_only else SyncMode.AUTO) as bot:

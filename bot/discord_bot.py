@@ -22,6 +22,7 @@ from bot.discord_tree import BriefTree
 from bot.follow_service import FollowService
 from bot.importer import SeedWatcher
 from bot.settings import Settings
+from bot.story_admin import StoryAdminService
 from bot.story_service import StoryService
 from storage.direct_messages import DirectMessageRepository
 from storage.state import StateRepository
@@ -73,6 +74,7 @@ class Services:
     story_service: StoryService
     digest_service: DigestService
     follow_service: FollowService
+    story_admin: StoryAdminService
     seed_watcher: SeedWatcher
 
 

@@ -1,42 +1,36 @@
-"""Following stories: follow, mute, add developments, and fan each development out once per follower."""
+"""Following stories: follow, mute, and tell each follower once, through the outbox, when a story develops or
+is removed."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
+from enum import StrEnum
 
-from bot import payloads
+from bot import local_time, payloads
 from bot.alerts import compose_alert, story_status_card
+from bot.audience import AudienceZones
 from bot.cards import Card, Reply
 from bot.errors import UserError
 from bot.limits import MessagePart, paginate, truncate
-from bot.parser import ParseError, bullet_line, parse_article
-from bot.story_model import Bullet
 from bot.story_service import StoryService
-from bot.text import plural, split_sentences
-from bot.urls import public_http_url
-from storage.follows import Follow, FollowRepository, PendingAlert
+from bot.text import plural
+from storage.follows import Follow, FollowerKind, FollowRepository, PendingAlert, Removal
 from storage.outbox import OutgoingMessage
-from storage.records import StoryRecord
-from storage.stories import ImportItem, ImportStatus, StoryRepository
+from storage.records import DevelopmentRecord, StoryRecord
+from storage.stories import StoryRepository
 
 log = logging.getLogger(__name__)
 
-DM = "dm"
-HERE = "here"
-MAX_UPDATE_CHARS = 4000
+REMOVE_ATTEMPTS = 3
 
 
-def development_from_text(text: str) -> tuple[str, str, tuple[Bullet, ...]]:
-    """(headline, body, key points) from an update's plain text; bullets "- Label: text" become key points."""
-    text = text.strip()
-    lines = [(line, bullet_line(line)) for line in text.splitlines()]
-    bullets = tuple(bullet for _, bullet in lines if bullet is not None)
-    prose = " ".join(line.strip() for line, bullet in lines if bullet is None)
-    first = next(iter(split_sentences(prose)), "") or (bullets[0].render() if bullets else text)
-    return truncate(first, 200), text, bullets
+class FollowTarget(StrEnum):
+    """Where a follower wants alerts: by DM, or here in this channel."""
+
+    DM = "dm"
+    HERE = "here"
 
 
 class FollowService:
@@ -47,12 +41,14 @@ class FollowService:
         story_service: StoryService,
         *,
         burst_window: timedelta,
+        zones: AudienceZones | None = None,
         wake_delivery: Callable[[], None] = lambda: None,
     ) -> None:
         self.follows = follows
         self.stories = stories
         self.story_service = story_service
         self.burst_window = burst_window
+        self.zones = zones or AudienceZones(None, UTC)
         self.wake_delivery = wake_delivery
         self.wake_alerts: Callable[[], None] = lambda: None
 
@@ -63,17 +59,17 @@ class FollowService:
         story_text: str,
         viewer: int | None,
         user_id: int,
-        where: str,
+        where: FollowTarget,
         channel_id: int | None,
         ping_role_id: int | None = None,
     ) -> Reply:
         story = await self.story_service.resolve(story_text, viewer)
         now = datetime.now(UTC)
-        if where == HERE:
+        if where is FollowTarget.HERE:
             if channel_id is None or viewer is None:
                 raise UserError("`where: here` only works in a server channel.")
             _, created = await self.follows.follow(
-                story.id, "channel", channel_id, guild_id=viewer, ping_role_id=ping_role_id, now=now
+                story.id, FollowerKind.CHANNEL, channel_id, guild_id=viewer, ping_role_id=ping_role_id, now=now
             )
             ping = f" and ping <@&{ping_role_id}>" if ping_role_id else ""
             what = (
@@ -81,7 +77,9 @@ class FollowService:
                 f"thread under a story card here{ping}."
             )
         else:
-            _, created = await self.follows.follow(story.id, "user", user_id, guild_id=None, ping_role_id=None, now=now)
+            _, created = await self.follows.follow(
+                story.id, FollowerKind.USER, user_id, guild_id=None, ping_role_id=None, now=now
+            )
             what = (
                 f"You now follow **{story.title}**. When it develops, I'll DM you what changed: the new facts "
                 "and a link, once per development."
@@ -93,12 +91,13 @@ class FollowService:
         return Reply(text=f"{what}{tail} `/story mute` pauses, `/story unfollow` stops.", ephemeral=True)
 
     async def unfollow(
-        self, story_text: str, viewer: int | None, user_id: int, where: str, channel_id: int | None
+        self, story_text: str, viewer: int | None, user_id: int, where: FollowTarget, channel_id: int | None
     ) -> Reply:
         story = await self.story_service.resolve(story_text, viewer)
-        kind, follower = ("channel", channel_id) if where == HERE else ("user", user_id)
+        here = where is FollowTarget.HERE
+        kind, follower = (FollowerKind.CHANNEL, channel_id) if here else (FollowerKind.USER, user_id)
         if follower is None or not await self.follows.unfollow(story.id, kind, follower):
-            who = "This channel does" if where == HERE else "You do"
+            who = "This channel does" if here else "You do"
             raise UserError(f"{who} not follow **{story.title}**.")
         return Reply(text=f"Stopped following **{story.title}**.", ephemeral=True)
 
@@ -107,14 +106,13 @@ class FollowService:
         if not rows:
             return Reply(text="You follow nothing yet. Try `/story follow`.", ephemeral=True)
         now = datetime.now(UTC)
+        zone = await self.zones.zone_for(guild_id, user_id)
         lines = []
         for row in rows:
-            where = "by DM" if row.follow.follower_kind == "user" else f"in <#{row.follow.follower_id}>"
-            muted = (
-                f", muted until {row.follow.muted_until:%d %b %H:%M UTC}"
-                if row.follow.muted(now) and row.follow.muted_until
-                else ""
-            )
+            dm = row.follow.follower_kind is FollowerKind.USER
+            where = "by DM" if dm else f"in <#{row.follow.follower_id}>"
+            until = row.follow.muted_until
+            muted = f", muted until {local_time.short_moment(until, zone)}" if until and row.follow.muted(now) else ""
             lines.append(f"• **{row.title}** (`{row.slug}`) {where}{muted}")
         return Reply(cards=(Card(title="Following", description="\n".join(lines)),), ephemeral=True)
 
@@ -125,52 +123,54 @@ class FollowService:
         until = datetime.now(UTC) + timedelta(hours=hours)
         if not await self.follows.mute(story.id, user_id, until):
             raise UserError(f"You don't follow **{story.title}** by DM, so there is nothing to mute.")
+        zone = await self.zones.zone_for(viewer, user_id)
         return Reply(
-            text=f"Muted **{story.title}** until {until:%d %b %H:%M UTC}. Alerts are held, not lost: they come in "
-            "your next digest, or as one catch-up message when the mute ends.",
+            text=f"Muted **{story.title}** until {local_time.short_moment(until, zone)}. Alerts are held, not lost: "
+            "they come in your next digest, or as one catch-up message when the mute ends.",
             ephemeral=True,
         )
 
-    # --- developments --------------------------------------------------------------------------
+    # --- a story's administration tells its followers ---------------------------------------------
 
-    async def add_update(
-        self, story: StoryRecord, text: str, url: str | None, source: str, now: datetime | None = None
-    ) -> Reply:
-        text = text.strip()
-        if not text:
-            raise UserError("Write what happened: the update's text is empty.")
-        if len(text) > MAX_UPDATE_CHARS:
-            raise UserError(f"Keep an update under {MAX_UPDATE_CHARS} characters.")
-        link = public_http_url(url) if url else None
-        headline, body, points = development_from_text(text)
-        digest = hashlib.sha256(f"{story.id}\n{text}\n{link or ''}".encode()).hexdigest()
-        development_id = await self.stories.add_development(
-            story.id, headline, body, key_points=points, url=link, source=source, content_hash=digest, now=now
-        )
-        if development_id is None:
-            raise UserError("That exact update was already added to this story.")
+    def development_added(self) -> None:
+        """A development was just recorded in this process: fan it out now rather than at the next poll."""
         self.wake_alerts()
-        return Reply(text=f"Added to **{story.title}**: “{headline}”. Followers will be told.", ephemeral=True)
 
-    async def add_story(self, data: bytes, name: str, guild_id: int) -> Reply:
-        try:
-            story = parse_article(data, name)
-        except ParseError as exc:
-            raise UserError(f"Nothing was saved. {exc}") from None
-        if story.follows:
-            raise UserError("Nothing was saved. This document has `follows:`; use `/story update` for developments.")
-        origin = f"discord:{guild_id}:{hashlib.sha256(data).hexdigest()[:16]}"
-        [outcome] = await self.stories.import_stories([ImportItem(origin, story, guild_id)])
-        if outcome.status is ImportStatus.FAILED:
-            raise UserError(f"Nothing was saved: {outcome.message}")
-        verb = "already tracked as" if outcome.status is ImportStatus.UNCHANGED else "now tracked as"
-        return Reply(text=f"**{story.title}** is {verb} `{outcome.slug}` in this server.", ephemeral=True)
+    async def remove_story(self, story: StoryRecord, guild_id: int, now: datetime | None = None) -> int | None:
+        """Tells each follower once, through the outbox like an alert, then removes the server's story and its
+        follows, in one transaction. Returns how many follows were told; None if it is not this server's story."""
+        now = now or datetime.now(UTC)
+        for _ in range(REMOVE_ATTEMPTS):
+            followers = await self.follows.followers(story.id)
+            notices = [message for follow in followers for message in await self._removal_notice(follow, story, now)]
+            outcome = await self.follows.remove_story(
+                story.id, guild_id, notices, follow_ids={f.id for f in followers}, now=now
+            )
+            if outcome is Removal.REFUSED:
+                return None
+            if outcome is Removal.REMOVED:
+                log.info("story %s removed by its server; %d followers told", story.slug, len(followers))
+                if notices:
+                    self.wake_delivery()
+                return len(followers)
+        raise UserError("People kept following or unfollowing this story while it was being removed. Try again.")
 
-    async def remove_story(self, story_text: str, guild_id: int) -> Reply:
-        story = await self.story_service.resolve(story_text, guild_id)
-        if story.guild_id != guild_id or not await self.stories.remove(story.id, guild_id):
-            raise UserError("Only stories this server added can be removed here.")
-        return Reply(text=f"Removed **{story.title}** and its follows.", ephemeral=True)
+    async def _removal_notice(self, follow: Follow, story: StoryRecord, now: datetime) -> list[OutgoingMessage]:
+        channel = follow.follower_kind is FollowerKind.CHANNEL
+        who = "This channel no longer follows it" if channel else "You no longer follow it"
+        card = Card(
+            title=truncate(f"Story removed: {story.title}", 256),
+            description=f"This server's admins removed **{story.title}**. {who}, and nothing more will be sent "
+            "about it.",
+        )
+        target = follow.follower_id
+        if channel:  # into the story's thread, where the channel's alerts went, when there is one
+            thread = await self.follows.thread(follow.follower_id, story.id)
+            target = thread.thread_id if thread and thread.thread_id else target
+        # The removal instant keeps the key unique even if the story's and the follow's ids are reused later;
+        # the one transaction that enqueues these also removes the story, so they are enqueued once.
+        key = f"removed:{follow.id}:{story.id}:{now:%Y%m%dT%H%M%S%f}"
+        return self._outgoing(follow, [MessagePart("", (card,))], key, target_id=target)
 
     # --- fan-out (a scheduler job) -------------------------------------------------------------
 
@@ -192,23 +192,33 @@ class FollowService:
         developments.sort(key=lambda d: d.id)
         news = [d for d in developments if pending.alerted_through_id < d.id <= pending.newest_id]
         key_points = await self.stories.key_points(story.id)
-        status = story_status_card(story, news[-1] if news else None, len(developments))
         messages: list[OutgoingMessage] = []
         holds: list[tuple[int, int]] = []
-        rendered: dict[int, list[MessagePart]] = {}
-        for follow in await self.follows.followers(story.id):
+        # Rendered once per (first new development, zone), and a thread's status card once per zone, not once
+        # per follower.
+        rendered: dict[tuple[int, str], list[MessagePart]] = {}
+        statuses: dict[str, payloads.ThreadSpec | None] = {}
+        followers = await self.follows.followers(story.id)
+        zones = await self.zones.follower_zones(followers)
+        for follow in followers:
             mine = [d for d in news if d.id > follow.since_development_id]
             if not mine:
                 continue
             if follow.muted(now):
                 holds += [(follow.id, d.id) for d in mine]
                 continue
-            first = mine[0].id
-            if first not in rendered:
-                earlier = [d for d in developments if d.id < first]
-                rendered[first] = paginate(compose_alert(story, key_points, earlier, mine))
+            zone = zones[follow.id]
+            cache_key = (mine[0].id, local_time.zone_name(zone))
+            if cache_key not in rendered:
+                earlier = [d for d in developments if d.id < mine[0].id]
+                rendered[cache_key] = paginate(compose_alert(story, key_points, earlier, mine, zone=zone))
             key = f"alert:{follow.id}:{pending.newest_id}"
-            messages += self._messages(follow, story, rendered[first], key, status)
+            status = None
+            if follow.follower_kind is FollowerKind.CHANNEL:
+                if cache_key[1] not in statuses:
+                    statuses[cache_key[1]] = _status(story, news, len(developments), follow, zone)
+                status = statuses[cache_key[1]]
+            messages += self._outgoing(follow, rendered[cache_key], key, status=status)
         if not await self.follows.fan_out(
             story.id, pending.newest_id, messages, holds, now, expected_from=pending.alerted_through_id
         ):
@@ -217,19 +227,27 @@ class FollowService:
         return len(messages)
 
     @staticmethod
-    def _messages(
-        follow: Follow, story: StoryRecord, parts: list[MessagePart], key: str, status: Card
+    def _outgoing(
+        follow: Follow,
+        parts: Sequence[MessagePart],
+        key: str,
+        *,
+        status: payloads.ThreadSpec | None = None,
+        target_id: int | None = None,
     ) -> list[OutgoingMessage]:
-        channel = follow.follower_kind == "channel"
-        thread = payloads.ThreadSpec(story.id, truncate(story.title, 100), status) if channel else None
+        """A follower's messages: `status` opens (or finds) the story's thread in a followed channel; the role ping
+        rides on the first part. `target_id`: somewhere else than the follower itself (a thread of its channel)."""
+        channel = follow.follower_kind is FollowerKind.CHANNEL
         return [
             OutgoingMessage(
-                f"{key}:{index}",
-                "alert",
-                "channel" if channel else "user",
-                follow.follower_id,
-                payloads.dump(part, follow.ping_role_id if channel and index == 0 else None, thread),
-                f"follow:{follow.id}",
+                dedupe_key=f"{key}:{index}",
+                kind="alert",
+                target_kind=follow.follower_kind,
+                target_id=follow.follower_id if target_id is None else target_id,
+                payload_json=payloads.dump(
+                    part, follow.ping_role_id if channel and status and index == 0 else None, status
+                ),
+                ref=f"follow:{follow.id}",
             )
             for index, part in enumerate(parts)
         ]
@@ -238,33 +256,37 @@ class FollowService:
         """One catch-up message per follow whose mute ended with alerts held."""
         now = now or datetime.now(UTC)
         released = 0
-        for follow in await self.follows.unmuted_with_holds(now):
+        unmuted = await self.follows.unmuted_with_holds(now)
+        zones = await self.zones.follower_zones(unmuted)
+        for follow in unmuted:
             holds = [
                 h for h in await self.follows.held_for(follow.follower_kind, follow.follower_id) if h[0] == follow.id
             ]
             story = await self.stories.get_by_id(follow.story_id)
             if story is None or not holds:
                 continue
-            reply = await self.held_reply(story, [h[1] for h in holds])
+            zone = zones[follow.id]
+            reply = await self.held_reply(story, [h[1] for h in holds], zone)
             developments = await self.stories.developments(story.id)
-            status = story_status_card(story, developments[-1] if developments else None, len(developments))
+            status = _status(story, developments, len(developments), follow, zone)
             key = f"catchup:{follow.id}:{max(h[1] for h in holds)}"
-            if await self.follows.release(holds, self._messages(follow, story, paginate(reply), key, status), now):
+            if await self.follows.release(holds, self._outgoing(follow, paginate(reply), key, status=status), now):
                 released += 1
         if released:
             self.wake_delivery()
         return released
 
-    async def held_reply(self, story: StoryRecord, development_ids: list[int]) -> Reply:
+    async def held_reply(self, story: StoryRecord, development_ids: list[int], zone: tzinfo) -> Reply:
         developments = await self.stories.developments(story.id)
         wanted = set(development_ids)
         news = [d for d in developments if d.id in wanted]
         earlier = [d for d in developments if d.id < min(wanted)]
-        return compose_alert(story, await self.stories.key_points(story.id), earlier, news, held=True)
+        return compose_alert(story, await self.stories.key_points(story.id), earlier, news, zone=zone, held=True)
 
     async def held_cards(self, user_id: int) -> tuple[list[Card], list[tuple[int, int]]]:
         """For a user's digest: the alerts held for them, and the holds that the digest releases."""
-        holds = await self.follows.held_for("user", user_id)
+        holds = await self.follows.held_for(FollowerKind.USER, user_id)
+        zone = await self.zones.zone_for(None, user_id)
         by_story: dict[int, list[int]] = {}
         follow_story: dict[int, int] = {}
         for follow in await self.follows.following(user_id, None):
@@ -276,5 +298,15 @@ class FollowService:
         for story_id, ids in by_story.items():
             story = await self.stories.get_by_id(story_id)
             if story is not None:
-                cards += (await self.held_reply(story, ids)).cards
+                cards += (await self.held_reply(story, ids, zone)).cards
         return cards, holds
+
+
+def _status(
+    story: StoryRecord, developments: Sequence[DevelopmentRecord], count: int, follow: Follow, zone: tzinfo
+) -> payloads.ThreadSpec | None:
+    """A channel follower's thread: its status card names the latest development. DM followers have none."""
+    if follow.follower_kind is not FollowerKind.CHANNEL:
+        return None
+    card = story_status_card(story, developments[-1] if developments else None, count, zone)
+    return payloads.ThreadSpec(story.id, truncate(story.title, 100), card)

@@ -391,6 +391,28 @@ class Schedule:
             slots.append(slot)
             cursor = slot.fire_at
 
+    def count_slots(self, first: date, stop: date) -> int:
+        """How many slots fall on the local dates ``first <= date < stop``, without listing them (a year-long
+        outage costs the same as a day). Selected weekdays are counted by calendar arithmetic; a date a zone
+        skipped entirely (Pacific/Apia, 2011-12-30) moves the UTC offset by about a day, and only then are the
+        dates checked one by one."""
+        days = (stop - first).days
+        if days <= 0:
+            return 0
+        weeks, extra = divmod(days, 7)
+        tail = first + timedelta(days=weeks * 7)
+        count = weeks * len(self.days.weekdays) + sum(
+            1 for step in range(extra) if self.days.includes(tail + timedelta(days=step))
+        )
+
+        def offset(day: date) -> timedelta:
+            start = _first_instant_at_or_after(day, time(0, 0), self.timezone).astimezone(self.timezone)
+            return start.utcoffset() or timedelta(0)
+
+        if abs(offset(stop) - offset(first)) < timedelta(hours=12):
+            return count
+        return sum(1 for step in range(days) if self.slot_on(first + timedelta(days=step)) is not None)
+
     def describe(self) -> str:
         """E.g. ``"07:30 Europe/Paris, weekdays"``."""
         return f"{_hhmm(self.time_of_day)} {self.timezone_name}, {self.days.describe()}"

@@ -1,18 +1,22 @@
-"""How stories look in a reply: cards built from stored stories, for Discord and the console alike."""
+"""How stories look in a reply: cards built from stored stories, for Discord and the console alike.
+
+Dates are shown in the audience's time zone (`zone`), which each card names."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
+
+from bot import local_time
 from bot.answers import ScoredPassage
 from bot.cards import Card, CardField, Reply
 from bot.story_model import Bullet
 from bot.text import plural
 from storage.records import DevelopmentRecord, StoryDetail, StoryRecord
 
-DATE_FORMAT = "%d %b %Y %H:%M UTC"
 
-
-def when(story: StoryRecord) -> str:
-    stamp = story.published_at.strftime(DATE_FORMAT)
+def when(story: StoryRecord, zone: tzinfo) -> str:
+    stamp = local_time.moment(story.published_at, zone)
     return f"{stamp} (time zone assumed)" if story.timezone_assumed else stamp
 
 
@@ -20,19 +24,19 @@ def bullet_lines(bullets: tuple[Bullet, ...]) -> str:
     return "\n".join(f"• **{b.label}**: {b.text}" if b.label else f"• {b.text}" for b in bullets)
 
 
-def development_line(development: DevelopmentRecord) -> str:
+def development_line(development: DevelopmentRecord, zone: tzinfo) -> str:
     link = f" ([source]({development.url}))" if development.url else ""
-    return f"{development.published_at.strftime('%d %b %Y')}: {development.headline}{link}"
+    return f"{local_time.day(development.published_at, zone)}: {development.headline}{link}"
 
 
-def show_card(detail: StoryDetail) -> Card:
+def show_card(detail: StoryDetail, zone: tzinfo) -> Card:
     story = detail.story
     fields = [CardField("Key points", bullet_lines(detail.key_points) or "None recorded.")]
     if detail.last_development:
-        fields.append(CardField("Latest development", development_line(detail.last_development)))
+        fields.append(CardField("Latest development", development_line(detail.last_development, zone)))
     if story.url or story.source:
         fields.append(CardField("Source", story.url or story.source or ""))
-    footer = f"{story.slug} · {when(story)}"
+    footer = f"{story.slug} · {when(story, zone)}"
     if story.reading_minutes:
         footer += f" · {story.reading_minutes} min read"
     return Card(title=story.title, description=story.summary, fields=tuple(fields), url=story.url, footer=footer)
@@ -46,12 +50,27 @@ def keypoints_card(story: StoryRecord, points: tuple[Bullet, ...]) -> Card:
     )
 
 
-def list_card(stories: list[StoryRecord], page: int, pages: int, total: int) -> Card:
+def list_card(
+    stories: list[StoryRecord],
+    last_developments: Mapping[int, datetime],
+    page: int,
+    pages: int,
+    total: int,
+    zone: tzinfo,
+) -> Card:
+    """`last_developments`: each story's newest development's own date; a story without one shows its own date."""
     if not stories:
         return Card(title="Tracked stories", description="No stories are tracked here yet.")
-    lines = [f"**{s.title}**\n`{s.slug}` · last development {s.last_development_at:%d %b %Y}" for s in stories]
-    footer = f"Page {page}/{pages} · {plural(total, 'story')}"
-    return Card(title="Tracked stories", description="\n\n".join(lines), footer=footer)
+    lines = []
+    for s in stories:
+        latest = last_developments.get(s.id)
+        what = f"last development {local_time.day(latest, zone)}" if latest else local_time.day(s.published_at, zone)
+        lines.append(f"**{s.title}**\n`{s.slug}` · {what}")
+    return Card(
+        title="Tracked stories",
+        description="\n\n".join(lines),
+        footer=f"Page {page}/{pages} · {plural(total, 'story')} · {local_time.dates_in(zone)}",
+    )
 
 
 def ask_reply(story: StoryRecord, question: str, ranked: list[ScoredPassage]) -> Reply:
@@ -68,13 +87,17 @@ def ask_reply(story: StoryRecord, question: str, ranked: list[ScoredPassage]) ->
     return Reply(cards=(Card(title=f"Q: {question}", description=f"From **{story.title}**", fields=fields),))
 
 
-def timeline_card(detail: StoryDetail) -> Card:
+def timeline_card(detail: StoryDetail, zone: tzinfo) -> Card:
     story = detail.story
-    lines = [f"{story.published_at:%d %b %Y}: first reported: {story.title}"]
-    lines += [development_line(d) for d in detail.developments]
+    lines = [f"{local_time.day(story.published_at, zone)}: first reported: {story.title}"]
+    lines += [development_line(d, zone) for d in detail.developments]
     if not detail.developments:
         lines.append("No developments yet. Follow the story to hear when it develops.")
-    return Card(title=f"Timeline: {story.title}", description="\n".join(lines), footer=story.slug)
+    return Card(
+        title=f"Timeline: {story.title}",
+        description="\n".join(lines),
+        footer=f"{story.slug} · {local_time.dates_in(zone)}",
+    )
 
 
 def search_card(query: str, stories: list[StoryRecord]) -> Card:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC
 
 from bot import story_cards
 from bot.answers import ask_hint, asks_about_nothing, clean_question, passages, rank
+from bot.audience import AudienceZones
 from bot.cards import Reply
 from bot.errors import UnknownStory, UserError
 from bot.text import plural
@@ -17,8 +19,12 @@ MAX_QUESTION_CHARS = 300
 
 
 class StoryService:
-    def __init__(self, stories: StoryRepository) -> None:
+    """`viewer`: the server asked in (None in DMs), which decides what is visible. `user_id`: who asks, whose
+    `/brief` zone shows dates in DMs (see AudienceZones)."""
+
+    def __init__(self, stories: StoryRepository, zones: AudienceZones | None = None) -> None:
         self.stories = stories
+        self.zones = zones or AudienceZones(None, UTC)
 
     async def choices(self, text: str, viewer: int | None) -> list[StoryChoice]:
         return await self.stories.autocomplete(text[:100], viewer)
@@ -38,7 +44,9 @@ class StoryService:
                 return found
         raise UnknownStory(text, [m.slug for m in matches])
 
-    async def list_page(self, viewer: int | None, page: int = 1, *, clamp: bool = False) -> tuple[Reply, int]:
+    async def list_page(
+        self, viewer: int | None, page: int = 1, *, user_id: int | None = None, clamp: bool = False
+    ) -> tuple[Reply, int]:
         """One page and the page count. A page that does not exist is an error, unless `clamp` (page buttons)."""
         total = await self.stories.count(viewer)
         pages = max(1, math.ceil(total / PAGE_SIZE))
@@ -47,7 +55,9 @@ class StoryService:
             raise UserError(f"{there} only {plural(pages, 'page')} of stories here, so no page {page}.")
         page = min(max(1, page), pages)
         rows = await self.stories.recent(viewer, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        return Reply(cards=(story_cards.list_card(rows, page, pages, total),)), pages
+        latest = await self.stories.last_development_dates([row.id for row in rows])
+        zone = await self.zones.zone_for(viewer, user_id)
+        return Reply(cards=(story_cards.list_card(rows, latest, page, pages, total, zone),)), pages
 
     async def detail(self, text: str, viewer: int | None) -> StoryDetail:
         story = await self.resolve(text, viewer)
@@ -56,8 +66,9 @@ class StoryService:
             raise UnknownStory(text)
         return detail
 
-    async def show(self, text: str, viewer: int | None) -> Reply:
-        return Reply(cards=(story_cards.show_card(await self.detail(text, viewer)),))
+    async def show(self, text: str, viewer: int | None, *, user_id: int | None = None) -> Reply:
+        detail = await self.detail(text, viewer)
+        return Reply(cards=(story_cards.show_card(detail, await self.zones.zone_for(viewer, user_id)),))
 
     async def keypoints(self, text: str, viewer: int | None) -> Reply:
         story = await self.resolve(text, viewer)
@@ -75,8 +86,9 @@ class StoryService:
         candidates = passages(detail.story.dek, detail.lead, detail.sections)
         return story_cards.ask_reply(detail.story, question, rank(question, candidates))
 
-    async def timeline(self, text: str, viewer: int | None) -> Reply:
-        return Reply(cards=(story_cards.timeline_card(await self.detail(text, viewer)),))
+    async def timeline(self, text: str, viewer: int | None, *, user_id: int | None = None) -> Reply:
+        detail = await self.detail(text, viewer)
+        return Reply(cards=(story_cards.timeline_card(detail, await self.zones.zone_for(viewer, user_id)),))
 
     async def search(self, query: str, viewer: int | None) -> Reply:
         query = clean_question(query)

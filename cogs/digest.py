@@ -8,11 +8,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.digest_service import GUILD, USER
 from bot.discord_checks import guild_only, require_permission
 from bot.discord_render import send_reply
 from bot.errors import UserError
 from bot.schedule_clock import search_timezones
+from storage.digests import AudienceKind
 
 if TYPE_CHECKING:
     from bot.discord_bot import BriefBot
@@ -61,7 +61,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="This 
         guild_id = require_permission(interaction, "manage_guild")
         check_bot_can_post(interaction, channel.id)
         reply = await self.digests.set_up(
-            GUILD,
+            AudienceKind.GUILD,
             guild_id,
             scope_guild_id=guild_id,
             channel_id=channel.id,
@@ -74,24 +74,24 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="This 
     @app_commands.command(name="show", description="The schedule, the next run and the last delivery")
     @app_commands.guild_only()
     async def show(self, interaction: discord.Interaction) -> None:
-        await send_reply(interaction, await self.digests.show(GUILD, guild_only(interaction)))
+        await send_reply(interaction, await self.digests.show(AudienceKind.GUILD, guild_only(interaction)))
 
     @app_commands.command(name="preview", description="What the next digest would say (only you see it)")
     @app_commands.guild_only()
     async def preview(self, interaction: discord.Interaction) -> None:
-        await send_reply(interaction, await self.digests.preview(GUILD, guild_only(interaction)))
+        await send_reply(interaction, await self.digests.preview(AudienceKind.GUILD, guild_only(interaction)))
 
     @app_commands.command(name="now", description="Post the digest now (Manage Server)")
     @app_commands.guild_only()
     async def now(self, interaction: discord.Interaction) -> None:
         guild_id = require_permission(interaction, "manage_guild")
-        await send_reply(interaction, await self.digests.send_now(GUILD, guild_id, str(interaction.id)))
+        await send_reply(interaction, await self.digests.send_now(AudienceKind.GUILD, guild_id, str(interaction.id)))
 
     @app_commands.command(name="off", description="Stop the server's digest (Manage Server)")
     @app_commands.guild_only()
     async def off(self, interaction: discord.Interaction) -> None:
         guild_id = require_permission(interaction, "manage_guild")
-        await send_reply(interaction, await self.digests.turn_off(GUILD, guild_id))
+        await send_reply(interaction, await self.digests.turn_off(AudienceKind.GUILD, guild_id))
 
 
 @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
@@ -112,7 +112,7 @@ class BriefCog(commands.GroupCog, group_name="brief", group_description="Your ow
         days: app_commands.Range[str, 1, 60] = "daily",
     ) -> None:
         reply = await self.digests.set_up(
-            USER,
+            AudienceKind.USER,
             interaction.user.id,
             scope_guild_id=interaction.guild_id,
             channel_id=None,
@@ -125,11 +125,11 @@ class BriefCog(commands.GroupCog, group_name="brief", group_description="Your ow
 
     @app_commands.command(name="off", description="Stop your personal digest")
     async def off(self, interaction: discord.Interaction) -> None:
-        await send_reply(interaction, await self.digests.turn_off(USER, interaction.user.id))
+        await send_reply(interaction, await self.digests.turn_off(AudienceKind.USER, interaction.user.id))
 
     @app_commands.command(name="show", description="Your personal digest's schedule and last delivery")
     async def show(self, interaction: discord.Interaction) -> None:
-        await send_reply(interaction, await self.digests.show(USER, interaction.user.id))
+        await send_reply(interaction, await self.digests.show(AudienceKind.USER, interaction.user.id))
 
 
 async def setup(bot: BriefBot) -> None:

@@ -13,7 +13,7 @@ from bot.discord_checks import require_permission
 from bot.discord_render import message_parts, part_kwargs, send_reply
 from bot.discord_views import PageView
 from bot.errors import UserError
-from bot.follow_service import DM, HERE
+from bot.follow_service import FollowTarget
 from bot.importer import ARTICLE_SUFFIXES
 from bot.limits import truncate
 from bot.parser import MAX_ARTICLE_BYTES
@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from bot.discord_bot import BriefBot
 
 CHOICE_NAME_LIMIT = 100
+DM = FollowTarget.DM.value
+WHERE_CHOICES = [
+    app_commands.Choice(name="by DM", value=FollowTarget.DM.value),
+    app_commands.Choice(name="in this channel", value=FollowTarget.HERE.value),
+]
 
 
 @app_commands.allowed_installs(guilds=True, users=False)
@@ -31,6 +36,7 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
         self.bot = bot
         self.service = bot.services.story_service
         self.follows = bot.services.follow_service
+        self.admin = bot.services.story_admin
         super().__init__()
 
     async def story_autocomplete(
@@ -42,12 +48,12 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
     @app_commands.command(name="list", description="Tracked stories here, newest development first")
     @app_commands.describe(page="Which page to show (8 stories a page)")
     async def list_stories(self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 10000] = 1) -> None:
-        viewer = interaction.guild_id
+        viewer, user_id = interaction.guild_id, interaction.user.id
 
         async def render(number: int) -> tuple[Reply, int]:
-            return await self.service.list_page(viewer, number, clamp=True)  # a stale button: nearest page
+            return await self.service.list_page(viewer, number, user_id=user_id, clamp=True)  # a stale button
 
-        reply, pages = await self.service.list_page(viewer, page)
+        reply, pages = await self.service.list_page(viewer, page, user_id=user_id)
         if pages <= 1:
             await send_reply(interaction, reply)
             return
@@ -58,7 +64,7 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
     @app_commands.describe(story="Start typing a title or slug")
     @app_commands.autocomplete(story=story_autocomplete)
     async def show(self, interaction: discord.Interaction, story: str) -> None:
-        await send_reply(interaction, await self.service.show(story, interaction.guild_id))
+        await send_reply(interaction, await self.service.show(story, interaction.guild_id, user_id=interaction.user.id))
 
     @app_commands.command(name="keypoints", description="The story's labelled key points")
     @app_commands.describe(story="Start typing a title or slug")
@@ -78,7 +84,8 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
     @app_commands.describe(story="Start typing a title or slug")
     @app_commands.autocomplete(story=story_autocomplete)
     async def timeline(self, interaction: discord.Interaction, story: str) -> None:
-        await send_reply(interaction, await self.service.timeline(story, interaction.guild_id))
+        reply = await self.service.timeline(story, interaction.guild_id, user_id=interaction.user.id)
+        await send_reply(interaction, reply)
 
     @app_commands.command(name="search", description="Find tracked stories that mention something")
     @app_commands.describe(query="Words to look for")
@@ -93,35 +100,33 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
         where="By DM, or in this channel (Manage Channels)",
         ping="Channel follows only: a role to ping with each alert (Manage Roles)",
     )
-    @app_commands.choices(
-        where=[app_commands.Choice(name="by DM", value=DM), app_commands.Choice(name="in this channel", value=HERE)]
-    )
+    @app_commands.choices(where=WHERE_CHOICES)
     @app_commands.autocomplete(story=story_autocomplete)
     async def follow(
         self, interaction: discord.Interaction, story: str, where: str = DM, ping: discord.Role | None = None
     ) -> None:
-        if where == HERE:
+        target = FollowTarget(where)
+        if target is FollowTarget.HERE:
             require_permission(interaction, "manage_channels")
         if ping is not None:
-            if where != HERE:
+            if target is not FollowTarget.HERE:
                 raise UserError("A role ping only applies to channel follows (`where: in this channel`).")
             require_permission(interaction, "manage_roles")
         reply = await self.follows.follow(
-            story, interaction.guild_id, interaction.user.id, where, interaction.channel_id, ping.id if ping else None
+            story, interaction.guild_id, interaction.user.id, target, interaction.channel_id, ping.id if ping else None
         )
         await send_reply(interaction, reply)
 
     @app_commands.command(name="unfollow", description="Stop following a story")
     @app_commands.describe(story="Start typing a title or slug", where="Your DM follow, or this channel's")
-    @app_commands.choices(
-        where=[app_commands.Choice(name="by DM", value=DM), app_commands.Choice(name="in this channel", value=HERE)]
-    )
+    @app_commands.choices(where=WHERE_CHOICES)
     @app_commands.autocomplete(story=story_autocomplete)
     async def unfollow(self, interaction: discord.Interaction, story: str, where: str = DM) -> None:
-        if where == HERE:
+        target = FollowTarget(where)
+        if target is FollowTarget.HERE:
             require_permission(interaction, "manage_channels")
         reply = await self.follows.unfollow(
-            story, interaction.guild_id, interaction.user.id, where, interaction.channel_id
+            story, interaction.guild_id, interaction.user.id, target, interaction.channel_id
         )
         await send_reply(interaction, reply)
 
@@ -158,7 +163,7 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
                 raise UserError("I could not download that file from Discord; nothing was saved. Try again.") from None
         else:
             data, name = (text or "").encode("utf-8"), "pasted text"
-        await send_reply(interaction, await self.follows.add_story(data, name, guild_id))
+        await send_reply(interaction, await self.admin.add(data, name, guild_id))
 
     @app_commands.command(name="remove", description="Remove a story this server added")
     @app_commands.describe(story="Start typing a title or slug")
@@ -166,7 +171,7 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
     @app_commands.guild_only()
     async def remove(self, interaction: discord.Interaction, story: str) -> None:
         guild_id = require_permission(interaction, "manage_guild")
-        await send_reply(interaction, await self.follows.remove_story(story, guild_id))
+        await send_reply(interaction, await self.admin.remove(story, guild_id))
 
     @app_commands.command(name="update", description="Add a development to a story this server added")
     @app_commands.describe(story="Start typing a title or slug", text="What happened", url="A public link, optional")
@@ -180,11 +185,7 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
         url: app_commands.Range[str, 1, 500] | None = None,
     ) -> None:
         guild_id = require_permission(interaction, "manage_guild")
-        record = await self.service.resolve(story, guild_id)
-        if record.guild_id != guild_id:
-            raise UserError("Only stories this server added can be updated here; the bot's operator updates the rest.")
-        reply = await self.follows.add_update(record, text, url, source=f"server {guild_id}")
-        await send_reply(interaction, reply)
+        await send_reply(interaction, await self.admin.update(story, text, url, guild_id=guild_id))
 
 
 async def setup(bot: BriefBot) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 import aiosqlite
 
@@ -13,12 +14,26 @@ from storage.outbox import OutgoingMessage, insert_messages
 from storage.records import from_db_time, to_db_time
 
 _SLOT_CHUNK = 500  # slots per multi-row INSERT (6 parameters each)
+_LOOKUP_CHUNK = 500
 
 
-@dataclass(frozen=True, slots=True)
+class AudienceKind(StrEnum):
+    """Who a digest is for: a server (posted in its channel) or one user (by DM)."""
+
+    GUILD = "guild"
+    USER = "user"
+
+
+class SlotStatus(StrEnum):
+    SENT = "sent"
+    EMPTY = "empty"  # composed, with nothing new to say
+    SKIPPED = "skipped"  # missed while the bot was offline, past the grace period
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DigestSchedule:
     id: int
-    audience_kind: str  # "guild" | "user"
+    audience_kind: AudienceKind
     audience_id: int
     scope_guild_id: int | None
     channel_id: int | None
@@ -35,23 +50,23 @@ class DigestSchedule:
         return f"schedule:{self.id}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SlotRecord:
     slot_date: date
-    status: str
+    status: SlotStatus
     detail: str
     fire_at: datetime
     processed_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ProcessedSlot:
     """What one tick decided for one schedule: record this slot, enqueue these messages, move on."""
 
     schedule_id: int
     slot_date: date
     fire_at: datetime
-    status: str  # sent | empty | skipped
+    status: SlotStatus
     detail: str
     messages: tuple[OutgoingMessage, ...]
     next_fire_at: datetime | None
@@ -84,7 +99,7 @@ class DigestTotals:
 def _schedule(row: aiosqlite.Row) -> DigestSchedule:
     return DigestSchedule(
         id=row["id"],
-        audience_kind=row["audience_kind"],
+        audience_kind=AudienceKind(row["audience_kind"]),
         audience_id=row["audience_id"],
         scope_guild_id=row["scope_guild_id"],
         channel_id=row["channel_id"],
@@ -105,7 +120,7 @@ class DigestRepository:
     async def save(
         self,
         *,
-        audience_kind: str,
+        audience_kind: AudienceKind,
         audience_id: int,
         scope_guild_id: int | None,
         channel_id: int | None,
@@ -145,19 +160,34 @@ class DigestRepository:
         assert row is not None
         return _schedule(row)
 
-    async def get(self, audience_kind: str, audience_id: int) -> DigestSchedule | None:
+    async def get(self, audience_kind: AudienceKind, audience_id: int) -> DigestSchedule | None:
         async with self.db.reader.execute(
             "SELECT * FROM digest_schedules WHERE audience_kind = ? AND audience_id = ?", (audience_kind, audience_id)
         ) as cursor:
             row = await cursor.fetchone()
         return _schedule(row) if row else None
 
+    async def timezones(self, audience_kind: AudienceKind, audience_ids: Collection[int]) -> dict[int, str]:
+        """The time zone each of these audiences chose for its digest (on or off), by audience id."""
+        found: dict[int, str] = {}
+        unique = sorted(set(audience_ids))
+        for start in range(0, len(unique), _LOOKUP_CHUNK):
+            chunk = unique[start : start + _LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            async with self.db.reader.execute(
+                "SELECT audience_id, timezone FROM digest_schedules "
+                f"WHERE audience_kind = ? AND audience_id IN ({marks})",
+                [audience_kind, *chunk],
+            ) as cursor:
+                found.update((row[0], row[1]) for row in await cursor.fetchall())
+        return found
+
     async def get_by_id(self, schedule_id: int) -> DigestSchedule | None:
         async with self.db.reader.execute("SELECT * FROM digest_schedules WHERE id = ?", (schedule_id,)) as cursor:
             row = await cursor.fetchone()
         return _schedule(row) if row else None
 
-    async def disable(self, audience_kind: str, audience_id: int, now: datetime) -> bool:
+    async def disable(self, audience_kind: AudienceKind, audience_id: int, now: datetime) -> bool:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE digest_schedules SET enabled = 0, next_fire_at = NULL, next_slot_date = NULL, updated_at = ? "
@@ -246,7 +276,13 @@ class DigestRepository:
             (schedule_id, limit),
         ) as cursor:
             return [
-                SlotRecord(date.fromisoformat(r[0]), r[1], r[2], from_db_time(r[3]), from_db_time(r[4]))
+                SlotRecord(
+                    slot_date=date.fromisoformat(r[0]),
+                    status=SlotStatus(r[1]),
+                    detail=r[2],
+                    fire_at=from_db_time(r[3]),
+                    processed_at=from_db_time(r[4]),
+                )
                 for r in await cursor.fetchall()
             ]
 

@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 import aiosqlite
 
 from storage.database import Database
 from storage.outbox import OutgoingMessage, insert_messages
 from storage.records import from_db_time, to_db_time
+from storage.story_import import delete_story
 
 
-@dataclass(frozen=True, slots=True)
+class FollowerKind(StrEnum):
+    """Who follows: a user (alerted by DM) or a channel (alerted in the story's thread there)."""
+
+    USER = "user"
+    CHANNEL = "channel"
+
+
+class Removal(StrEnum):
+    """What `remove_story` did."""
+
+    REMOVED = "removed"
+    REFUSED = "refused"  # not this server's story, or already gone
+    FOLLOWERS_CHANGED = "followers changed"  # someone followed or unfollowed meanwhile: build the notices again
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Follow:
     id: int
     story_id: int
-    follower_kind: str  # "user" | "channel"
+    follower_kind: FollowerKind
     follower_id: int
     guild_id: int | None
     ping_role_id: int | None
@@ -28,21 +45,21 @@ class Follow:
         return self.muted_until is not None and self.muted_until > now
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FollowedStory:
     follow: Follow
     slug: str
     title: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PendingAlert:
     story_id: int
     alerted_through_id: int
     newest_id: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StoryThread:
     channel_id: int
     story_id: int
@@ -70,7 +87,7 @@ def _follow(row: aiosqlite.Row) -> Follow:
     return Follow(
         id=row["id"],
         story_id=row["story_id"],
-        follower_kind=row["follower_kind"],
+        follower_kind=FollowerKind(row["follower_kind"]),
         follower_id=row["follower_id"],
         guild_id=row["guild_id"],
         ping_role_id=row["ping_role_id"],
@@ -86,7 +103,7 @@ class FollowRepository:
     async def follow(
         self,
         story_id: int,
-        follower_kind: str,
+        follower_kind: FollowerKind,
         follower_id: int,
         *,
         guild_id: int | None,
@@ -117,7 +134,7 @@ class FollowRepository:
         assert row is not None
         return _follow(row), existing is None
 
-    async def unfollow(self, story_id: int, follower_kind: str, follower_id: int) -> bool:
+    async def unfollow(self, story_id: int, follower_kind: FollowerKind, follower_id: int) -> bool:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "DELETE FROM follows WHERE story_id = ? AND follower_kind = ? AND follower_id = ?",
@@ -133,7 +150,7 @@ class FollowRepository:
             "OR (f.follower_kind = 'channel' AND f.guild_id = ?) ORDER BY s.title",
             (user_id, guild_id),
         ) as cursor:
-            return [FollowedStory(_follow(r), r["slug"], r["title"]) for r in await cursor.fetchall()]
+            return [FollowedStory(follow=_follow(r), slug=r["slug"], title=r["title"]) for r in await cursor.fetchall()]
 
     async def mute(self, story_id: int, user_id: int, until: datetime) -> bool:
         async with self.db.transaction() as conn:
@@ -156,7 +173,9 @@ class FollowRepository:
             "AND (a.last_alert_at IS NULL OR a.last_alert_at <= ?) GROUP BY d.story_id",
             (to_db_time(quiet_since),),
         ) as cursor:
-            return [PendingAlert(r[0], r[1], r[2]) for r in await cursor.fetchall()]
+            return [
+                PendingAlert(story_id=r[0], alerted_through_id=r[1], newest_id=r[2]) for r in await cursor.fetchall()
+            ]
 
     async def fan_out(
         self,
@@ -186,7 +205,7 @@ class FollowRepository:
             )
         return True
 
-    async def held_for(self, follower_kind: str, follower_id: int) -> list[tuple[int, int]]:
+    async def held_for(self, follower_kind: FollowerKind, follower_id: int) -> list[tuple[int, int]]:
         """(follow_id, development_id) held for a follower."""
         async with self.db.reader.execute(
             "SELECT h.follow_id, h.development_id FROM held_alerts h JOIN follows f ON f.id = h.follow_id "
@@ -220,6 +239,29 @@ class FollowRepository:
             return False
         return True
 
+    async def remove_story(
+        self,
+        story_id: int,
+        guild_id: int,
+        notices: Sequence[OutgoingMessage],
+        *,
+        follow_ids: Collection[int],
+        now: datetime,
+    ) -> Removal:
+        """Tells the followers and removes a server's own story (its follows go with it), in one transaction.
+
+        `notices` were built for the follows `follow_ids`; if those changed meanwhile, nothing is done, so nobody
+        is told twice or left out."""
+        async with self.db.transaction() as conn:
+            async with conn.execute("SELECT id FROM follows WHERE story_id = ?", (story_id,)) as cursor:
+                current = {row[0] for row in await cursor.fetchall()}
+            if current != set(follow_ids):
+                return Removal.FOLLOWERS_CHANGED
+            if not await delete_story(conn, story_id, guild_id):
+                return Removal.REFUSED
+            await insert_messages(conn, notices, now)
+        return Removal.REMOVED
+
     # --- threads -------------------------------------------------------------------------------
 
     async def thread(self, channel_id: int, story_id: int) -> StoryThread | None:
@@ -228,7 +270,9 @@ class FollowRepository:
             (channel_id, story_id),
         ) as cursor:
             row = await cursor.fetchone()
-        return StoryThread(channel_id, story_id, row[0], row[1]) if row else None
+        if row is None:
+            return None
+        return StoryThread(channel_id=channel_id, story_id=story_id, card_message_id=row[0], thread_id=row[1])
 
     async def save_thread(
         self, channel_id: int, story_id: int, *, card_message_id: int | None, thread_id: int | None

@@ -73,3 +73,42 @@ class StoryDetail:
 class StoryChoice:
     slug: str
     title: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DigestEntry:
+    """One story as a digest sorts it, without its text: enough to name it on one line."""
+
+    story_id: int
+    slug: str
+    title: str
+    news: int  # developments recorded since the audience's last digest
+    last_development: datetime  # the newest development's own date, else the story's
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DigestGroup:
+    """The first entries of one group of a digest, most recent activity first, and how many there are in all."""
+
+    entries: tuple[DigestEntry, ...]
+    count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DigestOutline:
+    """Every visible story, sorted into a digest's groups; exact counts, only the first entries of each."""
+
+    fresh: DigestGroup  # news since the last digest, or added since
+    steady: DigestGroup
+    quiet: DigestGroup  # no activity for a while (only when there was a last digest)
+
+    @property
+    def total(self) -> int:
+        return self.fresh.count + self.steady.count + self.quiet.count
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DigestStory:
+    story: StoryRecord
+    key_points: tuple[Bullet, ...]
+    news: tuple[DevelopmentRecord, ...]

@@ -6,7 +6,7 @@ hands them on, so callers keep one object."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +16,10 @@ from bot.story_model import Bullet, Section, SectionKind
 from storage.database import Database
 from storage.records import (
     DevelopmentRecord,
+    DigestEntry,
+    DigestGroup,
+    DigestOutline,
+    DigestStory,
     StoryChoice,
     StoryDetail,
     StoryRecord,
@@ -180,31 +184,115 @@ class StoryRepository:
         async with self.db.reader.execute(sql, params) as cursor:
             return [_story(r) for r in await cursor.fetchall()]
 
-    async def digest_view(
-        self, viewer: int | None, since: datetime | None, limit: int = 50
-    ) -> list[tuple[StoryRecord, tuple[Bullet, ...], list[DevelopmentRecord]]]:
-        """Visible stories, most recent activity first, each with its key points and developments since `since`."""
-        stories = await self.recent(viewer, limit=limit)
-        if not stories:
+    async def digest_outline(
+        self, viewer: int | None, since: datetime | None, quiet_before: datetime | None, limit: int
+    ) -> DigestOutline:
+        """Every visible story sorted into fresh / steady / quiet, with exact counts and the first `limit` of each
+        (most recent activity first), in one statement.
+
+        Fresh: developments recorded after `since`, or the story itself added after it (a first digest, `since`
+        None, counts every development). Quiet: otherwise, no activity since `quiet_before`. Steady: the rest.
+        Recording a development moves its story's activity to at least that moment, so only stories active since
+        `since` can have news (an index range); steady and quiet stories come from walking the activity index."""
+        if since is None:
+            fresh = (
+                "SELECT s.id, s.last_development_at AS at, COUNT(*) AS news FROM developments d "
+                f"JOIN stories s ON s.id = d.story_id WHERE {_VISIBLE} GROUP BY s.id"
+            )
+        else:
+            fresh = (
+                "SELECT id, MAX(at) AS at, MAX(news) AS news FROM ("
+                "SELECT * FROM (SELECT s.id, s.last_development_at AS at, (SELECT COUNT(*) FROM developments d "
+                "WHERE d.story_id = s.id AND d.created_at > :since) AS news "
+                f"FROM stories s WHERE s.last_development_at > :since AND {_VISIBLE}) WHERE news > 0 "
+                # A story added since: there is no index on created_at, so this reads each story's row.
+                f"UNION ALL SELECT s.id, s.last_development_at, 0 FROM stories s WHERE s.created_at > :since "
+                f"AND {_VISIBLE}) GROUP BY id"
+            )
+        walk = (
+            "SELECT {group}, id, 0 FROM stories INDEXED BY stories_by_activity_scope "
+            "WHERE (guild_id IS NULL OR guild_id = :viewer) AND last_development_at {op} :quiet_before "
+            "AND id NOT IN (SELECT id FROM fresh) ORDER BY last_development_at DESC, id DESC LIMIT :limit"
+        )
+        count = (
+            "(SELECT COUNT(*) FROM stories WHERE guild_id IS NULL{0}) "
+            "+ (SELECT COUNT(*) FROM stories WHERE guild_id = :viewer{0})"
+        )
+        quiet = " AND last_development_at < :quiet_before"
+        sql = (
+            f"WITH fresh AS ({fresh}), picked(grp, id, news) AS ("
+            "SELECT * FROM (SELECT 0, id, news FROM fresh ORDER BY at DESC, id DESC LIMIT :limit) "
+            f"UNION ALL SELECT * FROM ({walk.format(group=1, op='>=')}) "
+            f"UNION ALL SELECT * FROM ({walk.format(group=2, op='<')})) "
+            "SELECT p.grp, s.id, s.slug, s.title, p.news, s.last_development_at, COALESCE((SELECT MAX(d.published_at) "
+            "FROM developments d WHERE d.story_id = s.id), s.published_at) FROM picked p JOIN stories s ON s.id = p.id "
+            # The counts ride on one more row: every visible story, those quiet, those fresh, those both.
+            f"UNION ALL SELECT 3, {count.format('')}, {count.format(quiet)}, (SELECT COUNT(*) FROM fresh), "
+            "(SELECT COUNT(*) FROM fresh WHERE at < :quiet_before), NULL, NULL"
+        )
+        params = {
+            "viewer": viewer,
+            "since": to_db_time(since) if since else "",
+            "quiet_before": to_db_time(quiet_before) if quiet_before else "",  # "": nothing is quiet
+            "limit": limit,
+        }
+        async with self.db.reader.execute(sql, params) as cursor:
+            rows = await cursor.fetchall()
+        [totals] = [row for row in rows if row[0] == 3]
+        total, quiet_all, fresh_count, fresh_and_quiet = totals[1:5]
+        picked = sorted((row for row in rows if row[0] != 3), key=lambda r: (r[0], r[5], r[1]), reverse=True)
+        groups: dict[int, list[DigestEntry]] = {0: [], 1: [], 2: []}
+        for row in picked:
+            groups[row[0]].append(
+                DigestEntry(
+                    story_id=row[1], slug=row[2], title=row[3], news=row[4], last_development=from_db_time(row[6])
+                )
+            )
+        quiet_count = quiet_all - fresh_and_quiet
+        return DigestOutline(
+            fresh=DigestGroup(entries=tuple(groups[0]), count=fresh_count),
+            steady=DigestGroup(entries=tuple(groups[1]), count=total - fresh_count - quiet_count),
+            quiet=DigestGroup(entries=tuple(groups[2]), count=quiet_count),
+        )
+
+    async def digest_stories(self, story_ids: Sequence[int], since: datetime | None) -> list[DigestStory]:
+        """These stories in this order, each with its key points and the developments recorded after `since`."""
+        if not story_ids:
             return []
-        ids = [s.id for s in stories]
-        marks = ",".join("?" * len(ids))
-        points: dict[int, list[Bullet]] = {i: [] for i in ids}
+        marks = ",".join("?" * len(story_ids))
+        sql = f"SELECT {_STORY_COLUMNS} FROM stories s WHERE s.id IN ({marks})"
+        async with self.db.reader.execute(sql, list(story_ids)) as cursor:
+            found = {row[0]: _story(row) for row in await cursor.fetchall()}
+        points: dict[int, list[Bullet]] = {i: [] for i in found}
         async with self.db.reader.execute(
             f"SELECT story_id, label, text FROM key_points WHERE story_id IN ({marks}) ORDER BY story_id, position",
-            ids,
+            list(story_ids),
         ) as cursor:
             for row in await cursor.fetchall():
                 points[row[0]].append(Bullet(row[1], row[2]))
-        news: dict[int, list[DevelopmentRecord]] = {i: [] for i in ids}
-        since_text = to_db_time(since) if since else ""
+        news: dict[int, list[DevelopmentRecord]] = {i: [] for i in found}
         async with self.db.reader.execute(
             f"SELECT * FROM developments WHERE story_id IN ({marks}) AND created_at > ? ORDER BY published_at, id",
-            [*ids, since_text],
+            [*story_ids, to_db_time(since) if since else ""],
         ) as cursor:
             for row in await cursor.fetchall():
                 news[row["story_id"]].append(_development(row))
-        return [(s, tuple(points[s.id]), news[s.id]) for s in stories]
+        return [
+            DigestStory(story=found[i], key_points=tuple(points[i]), news=tuple(news[i]))
+            for i in story_ids
+            if i in found
+        ]
+
+    async def last_development_dates(self, story_ids: Sequence[int]) -> dict[int, datetime]:
+        """Each story's newest development's own date (its `published_at`, not when it was imported)."""
+        if not story_ids:
+            return {}
+        marks = ",".join("?" * len(story_ids))
+        async with self.db.reader.execute(
+            f"SELECT story_id, MAX(published_at) FROM developments WHERE story_id IN ({marks}) GROUP BY story_id",
+            list(story_ids),
+        ) as cursor:
+            return {row[0]: from_db_time(row[1]) for row in await cursor.fetchall()}
 
     async def guilds_owning_stories(self, guild_ids: Collection[int]) -> set[int]:
         """Which of these servers own at least one story (the others' digests show only global stories)."""

@@ -506,8 +506,13 @@ class StoryWriter:
     async def remove(self, story_id: int, guild_id: int) -> bool:
         """Removes a server's own story. Global stories and other servers' stories are refused."""
         async with self.db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM stories WHERE id = ? AND guild_id = ?", (story_id, guild_id))
-            removed = cursor.rowcount > 0
-            if removed:
-                await conn.execute("DELETE FROM story_search WHERE rowid = ?", (story_id,))
-        return removed
+            return await delete_story(conn, story_id, guild_id)
+
+
+async def delete_story(conn: aiosqlite.Connection, story_id: int, guild_id: int) -> bool:
+    """Inside the caller's transaction: removes a server's own story (never a global or another server's one)."""
+    cursor = await conn.execute("DELETE FROM stories WHERE id = ? AND guild_id = ?", (story_id, guild_id))
+    removed = cursor.rowcount > 0
+    if removed:
+        await conn.execute("DELETE FROM story_search WHERE rowid = ?", (story_id,))
+    return removed

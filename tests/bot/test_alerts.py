@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from bot.alerts import MAX_NEW_FACTS, compose_alert, known_statements, story_status_card, whats_new
 from bot.cards import Reply
@@ -106,7 +107,7 @@ def test_the_alert_does_not_repeat_the_summary() -> None:
         f"{SUMMARY} Regulators in Washington opened an antitrust review of the agreement on Friday.",
         url="https://example.com/review",
     )
-    reply = compose_alert(STORY, KEY_POINTS, [], [development])
+    reply = compose_alert(STORY, KEY_POINTS, [], [development], zone=UTC)
     text = _text(reply)
     assert "antitrust review of the agreement" in text
     assert SUMMARY not in text
@@ -118,7 +119,7 @@ def test_the_alert_does_not_repeat_the_summary() -> None:
 
 def test_the_alert_links_the_source_and_names_the_timeline_command() -> None:
     development = _development(1, "Deal signed", "The companies signed the contract.", url="https://example.com/s")
-    [card] = compose_alert(STORY, KEY_POINTS, [], [development]).cards
+    [card] = compose_alert(STORY, KEY_POINTS, [], [development], zone=UTC).cards
     assert "[Source](https://example.com/s)" in card.fields[0].value
     assert f"/story timeline {STORY.slug}" in (card.footer or "")
     assert card.url == STORY.url
@@ -133,7 +134,7 @@ def test_facts_from_earlier_developments_are_not_new_again() -> None:
         "Shares jump",
         "The companies signed a ten-year contract worth $5 billion. Samsung shares rose 4% in Seoul trading.",
     )
-    [card] = compose_alert(STORY, KEY_POINTS, [earlier], [later]).cards
+    [card] = compose_alert(STORY, KEY_POINTS, [earlier], [later], zone=UTC).cards
     [field] = card.fields
     assert "shares rose 4%" in field.value
     assert "ten-year contract" not in field.value
@@ -141,21 +142,23 @@ def test_facts_from_earlier_developments_are_not_new_again() -> None:
 
 def test_a_development_that_adds_nothing_says_so() -> None:
     development = _development(1, "Talks continue", SUMMARY)
-    [card] = compose_alert(STORY, KEY_POINTS, [], [development]).cards
+    [card] = compose_alert(STORY, KEY_POINTS, [], [development], zone=UTC).cards
     assert card.fields[0].value == "No new facts beyond the headline."
 
 
 def test_a_burst_is_one_alert_with_a_field_per_development() -> None:
     first = _development(1, "Deal signed", "The companies signed a ten-year contract.")
     second = _development(2, "Shares jump", "Samsung shares rose 4% in Seoul trading.")
-    reply = compose_alert(STORY, KEY_POINTS, [], [first, second])
+    reply = compose_alert(STORY, KEY_POINTS, [], [first, second], zone=UTC)
     [card] = reply.cards
     assert card.title == f"2 updates: {STORY.title}"
     assert [f.name.split(" · ")[1] for f in card.fields] == ["Deal signed", "Shares jump"]
 
 
 def test_a_held_alert_says_it_was_held() -> None:
-    [card] = compose_alert(STORY, KEY_POINTS, [], [_development(1, "x", "Fresh facts arrived today.")], held=True).cards
+    [card] = compose_alert(
+        STORY, KEY_POINTS, [], [_development(1, "x", "Fresh facts arrived today.")], zone=UTC, held=True
+    ).cards
     assert card.title == f"While you were muted: {STORY.title}"
 
 
@@ -163,13 +166,15 @@ def test_development_key_points_count_as_statements() -> None:
     development = _development(
         1, "Terms", "", key_points=(Bullet("Price", "Each accelerator costs about $20,000 under the deal."),)
     )
-    [card] = compose_alert(STORY, KEY_POINTS, [], [development]).cards
+    [card] = compose_alert(STORY, KEY_POINTS, [], [development], zone=UTC).cards
     assert "Price: Each accelerator costs about $20,000" in card.fields[0].value
 
 
 def test_a_huge_development_still_fits_discord() -> None:
     body = " ".join(f"Sentence {n} reveals distinct fact {n * 7919} about supplier {n}." for n in range(300))
-    reply = compose_alert(STORY, KEY_POINTS, [], [_development(1, "h" * 400, body, url="https://example.com/x")])
+    reply = compose_alert(
+        STORY, KEY_POINTS, [], [_development(1, "h" * 400, body, url="https://example.com/x")], zone=UTC
+    )
     for part in paginate(reply):
         check_message(part)
 
@@ -186,8 +191,29 @@ def test_known_statements_cover_title_summary_key_points_and_earlier() -> None:
 
 def test_status_card_shows_the_latest_development() -> None:
     latest = _development(3, "Deal signed", "Signed.")
-    card = story_status_card(STORY, latest, 3)
+    card = story_status_card(STORY, latest, 3, UTC)
     assert "Latest: Deal signed" in card.description
     assert card.fields[0].value.startswith("3 so far.")
     assert card.footer == f"/story timeline {STORY.slug}"
-    assert "No developments yet." in story_status_card(STORY, None, 0).description
+    assert "No developments yet." in story_status_card(STORY, None, 0, UTC).description
+
+
+def test_alert_and_status_card_show_the_developments_own_date_in_the_followers_zone() -> None:
+    late = DevelopmentRecord(
+        id=1,
+        story_id=STORY.id,
+        headline="Vote passed",
+        body="The council vote passed late in the evening.",
+        key_points=(),
+        url=None,
+        source=None,
+        published_at=datetime(2024, 1, 7, 2, 17, tzinfo=UTC),  # still 6 Jan in New York
+        created_at=datetime(2026, 11, 30, 9, 0, tzinfo=UTC),  # when it was imported
+    )
+    zone = ZoneInfo("America/New_York")
+    [card] = compose_alert(STORY, KEY_POINTS, [], [late], zone=zone).cards
+    assert card.fields[0].name.startswith("06 Jan · ")
+    assert "dates in America/New_York" in (card.footer or "")
+    status = story_status_card(STORY, late, 1, zone)
+    assert "Last development 6 Jan 2024, 21:17 EST" in status.fields[0].value
+    assert "2026" not in status.fields[0].value

@@ -13,17 +13,20 @@ import pytest
 
 from bot import payloads
 from bot.cards import Reply
-from bot.digest_service import GUILD, USER, DigestService
+from bot.digest_service import SKIPPED_RECORDED_FOR, DigestService
 from bot.errors import UserError
 from bot.limits import check_message
 from bot.parser import parse_article
 from bot.story_model import Story
 from storage.database import Database
-from storage.digests import DigestRepository, DigestSchedule
+from storage.digests import AudienceKind, DigestRepository, DigestSchedule, SlotStatus
 from storage.outbox import OutboxItem, OutboxRepository
 from storage.stories import ImportItem, StoryRepository
 from tests.conftest import markdown_article
+from tests.helpers import WakeCounter, outbox_items
 
+GUILD = AudienceKind.GUILD
+USER = AudienceKind.USER
 GUILD_A = 111111111111111111
 GUILD_B = 222222222222222222
 CHANNEL_A = 555555555555555555
@@ -32,14 +35,6 @@ USER_ID = 777777777777777777
 GRACE = timedelta(hours=2)
 MONDAY = datetime(2024, 3, 4, 6, 0, tzinfo=UTC)  # a Monday, an hour before a 07:00 UTC slot
 SLOT = datetime(2024, 3, 4, 7, 0, tzinfo=UTC)
-
-
-class WakeCounter:
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def __call__(self) -> None:
-        self.calls += 1
 
 
 def _service(db: Database, wake: WakeCounter | None = None) -> DigestService:
@@ -95,11 +90,7 @@ async def _set_up_guild(
 
 
 async def _outbox(db: Database) -> list[OutboxItem]:
-    outbox = OutboxRepository(db)
-    async with db.reader.execute("SELECT ref FROM outbox GROUP BY ref") as cursor:
-        refs = [row[0] for row in await cursor.fetchall()]
-    items = [item for ref in refs for item in await outbox.latest_for_ref(ref, limit=1000)]
-    return sorted(items, key=lambda item: item.id)
+    return await outbox_items(db)
 
 
 async def _schedule(db: Database, kind: str = GUILD, audience: int = GUILD_A) -> DigestSchedule:
@@ -190,8 +181,8 @@ async def test_two_services_racing_on_one_file_enqueue_the_slot_once(db_path: Pa
         await _set_up_guild(one)
         # Both read the due row before either records it; the slot's primary key lets only one enqueue.
         row = await _schedule(db_one)
-        [done_one] = [await one._process(row, SLOT, {})]
-        [done_two] = [await two._process(row, SLOT, {})]
+        [done_one] = await one._process(row, SLOT, {})
+        [done_two] = await two._process(row, SLOT, {})
         assert await DigestRepository(db_one).record([done_one], SLOT) == [True]
         assert await DigestRepository(db_two).record([done_two], SLOT) == [False]
         rows = await _outbox(db_one)
@@ -333,16 +324,75 @@ async def test_after_days_offline_the_old_slot_is_skipped_and_todays_is_sent_onc
     await _set_up_guild(service)
     back = datetime(2024, 3, 7, 8, 0, tzinfo=UTC)  # Thursday, one hour after that day's slot
 
-    assert await service.process_due(now=back) == 2
+    assert await service.process_due(now=back) == 4  # Mon, Tue, Wed skipped; Thu sent
 
-    slots = await DigestRepository(db).recent_slots((await _schedule(db)).id)
+    slots = await DigestRepository(db).recent_slots((await _schedule(db)).id, limit=10)
     by_date = {s.slot_date: s.status for s in slots}
     assert by_date[date(2024, 3, 4)] == "skipped"
+    assert by_date[date(2024, 3, 5)] == "skipped"
+    assert by_date[date(2024, 3, 6)] == "skipped"
     assert by_date[date(2024, 3, 7)] in ("sent", "empty")
     assert {r.dedupe_key.rsplit(":", 1)[0] for r in await _outbox(db)} == {
         f"digest:{(await _schedule(db)).id}:2024-03-07"
     }
     assert (await _schedule(db)).next_fire_at == datetime(2024, 3, 8, 7, 0, tzinfo=UTC)
+
+
+async def test_every_slot_missed_in_a_multi_day_outage_is_recorded_and_shown(
+    db: Database, service: DigestService, wake: WakeCounter, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _set_up_guild(service, time_text="07:30", zone="Europe/Paris")  # 06:30 UTC in March
+    back = datetime(2024, 3, 7, 9, 0, tzinfo=UTC)  # Thursday, past the grace for Thursday's slot too
+
+    with caplog.at_level(logging.WARNING, logger="bot.digest_service"):
+        assert await service.process_due(now=back) == 4
+        assert await service.process_due(now=back) == 0
+
+    schedule = await _schedule(db)
+    slots = await DigestRepository(db).recent_slots(schedule.id, limit=10)
+    assert [(s.slot_date.day, s.status) for s in slots] == [(d, SlotStatus.SKIPPED) for d in (7, 6, 5, 4)]
+    assert await _outbox(db) == [] and wake.calls == 0
+    assert schedule.next_fire_at == datetime(2024, 3, 8, 6, 30, tzinfo=UTC)
+    [warning] = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert "skipped 4 digests while offline: Mon 07:30, Tue 07:30, Wed 07:30, Thu 07:30" in warning
+
+    recent = _field(await service.show(GUILD, GUILD_A), "Recent slots")
+    assert recent == "Thu 07 Mar: skipped 4 digests while offline: Mon 07:30, Tue 07:30, Wed 07:30, Thu 07:30"
+
+
+async def test_a_year_offline_records_the_last_two_weeks_and_counts_the_rest(
+    db: Database, service: DigestService
+) -> None:
+    await _set_up_guild(service)
+    back = datetime(2025, 3, 4, 12, 0, tzinfo=UTC)  # a year after Monday 4 Mar 2024's slot, past the grace
+
+    assert await service.process_due(now=back) == SKIPPED_RECORDED_FOR.days
+
+    schedule = await _schedule(db)
+    slots = await DigestRepository(db).recent_slots(schedule.id, limit=1000)
+    assert len(slots) == SKIPPED_RECORDED_FOR.days
+    assert {s.status for s in slots} == {SlotStatus.SKIPPED}
+    assert slots[0].slot_date == date(2025, 3, 4)
+    assert schedule.next_fire_at == datetime(2025, 3, 5, 7, 0, tzinfo=UTC)
+    [line] = _field(await service.show(GUILD, GUILD_A), "Recent slots").splitlines()
+    # 4 Mar 2024 to 4 Mar 2025 inclusive: 366 daily slots (2024 is a leap year).
+    assert "skipped 366 digests while offline since Mon 4 Mar 2024" in line
+    assert f"only the last {SKIPPED_RECORDED_FOR.days} are recorded" in line
+    assert "Tue 4 Mar 07:00" in line
+
+
+async def test_show_keeps_an_outage_on_one_line_beside_later_digests(db: Database, service: DigestService) -> None:
+    await _set_up_guild(service)
+    await service.process_due(now=datetime(2024, 3, 6, 12, 0, tzinfo=UTC))  # Mon, Tue, Wed missed
+    await service.process_due(now=datetime(2024, 3, 7, 7, 0, tzinfo=UTC))
+    await service.process_due(now=datetime(2024, 3, 8, 7, 0, tzinfo=UTC))
+
+    lines = _field(await service.show(GUILD, GUILD_A), "Recent slots").splitlines()
+    assert lines == [
+        "Fri 08 Mar: empty",
+        "Thu 07 Mar: sent",  # the first digest
+        "Wed 06 Mar: skipped 3 digests while offline: Mon 07:00, Tue 07:00, Wed 07:00",
+    ]
 
 
 async def test_weekdays_only_skips_the_weekend(db: Database, service: DigestService) -> None:

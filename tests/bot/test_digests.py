@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,7 @@ import pytest
 
 from bot.cards import Card
 from bot.digests import MAX_FULL_STORIES, NEW_MARK, QUIET_AFTER, Digest, compose_digest
-from bot.limits import check_message, paginate
+from bot.limits import check_message, paginate, split_card
 from bot.parser import parse_article
 from bot.story_model import Story
 from storage.records import StoryRecord
@@ -262,3 +263,97 @@ async def test_news_beyond_the_full_story_cap_is_still_named(stories: StoryRepos
     assert f"{count} with news" in digest.reply.text
     for part in paginate(digest.reply):
         check_message(part)
+
+
+async def _add_many(
+    stories: StoryRepository, count: int, prefix: str, *, news_at: datetime | None
+) -> list[StoryRecord]:
+    """`count` global stories in one import; each gets one development at `news_at` when given."""
+    made = [_story(f"{prefix} Number {index:03d}") for index in range(count)]
+    await stories.import_stories([ImportItem(f"file:{s.slug}", s) for s in made], now=IMPORTED)
+    records = [await stories.get(s.slug, None) for s in made]
+    assert all(records)
+    if news_at is not None:
+        for index, record in enumerate(records):
+            assert record is not None
+            await stories.add_development(
+                record.id, f"{prefix} update {index:03d}", "Cranes moved.", content_hash=f"{prefix}{index}", now=news_at
+            )
+    return [r for r in records if r is not None]
+
+
+def _more_count(card: Card) -> int:
+    match = re.search(r"and (\d+) more", card.description)
+    return int(match.group(1)) if match else 0
+
+
+@pytest.mark.parametrize("count", [60, 500])
+async def test_every_story_with_news_is_shown_or_named_and_the_counts_are_exact(
+    stories: StoryRepository, count: int
+) -> None:
+    news = await _add_many(stories, count, "Busy Harbour", news_at=NOW - timedelta(hours=1))
+    calm = await _add_many(stories, 5, "Calm Valley", news_at=None)
+
+    digest = await compose_digest(stories, None, LAST_DIGEST, NOW, UTC)
+
+    assert f"{count} with news, {len(calm)} without" in digest.reply.text
+    assert digest.story_count == count + len(calm)
+    text = _all_text(digest)
+    named = [r for r in news if f"`{r.slug}`" in text or f"/story show {r.slug}" in text]
+    [more] = _cards_titled(digest, "More stories")
+    assert split_card(more) == [more]  # one embed within Discord's limits, never split into "(cont.)" cards
+    unnamed_news = count - len(named)
+    assert _more_count(more) == unnamed_news + len([r for r in calm if f"`{r.slug}`" not in text])
+    if count == 60:
+        assert unnamed_news == 0  # they all fit
+    else:
+        assert unnamed_news > 0 and f"and {_more_count(more)} more" in more.description
+    assert "/story list" in more.description or unnamed_news == 0
+    for part in paginate(digest.reply):
+        check_message(part)
+
+
+async def test_nothing_new_counts_every_tracked_story(stories: StoryRepository) -> None:
+    await _add_many(stories, 60, "Old Harbour", news_at=None)
+
+    digest = await compose_digest(stories, None, NOW - timedelta(minutes=1), NOW, UTC)
+
+    assert not digest.has_news
+    assert "60 stories are tracked" in digest.reply.text
+    assert digest.story_count == 60
+
+
+async def test_hundreds_of_quiet_stories_fit_one_card_with_an_exact_count(stories: StoryRepository) -> None:
+    quiet_date = NOW - QUIET_AFTER - timedelta(days=2)
+    date = f"{quiet_date:%Y-%m-%d %H:%M} UTC"
+    made = [_story(f"Quiet Tariff Story Number {index:03d}", date=date) for index in range(300)]
+    await stories.import_stories([ImportItem(f"file:{s.slug}", s) for s in made], now=IMPORTED)
+    busy = await _add(stories, _story("Busy Story About Chips"))
+    await stories.add_development(busy.id, "Chips ship", "Chips shipped.", content_hash="c", now=NOW)
+
+    digest = await compose_digest(stories, None, LAST_DIGEST, NOW, UTC)
+
+    assert "1 with news, 300 without" in digest.reply.text
+    [block] = _cards_titled(digest, "Quiet for a week or more")
+    assert split_card(block) == [block]
+    listed = len([line for line in block.description.splitlines() if line.startswith("• ")])
+    assert listed + _more_count(block) == 300
+    assert _more_count(block) > 0
+
+
+async def test_a_new_story_with_an_old_date_is_fresh_not_quiet(stories: StoryRepository) -> None:
+    old_date = f"{NOW - QUIET_AFTER - timedelta(days=20):%Y-%m-%d %H:%M} UTC"
+    quiet = await _add(stories, _story("Quiet Story About Tariffs", date=old_date))
+    late_story = _story("Late Import Of An Old Story", date=old_date)
+    late = await _add(stories, late_story, now=LAST_DIGEST + timedelta(hours=1))
+    steady = await _add(stories, _story("Steady Story About Ports", date="2024-03-10 07:00 UTC"))
+
+    digest = await compose_digest(stories, None, LAST_DIGEST, NOW, UTC)
+
+    assert "1 with news, 2 without" in digest.reply.text
+    assert digest.reply.cards[0].title == f"{NEW_MARK} {late.title}"
+    assert digest.reply.cards[1].title == steady.title
+    [block] = _cards_titled(digest, "Quiet for a week or more")
+    assert block.description.splitlines() == [
+        f"• {quiet.title} · `{quiet.slug}` · last development {quiet.published_at:%d %b}"
+    ]

@@ -13,22 +13,24 @@ from pathlib import Path
 import pytest
 
 from bot import payloads
-from bot.digest_service import USER as USER_AUDIENCE
+from bot.audience import AudienceZones
 from bot.digest_service import DigestService
-from bot.errors import UnknownStory, UserError
-from bot.follow_service import DM, HERE, MAX_UPDATE_CHARS, FollowService, development_from_text
+from bot.errors import UserError
+from bot.follow_service import FollowService, FollowTarget
 from bot.importer import import_paths
 from bot.limits import check_message
 from bot.parser import parse_article
-from bot.story_model import Bullet, Story
+from bot.story_admin import OPERATOR, StoryAdminService
+from bot.story_model import Story
 from bot.story_service import StoryService
 from storage.database import Database
-from storage.digests import DigestRepository
+from storage.digests import AudienceKind, DigestRepository
 from storage.follows import FollowRepository
 from storage.outbox import OutboxItem, OutboxRepository
 from storage.records import StoryRecord
 from storage.stories import ImportItem, ImportStatus, StoryRepository
 from tests.conftest import SEED_PATH, markdown_article
+from tests.helpers import WakeCounter, outbox_items
 
 GUILD = 111111111111111111
 OTHER_GUILD = 222222222222222222
@@ -38,14 +40,6 @@ USER = 777777777777777777
 OTHER_USER = 787878787878787878
 WINDOW = timedelta(minutes=30)
 T0 = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
-
-
-class WakeCounter:
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def __call__(self) -> None:
-        self.calls += 1
 
 
 @pytest.fixture
@@ -63,20 +57,8 @@ def service(follow_repo: FollowRepository, stories: StoryRepository, wake: WakeC
     return FollowService(follow_repo, stories, StoryService(stories), burst_window=WINDOW, wake_delivery=wake)
 
 
-@pytest.fixture
-async def story(stories: StoryRepository, seed_story: Story) -> StoryRecord:
-    await stories.import_stories([ImportItem("file:seed", seed_story)], now=T0 - timedelta(days=1))
-    record = await stories.get(seed_story.slug, None)
-    assert record is not None
-    return record
-
-
 async def _alerts(db: Database) -> list[OutboxItem]:
-    outbox = OutboxRepository(db)
-    async with db.reader.execute("SELECT DISTINCT ref FROM outbox") as cursor:
-        refs = [row[0] for row in await cursor.fetchall()]
-    items = [item for ref in refs for item in await outbox.latest_for_ref(ref, limit=1000)]
-    return sorted((i for i in items if i.kind == "alert"), key=lambda i: i.id)
+    return [item for item in await outbox_items(db) if item.kind == "alert"]
 
 
 def _text(item: OutboxItem | str) -> str:
@@ -94,10 +76,17 @@ async def _development_count(db: Database, story_id: int) -> int:
     return int(row[0])
 
 
+async def _develop(service: FollowService, story: StoryRecord, text: str, url: str | None, *, now: datetime) -> None:
+    """The operator adds a development to the (global) story, as `briefbot update` does."""
+    admin = StoryAdminService(service.stories, service.story_service, service)
+    await admin.update(story.slug, text, url, guild_id=OPERATOR, now=now)
+
+
 async def _follow_dm(service: FollowService, story: StoryRecord, user: int = USER) -> None:
     await service.follow(story.slug, GUILD, user, DM, CHANNEL)
 
 
+DM, HERE = FollowTarget.DM, FollowTarget.HERE
 UPDATE = "Samsung signed a chip supply deal with Meta worth $5 billion on Friday."
 SECOND = "Regulators in Washington opened an antitrust review of the chip agreement."
 THIRD = "Samsung shares rose four percent in Seoul trading after the announcement."
@@ -115,7 +104,7 @@ async def test_one_alert_per_follower_dm_to_the_user_and_a_thread_for_the_channe
     assert again.text.startswith("Already following.")
     channel_reply = await service.follow(story.slug, GUILD, USER, HERE, CHANNEL, ping_role_id=ROLE)
     assert f"<@&{ROLE}>" in channel_reply.text
-    await service.add_update(story, UPDATE, "https://example.com/deal", "discord", now=T0)
+    await _develop(service, story, UPDATE, "https://example.com/deal", now=T0)
 
     assert await service.process_alerts(now=T0) == 2
 
@@ -149,11 +138,11 @@ async def test_a_burst_waits_for_the_window_then_sends_one_merged_alert(
     db: Database, service: FollowService, story: StoryRecord
 ) -> None:
     await _follow_dm(service, story)
-    await service.add_update(story, UPDATE, None, "discord", now=T0)
+    await _develop(service, story, UPDATE, None, now=T0)
     assert await service.process_alerts(now=T0) == 1  # the first development after a quiet period: at once
 
-    await service.add_update(story, SECOND, None, "discord", now=T0 + timedelta(minutes=5))
-    await service.add_update(story, THIRD, None, "discord", now=T0 + timedelta(minutes=10))
+    await _develop(service, story, SECOND, None, now=T0 + timedelta(minutes=5))
+    await _develop(service, story, THIRD, None, now=T0 + timedelta(minutes=10))
     assert await service.process_alerts(now=T0 + timedelta(minutes=5)) == 0
     assert await service.process_alerts(now=T0 + timedelta(minutes=10)) == 0
     assert await service.process_alerts(now=T0 + WINDOW - timedelta(seconds=1)) == 0
@@ -173,10 +162,10 @@ async def test_a_development_after_a_quiet_period_alerts_at_once(
     db: Database, service: FollowService, story: StoryRecord
 ) -> None:
     await _follow_dm(service, story)
-    await service.add_update(story, UPDATE, None, "discord", now=T0)
+    await _develop(service, story, UPDATE, None, now=T0)
     await service.process_alerts(now=T0)
     later = T0 + WINDOW + timedelta(minutes=1)
-    await service.add_update(story, SECOND, None, "discord", now=later)
+    await _develop(service, story, SECOND, None, now=later)
     assert await service.process_alerts(now=later) == 1
     assert len(await _alerts(db)) == 2
 
@@ -185,13 +174,13 @@ async def test_a_follower_who_followed_after_a_development_does_not_get_it(
     db: Database, service: FollowService, story: StoryRecord
 ) -> None:
     await _follow_dm(service, story, USER)
-    await service.add_update(story, UPDATE, None, "discord", now=T0)
+    await _develop(service, story, UPDATE, None, now=T0)
     await _follow_dm(service, story, OTHER_USER)
 
     assert await service.process_alerts(now=T0) == 1
     assert [(r.target_kind, r.target_id) for r in await _alerts(db)] == [("user", USER)]
 
-    await service.add_update(story, SECOND, None, "discord", now=T0 + WINDOW)
+    await _develop(service, story, SECOND, None, now=T0 + WINDOW)
     assert await service.process_alerts(now=T0 + WINDOW) == 2
     newest = (await _alerts(db))[1:]
     assert sorted(r.target_id for r in newest) == [USER, OTHER_USER]
@@ -203,7 +192,7 @@ async def test_a_follower_who_followed_after_a_development_does_not_get_it(
 async def test_an_unfollowed_story_sends_nothing(db: Database, service: FollowService, story: StoryRecord) -> None:
     await _follow_dm(service, story)
     await service.unfollow(story.slug, GUILD, USER, DM, CHANNEL)
-    await service.add_update(story, UPDATE, None, "discord", now=T0)
+    await _develop(service, story, UPDATE, None, now=T0)
     assert await service.process_alerts(now=T0) == 0
     assert await _alerts(db) == []
     with pytest.raises(UserError, match="not follow"):
@@ -252,9 +241,9 @@ async def test_a_muted_follower_gets_held_alerts_released_as_one_catch_up(
     until = T0 + timedelta(hours=2)
     assert await follow_repo.mute(story.id, USER, until)
 
-    await service.add_update(story, UPDATE, None, "discord", now=T0)
+    await _develop(service, story, UPDATE, None, now=T0)
     assert await service.process_alerts(now=T0) == 1  # the channel only
-    await service.add_update(story, SECOND, None, "discord", now=T0 + WINDOW)
+    await _develop(service, story, SECOND, None, now=T0 + WINDOW)
     assert await service.process_alerts(now=T0 + WINDOW) == 1
 
     assert [(r.target_kind, r.target_id) for r in await _alerts(db)] == [("channel", CHANNEL)] * 2
@@ -286,7 +275,7 @@ async def test_a_muted_users_held_alert_goes_into_their_next_digest_and_not_agai
     )
     for user in (USER, OTHER_USER):  # two personal digests at the same time, same scope
         await digests.set_up(
-            USER_AUDIENCE,
+            AudienceKind.USER,
             user,
             scope_guild_id=None,
             channel_id=None,
@@ -298,7 +287,7 @@ async def test_a_muted_users_held_alert_goes_into_their_next_digest_and_not_agai
     await _follow_dm(service, story)
     until = T0 + timedelta(days=1)
     await follow_repo.mute(story.id, USER, until)
-    await service.add_update(story, UPDATE, "https://example.com/deal", "discord", now=T0)
+    await _develop(service, story, UPDATE, "https://example.com/deal", now=T0)
     await service.process_alerts(now=T0)
     assert await _alerts(db) == []
     assert await follow_repo.held_for("user", USER)
@@ -340,7 +329,7 @@ async def test_mute_command_checks_hours_and_follow(db: Database, service: Follo
     assert "held, not lost" in reply.text
 
     now = datetime.now(UTC)
-    await service.add_update(story, UPDATE, None, "discord", now=now)
+    await _develop(service, story, UPDATE, None, now=now)
     assert await service.process_alerts(now=now) == 0
     assert await _alerts(db) == []
     [listed] = (await service.following(USER, GUILD)).cards
@@ -365,90 +354,33 @@ async def test_follow_here_needs_a_server_channel(service: FollowService, story:
         await service.follow(story.slug, None, USER, HERE, None)
 
 
-async def test_add_story_with_bad_text_saves_nothing(
-    service: FollowService, stories: StoryRepository, seed_bytes: bytes
+async def test_each_follower_reads_the_alert_in_their_own_zone(
+    db: Database, follow_repo: FollowRepository, stories: StoryRepository, story: StoryRecord
 ) -> None:
-    for bad in (b"", b"\x00\x01binary", b"---\ntitle: x\n", b"Just a title line\n\nNo date here at all.\n"):
-        with pytest.raises(UserError, match="Nothing was saved"):
-            await service.add_story(bad, "upload.txt", GUILD)
-    follow_up = markdown_article(follows="some-story").encode()
-    with pytest.raises(UserError, match="follows:"):
-        await service.add_story(follow_up, "upload.md", GUILD)
-    assert await stories.count(GUILD) == 0
+    schedules = DigestRepository(db)
+    zones = AudienceZones(schedules, UTC)
+    service = FollowService(follow_repo, stories, StoryService(stories, zones), burst_window=WINDOW, zones=zones)
+    fire = T0 + timedelta(days=1)
+    chosen = ((AudienceKind.USER, USER, "Asia/Seoul"), (AudienceKind.GUILD, GUILD, "America/Los_Angeles"))
+    for kind, audience, zone in chosen:
+        await schedules.save(
+            audience_kind=kind, audience_id=audience, scope_guild_id=GUILD, channel_id=CHANNEL, time_of_day="07:00",
+            timezone=zone, days="mon", next_fire_at=fire, next_slot_date=fire.date(), now=T0,
+        )
+    await _follow_dm(service, story, USER)
+    await _follow_dm(service, story, OTHER_USER)  # no /brief: DEFAULT_TIMEZONE (UTC here)
+    await service.follow(story.slug, GUILD, USER, HERE, CHANNEL)
+    evening = datetime(2024, 3, 10, 20, 0, tzinfo=UTC)  # 11 Mar 05:00 in Seoul, 10 Mar 13:00 in Los Angeles
 
-    reply = await service.add_story(seed_bytes, "seed.txt", GUILD)
-    assert "now tracked as" in reply.text
-    assert await stories.count(GUILD) == 1
-    assert await stories.count(None) == 0
-    assert await stories.count(OTHER_GUILD) == 0
-    assert "already tracked" in (await service.add_story(seed_bytes, "seed.txt", GUILD)).text
-    assert await stories.count(GUILD) == 1
+    await _develop(service, story, UPDATE, None, now=evening)
+    assert await service.process_alerts(now=evening) == 3
 
-
-async def test_remove_story_refuses_global_and_other_guilds_stories(
-    service: FollowService, stories: StoryRepository, story: StoryRecord
-) -> None:
-    with pytest.raises(UserError, match="Only stories this server added"):
-        await service.remove_story(story.slug, GUILD)
-    assert await stories.get_by_id(story.id) is not None
-
-    theirs = markdown_article(title="Other Guild Local Election").encode()
-    await service.add_story(theirs, "theirs.md", OTHER_GUILD)
-    with pytest.raises(UserError):
-        await service.remove_story("other-guild-local-election", GUILD)
-    assert await stories.count(OTHER_GUILD) == 2
-
-    mine = markdown_article(title="Our Guild Bake Sale").encode()
-    await service.add_story(mine, "mine.md", GUILD)
-    reply = await service.remove_story("our-guild-bake-sale", GUILD)
-    assert "Removed" in reply.text
-    assert await stories.get("our-guild-bake-sale", GUILD) is None
-    with pytest.raises(UnknownStory):
-        await service.remove_story("our-guild-bake-sale", GUILD)
-
-
-@pytest.mark.parametrize(
-    "url",
-    ["http://127.0.0.1/x", "http://localhost:8000/", "http://10.0.0.7/internal", "ftp://example.com/x"],
-)
-async def test_add_update_rejects_private_and_non_http_urls(
-    db: Database, service: FollowService, story: StoryRecord, url: str
-) -> None:
-    with pytest.raises(UserError):
-        await service.add_update(story, UPDATE, url, "discord", now=T0)
-    assert await _development_count(db, story.id) == 0
-
-
-async def test_add_update_rejects_duplicates_empty_and_overlong_text(
-    db: Database, service: FollowService, story: StoryRecord
-) -> None:
-    reply = await service.add_update(story, UPDATE, "https://example.com/deal", "discord", now=T0)
-    assert "Followers will be told" in reply.text
-    with pytest.raises(UserError, match="already"):
-        await service.add_update(story, f"  {UPDATE}\n", "https://example.com/deal", "discord", now=T0)
-    with pytest.raises(UserError, match="empty"):
-        await service.add_update(story, "   ", None, "discord", now=T0)
-    with pytest.raises(UserError, match=str(MAX_UPDATE_CHARS)):
-        await service.add_update(story, "x" * (MAX_UPDATE_CHARS + 1), None, "discord", now=T0)
-    assert await _development_count(db, story.id) == 1
-    # The same words with another source link is another development.
-    await service.add_update(story, UPDATE, "https://example.org/other", "discord", now=T0)
-    assert await _development_count(db, story.id) == 2
-
-
-async def test_add_update_wakes_the_alert_job(service: FollowService, story: StoryRecord) -> None:
-    woken = WakeCounter()
-    service.wake_alerts = woken
-    await service.add_update(story, UPDATE, None, "discord", now=T0)
-    assert woken.calls == 1
-
-
-def test_development_from_text_turns_bullets_into_key_points() -> None:
-    headline, body, points = development_from_text(
-        "Samsung signed the deal. More details followed.\n- Value: $5 billion\n* Term: ten years\n- plain point\n"
-    )
-    assert headline == "Samsung signed the deal."
-    assert body.startswith("Samsung signed the deal.")
-    assert points == (Bullet("Value", "$5 billion"), Bullet("Term", "ten years"), Bullet("", "plain point"))
-    only_bullets = development_from_text("- Value: $5 billion")
-    assert only_bullets[0] == "Value: $5 billion"
+    by_target = {r.target_id: payloads.load(r.payload_json) for r in await _alerts(db)}
+    assert by_target[USER].part.cards[0].fields[0].name.startswith("11 Mar · ")
+    assert by_target[OTHER_USER].part.cards[0].fields[0].name.startswith("10 Mar · ")
+    channel = by_target[CHANNEL]
+    assert channel.part.cards[0].fields[0].name.startswith("10 Mar · ")
+    assert channel.thread is not None
+    assert "10 Mar 2024, 13:00 PDT" in channel.thread.card.fields[0].value
+    [listed] = (await service.following(USER, None)).cards  # in DMs: the user's zone
+    assert "by DM" in listed.description

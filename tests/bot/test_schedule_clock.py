@@ -595,3 +595,20 @@ def test_slots_between_matches_chained_next_slot(
     assert following.fire_at > end
     if slots:
         assert slots[0] == schedule.next_slot(start)
+
+
+@pytest.mark.parametrize(
+    ("zone", "days", "first", "stop"),
+    [
+        ("Europe/Paris", "daily", date(2024, 3, 4), date(2025, 3, 4)),  # a year, through both DST changes
+        ("America/New_York", "weekdays", date(2024, 3, 1), date(2024, 11, 20)),
+        ("UTC", "mon,thu", date(2024, 1, 3), date(2024, 1, 4)),
+        ("UTC", "mon", date(2024, 1, 2), date(2024, 1, 8)),  # no Monday in range
+        ("Pacific/Apia", "daily", date(2011, 12, 1), date(2012, 2, 1)),  # 2011-12-30 never happened there
+    ],
+)
+def test_count_slots_matches_listing_every_slot(zone: str, days: str, first: date, stop: date) -> None:
+    schedule = parse_schedule("07:30", zone, days)
+    listed = [d for d in (first + timedelta(days=n) for n in range((stop - first).days)) if schedule.slot_on(d)]
+    assert schedule.count_slots(first, stop) == len(listed)
+    assert schedule.count_slots(stop, first) == 0

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
+from bot.audience import AudienceZones
 from bot.errors import UnknownStory, UserError
+from bot.parser import parse_article
 from bot.story_model import Story
 from bot.story_service import MAX_QUESTION_CHARS, StoryService
 from bot.text_render import render_reply
+from storage.database import Database
+from storage.digests import AudienceKind, DigestRepository
 from storage.stories import ImportItem, StoryRepository
-from tests.conftest import SEED_KEY_POINT_LABELS
+from tests.conftest import SEED_KEY_POINT_LABELS, markdown_article
 
 GUILD = 333333333333333333
+OTHER_GUILD = 444444444444444444
+CHANNEL = 555555555555555555
+USER = 777777777777777777
+OTHER_USER = 787878787878787878
 
 
 @pytest.fixture
@@ -86,7 +97,7 @@ async def test_show_and_timeline(service: StoryService, seed_story: Story) -> No
 async def test_list_and_search_respect_scope(service: StoryService, stories: StoryRepository) -> None:
     reply, pages = await service.list_page(None)
     assert pages == 1
-    assert (reply.cards[0].footer or "").endswith("· 1 story")
+    assert reply.cards[0].footer == "Page 1/1 · 1 story · dates in UTC"
     with pytest.raises(UserError, match="There is only 1 page of stories here, so no page 99"):
         await service.list_page(None, page=99)
     with pytest.raises(UserError, match="no page 0"):
@@ -108,3 +119,55 @@ async def test_a_question_of_stop_words_gets_examples_not_a_random_paragraph(
     assert reply.text.startswith("Ask about something in the story, e.g. `why south korea`")
     example = await service.ask(seed_story.slug, "why south korea", None)  # the examples do answer
     assert example.cards[0].fields[0].name == "Why South Korea?"
+
+
+async def _save_zone(db: Database, kind: AudienceKind, audience: int, zone: str) -> None:
+    fire = datetime(2024, 3, 4, 7, 0, tzinfo=UTC)
+    await DigestRepository(db).save(
+        audience_kind=kind, audience_id=audience, scope_guild_id=GUILD if kind is AudienceKind.GUILD else None,
+        channel_id=CHANNEL if kind is AudienceKind.GUILD else None, time_of_day="07:00", timezone=zone,
+        days="mon,tue,wed,thu,fri,sat,sun", next_fire_at=fire, next_slot_date=fire.date(), now=fire,
+    )
+
+
+async def test_list_shows_the_developments_own_date_not_when_it_was_imported(
+    stories: StoryRepository, seed_story: Story
+) -> None:
+    await stories.import_stories([ImportItem("file:seed", seed_story)])
+    record = await stories.get(seed_story.slug, None)
+    assert record is not None
+    await stories.add_development(
+        record.id, "Deal signed", "The deal was signed.", content_hash="deal",
+        published_at=datetime(2024, 9, 18, 12, 0, tzinfo=UTC), now=datetime(2026, 11, 30, 9, 0, tzinfo=UTC),
+    )
+
+    reply, _ = await StoryService(stories).list_page(None)
+
+    text = render_reply(reply)
+    assert "last development 18 Sep 2024" in text
+    assert "2026" not in text
+
+
+async def test_dates_show_in_the_audiences_zone_and_name_it(db: Database, stories: StoryRepository) -> None:
+    # 02:17 UTC on 7 Jan is still 6 Jan in New York, already the afternoon of 7 Jan in Seoul.
+    article = markdown_article(title="Evening Vote On The Budget", date="2024-01-07 02:17 UTC")
+    await stories.import_stories([ImportItem("file:vote", parse_article(article, "vote.md"))])
+    await _save_zone(db, AudienceKind.GUILD, GUILD, "America/New_York")
+    await _save_zone(db, AudienceKind.USER, USER, "Asia/Seoul")
+    service = StoryService(stories, AudienceZones(DigestRepository(db), ZoneInfo("Europe/Paris")))
+    slug = "evening-vote-on-the-budget"
+
+    in_server = render_reply(await service.show(slug, GUILD, user_id=USER))
+    assert "6 Jan 2024, 21:17 EST" in in_server
+    listed, _ = await service.list_page(GUILD, user_id=USER)
+    assert "6 Jan 2024" in listed.cards[0].description
+    assert "dates in America/New_York" in (listed.cards[0].footer or "")
+    timeline = render_reply(await service.timeline(slug, GUILD, user_id=USER))
+    assert "6 Jan 2024: first reported" in timeline and "America/New_York" in timeline
+
+    in_dms = render_reply(await service.show(slug, None, user_id=USER))  # the user's /brief zone
+    assert "7 Jan 2024, 11:17 KST" in in_dms
+    elsewhere = render_reply(await service.show(slug, OTHER_GUILD, user_id=OTHER_USER))  # DEFAULT_TIMEZONE
+    assert "7 Jan 2024, 03:17 CET" in elsewhere
+    stranger_dm = render_reply(await service.show(slug, None, user_id=OTHER_USER))
+    assert "7 Jan 2024, 03:17 CET" in stranger_dm

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.follow_service import DM, FollowService
+from bot.follow_service import FollowService, FollowTarget
 from bot.settings import load_settings
 from bot.story_model import Story
 from bot.story_service import StoryService
@@ -43,5 +43,5 @@ def test_settings_describe_one_minute_and_one_second() -> None:
 async def test_follow_reply_says_one_minute(db: Database, stories: StoryRepository, seed_story: Story) -> None:
     await stories.import_stories([ImportItem("file:seed", seed_story)])
     follows = FollowService(FollowRepository(db), stories, StoryService(stories), burst_window=timedelta(minutes=1))
-    reply = await follows.follow(seed_story.slug, None, 42, DM, None)
+    reply = await follows.follow(seed_story.slug, None, 42, FollowTarget.DM, None)
     assert "Updates within 1 minute are merged" in reply.text

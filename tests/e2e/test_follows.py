@@ -15,6 +15,7 @@ from tests.stub.discord_stub import DiscordStub, Perm, text_channel
 SEED_SLUG = "zuckerberg-visits-south-korea-to-discuss"
 MANAGE_CHANNELS = 1 << 4
 MANAGE_ROLES = 1 << 28
+MANAGE_GUILD = 1 << 5
 FAST_ALERTS = {"ALERT_BURST_WINDOW": "3s"}
 CLOSED_DM_USER = 300000000000000903
 MUTED_USER = 300000000000000904
@@ -183,3 +184,39 @@ async def test_channel_follow_can_ping_one_role_and_falls_back_to_the_channel_wi
     plain = await stub.wait_for_message(threadless, timeout=30)
     assert "chip supply deal" in plain.text and stub.threads_of(threadless) == []
     assert plain.mention_roles == []
+
+
+LOCAL_STORY = """Harbour Council Votes On Ferry Fares
+1 min read
+The harbour council votes tonight on new ferry fares for islanders.
+March 1, 2024 09:00
+Councillors meet at seven to settle the fares for next year.
+Key Points:
+- Fares: A single crossing may rise by ten percent.
+"""
+
+
+async def test_removing_a_story_tells_its_followers_once(stub: DiscordStub, start_bot: StartBot) -> None:
+    await start_bot(FAST_ALERTS)
+    await stub.wait_for_command_sync(timeout=20)
+    data = stub.add_attachment("ferry.txt", LOCAL_STORY.encode())
+    added = await stub.invoke_slash("story", subcommand="add", options={"file": data}, channel_id=CHANNEL_ID,
+                                    user_id=MEMBER_ID, member_permissions=MANAGE_GUILD)
+    slug = "harbour-council-votes-on-ferry-fares"
+    assert slug in added.text, added.text
+    followed = await stub.invoke_slash("story", subcommand="follow", options={"story": slug, "where": "dm"},
+                                       channel_id=CHANNEL_ID, user_id=MEMBER_ID)
+    assert "DM you what changed" in followed.text
+
+    removed = await stub.invoke_slash("story", subcommand="remove", options={"story": slug}, channel_id=CHANNEL_ID,
+                                      user_id=MEMBER_ID, member_permissions=MANAGE_GUILD)
+    assert removed.ephemeral and "1 follower was told" in removed.text, removed.text
+
+    def notices() -> list[str]:
+        return [m.text for m in stub.dm_messages_to(MEMBER_ID) if "Story removed" in m.text]
+
+    await stub.wait_for(notices, timeout=30, what="the removal notice")
+    [notice] = notices()
+    assert "Harbour Council Votes On Ferry Fares" in notice and "no longer follow" in notice
+    following = await stub.invoke_slash("story", subcommand="following", channel_id=CHANNEL_ID, user_id=MEMBER_ID)
+    assert "follow nothing yet" in following.text

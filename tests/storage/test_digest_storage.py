@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from storage.database import Database
-from storage.digests import DigestRepository, ProcessedSlot
+from storage.digests import AudienceKind, DigestRepository, ProcessedSlot, SlotRecord, SlotStatus
 from storage.outbox import OutboxRepository, OutgoingMessage
 
 NOW = datetime(2024, 3, 4, 6, 0, tzinfo=UTC)
@@ -44,8 +44,24 @@ def _message(key: str, target_kind: str = "channel") -> OutgoingMessage:
     return OutgoingMessage(key, "digest", target_kind, CHANNEL_A, '{"content":"hi","cards":[]}', "schedule:1")
 
 
-def _processed(schedule_id: int, *messages: OutgoingMessage, status: str = "sent") -> ProcessedSlot:
-    return ProcessedSlot(schedule_id, date(2024, 3, 4), FIRE, status, "", tuple(messages), NEXT, date(2024, 3, 5), FIRE)
+def _slot(schedule_id: int, **changes: object) -> ProcessedSlot:
+    values: dict[str, object] = {
+        "schedule_id": schedule_id,
+        "slot_date": date(2024, 3, 4),
+        "fire_at": FIRE,
+        "status": SlotStatus.SENT,
+        "detail": "",
+        "messages": (),
+        "next_fire_at": NEXT,
+        "next_slot_date": date(2024, 3, 5),
+        "digest_at": FIRE,
+    }
+    values.update(changes)
+    return ProcessedSlot(**values)  # type: ignore[arg-type]
+
+
+def _processed(schedule_id: int, *messages: OutgoingMessage, status: SlotStatus = SlotStatus.SENT) -> ProcessedSlot:
+    return _slot(schedule_id, status=status, messages=tuple(messages))
 
 
 async def _outbox_keys(db: Database) -> list[str]:
@@ -99,9 +115,7 @@ async def test_record_enqueues_the_slots_messages_once(db: Database, repo: Diges
 async def test_a_second_record_of_a_slot_does_not_move_the_since_point(repo: DigestRepository) -> None:
     schedule = await _save(repo)
     await repo.record([_processed(schedule.id)], FIRE)
-    late = ProcessedSlot(
-        schedule.id, date(2024, 3, 4), FIRE, "sent", "", (), NEXT, date(2024, 3, 5), FIRE + timedelta(hours=1)
-    )
+    late = _slot(schedule.id, digest_at=FIRE + timedelta(hours=1))
     assert await repo.record([late], FIRE + timedelta(hours=1)) == [False]
     after = await repo.get_by_id(schedule.id)
     assert after is not None and after.last_digest_at == FIRE
@@ -130,7 +144,7 @@ async def test_record_does_not_revive_a_schedule_turned_off_meanwhile(repo: Dige
 
 async def test_a_skipped_slot_is_recorded_without_messages(db: Database, repo: DigestRepository) -> None:
     schedule = await _save(repo)
-    skipped = ProcessedSlot(schedule.id, date(2024, 3, 4), FIRE, "skipped", "offline", (), NEXT, date(2024, 3, 5), None)
+    skipped = _slot(schedule.id, status=SlotStatus.SKIPPED, detail="offline", digest_at=None)
     assert await repo.record([skipped], FIRE + timedelta(hours=3)) == [True]
     assert await _outbox_keys(db) == []
     [slot] = await repo.recent_slots(schedule.id)
@@ -145,7 +159,18 @@ async def test_recent_slots_are_newest_first_and_limited(repo: DigestRepository)
         slot_date = date(2024, 3, day)
         fire = datetime(2024, 3, day, 7, tzinfo=UTC)
         await repo.record(
-            [ProcessedSlot(schedule.id, slot_date, fire, "empty", "", (), fire + timedelta(days=1), None, fire)], fire
+            [
+                _slot(
+                    schedule.id,
+                    slot_date=slot_date,
+                    fire_at=fire,
+                    status=SlotStatus.EMPTY,
+                    next_fire_at=fire + timedelta(days=1),
+                    next_slot_date=None,
+                    digest_at=fire,
+                )
+            ],
+            fire,
         )
     assert [s.slot_date.day for s in await repo.recent_slots(schedule.id)] == [8, 7, 6]
     assert len(await repo.recent_slots(schedule.id, limit=10)) == 5
@@ -178,3 +203,20 @@ async def test_outbox_rows_of_a_slot_carry_the_nonce_and_due_time(db: Database, 
     assert item.status == "pending"
     assert item.next_attempt_at == FIRE
     assert len(item.nonce) <= 25
+
+
+def test_slots_and_schedules_are_built_with_keywords_only() -> None:
+    # Nine positional values in a row were easy to misorder (two dates, three datetimes): names are required.
+    with pytest.raises(TypeError):
+        ProcessedSlot(1, date(2024, 3, 4), FIRE, SlotStatus.SENT, "", (), NEXT, date(2024, 3, 5), FIRE)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        SlotRecord(date(2024, 3, 4), SlotStatus.SENT, "", FIRE, FIRE)  # type: ignore[misc]
+    assert _slot(1).status is SlotStatus.SENT
+
+
+async def test_kinds_read_back_as_enums(repo: DigestRepository) -> None:
+    schedule = await _save(repo)
+    assert schedule.audience_kind is AudienceKind.GUILD
+    await repo.record([_processed(schedule.id)], FIRE)
+    [slot] = await repo.recent_slots(schedule.id)
+    assert slot.status is SlotStatus.SENT

@@ -6,12 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.parser import parse_article
 from bot.story_model import Story
 from storage.database import Database
-from storage.follows import FollowRepository
+from storage.follows import FollowerKind, FollowRepository, Removal
 from storage.outbox import OutgoingMessage
 from storage.records import StoryRecord
 from storage.stories import ImportItem, StoryRepository
+from tests.conftest import markdown_article
 
 NOW = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 GUILD = 111111111111111111
@@ -61,6 +63,7 @@ async def test_follow_is_created_once_and_starts_after_existing_developments(
     assert again.id == follow.id
     assert follow.since_development_id == before
     assert (follow.follower_kind, follow.follower_id, follow.muted_until) == ("user", USER, None)
+    assert follow.follower_kind is FollowerKind.USER
     assert [f.id for f in await follows.followers(story.id)] == [follow.id]
 
 
@@ -198,3 +201,30 @@ async def test_removing_a_story_removes_its_follows(
     assert await stories.remove(local.id, GUILD)
     assert await follows.followers(local.id) == []
     assert await follows.thread(CHANNEL, local.id) is None
+
+
+async def test_remove_story_enqueues_the_notices_and_removes_the_story_in_one_transaction(
+    db: Database, follows: FollowRepository, stories: StoryRepository, story: StoryRecord
+) -> None:
+    bake_sale = parse_article(markdown_article(title="Our Guild Bake Sale"), "bake.md")
+    await stories.import_stories([ImportItem("file:bake", bake_sale, GUILD)], now=NOW)
+    local = await stories.get(bake_sale.slug, GUILD)
+    assert local is not None and local.id != story.id
+    first, _ = await follows.follow(local.id, FollowerKind.USER, USER, guild_id=None, ping_role_id=None, now=NOW)
+    await follows.follow(local.id, FollowerKind.USER, OTHER_USER, guild_id=None, ping_role_id=None, now=NOW)
+
+    # Notices built before OTHER_USER followed: nothing is done, so the caller builds them again.
+    stale = await follows.remove_story(local.id, GUILD, [_message("removed:a:0")], follow_ids={first.id}, now=NOW)
+    assert stale is Removal.FOLLOWERS_CHANGED
+    assert await stories.get_by_id(local.id) is not None and await _outbox_keys(db) == []
+
+    # A global story, or another server's, is never removed, and its notices are not enqueued.
+    refused = await follows.remove_story(story.id, GUILD, [_message("removed:g:0")], follow_ids=set(), now=NOW)
+    assert refused is Removal.REFUSED
+    assert await stories.get_by_id(story.id) is not None and await _outbox_keys(db) == []
+
+    ids = {f.id for f in await follows.followers(local.id)}
+    notices = [_message("removed:b:0"), _message("removed:c:0")]
+    assert await follows.remove_story(local.id, GUILD, notices, follow_ids=ids, now=NOW) is Removal.REMOVED
+    assert await _outbox_keys(db) == ["removed:b:0", "removed:c:0"]
+    assert await stories.get_by_id(local.id) is None and await follows.followers(local.id) == []

@@ -1,0 +1,100 @@
+"""A server's own stories: add, update, remove. Every rule is checked here, so each chat platform shares them.
+
+An adapter (a Discord cog, a Slack handler) checks the platform's permission (Manage Server), calls one method,
+and renders the reply. The operator's `briefbot update` comes through here too, as the one who may update the
+global stories."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from bot.cards import Reply
+from bot.errors import UserError
+from bot.follow_service import FollowService
+from bot.limits import truncate
+from bot.parser import ParseError, bullet_line, parse_article
+from bot.story_model import Bullet
+from bot.story_service import StoryService
+from bot.text import split_sentences
+from bot.urls import public_http_url
+from storage.records import StoryRecord
+from storage.stories import ImportItem, ImportStatus, StoryRepository
+
+MAX_UPDATE_CHARS = 4000
+OPERATOR = None  # `guild_id` for the bot's operator: the global stories are theirs
+
+
+def development_from_text(text: str) -> tuple[str, str, tuple[Bullet, ...]]:
+    """(headline, body, key points) from an update's plain text; bullets "- Label: text" become key points."""
+    text = text.strip()
+    lines = [(line, bullet_line(line)) for line in text.splitlines()]
+    bullets = tuple(bullet for _, bullet in lines if bullet is not None)
+    prose = " ".join(line.strip() for line, bullet in lines if bullet is None)
+    first = next(iter(split_sentences(prose)), "") or (bullets[0].render() if bullets else text)
+    return truncate(first, 200), text, bullets
+
+
+class StoryAdminService:
+    def __init__(self, stories: StoryRepository, story_service: StoryService, follows: FollowService) -> None:
+        self.stories = stories
+        self.story_service = story_service
+        self.follows = follows
+
+    async def _owned(self, story_text: str, guild_id: int | None, refusal: str) -> StoryRecord:
+        """The story named, if `guild_id` may change it: a server its own stories, the operator the global ones."""
+        story = await self.story_service.resolve(story_text, guild_id)
+        if story.guild_id != guild_id:
+            raise UserError(refusal)
+        return story
+
+    async def add(self, data: bytes, name: str, guild_id: int) -> Reply:
+        """A new story of this server's own, from an article file or pasted text."""
+        try:
+            story = parse_article(data, name)
+        except ParseError as exc:
+            raise UserError(f"Nothing was saved. {exc}") from None
+        if story.follows:
+            raise UserError("Nothing was saved. This document has `follows:`; use `/story update` for developments.")
+        origin = f"discord:{guild_id}:{hashlib.sha256(data).hexdigest()[:16]}"
+        [outcome] = await self.stories.import_stories([ImportItem(origin, story, guild_id)])
+        if outcome.status is ImportStatus.FAILED:
+            raise UserError(f"Nothing was saved: {outcome.message}")
+        verb = "already tracked as" if outcome.status is ImportStatus.UNCHANGED else "now tracked as"
+        return Reply(text=f"**{story.title}** is {verb} `{outcome.slug}` in this server.", ephemeral=True)
+
+    async def update(
+        self, story_text: str, text: str, url: str | None, *, guild_id: int | None, now: datetime | None = None
+    ) -> Reply:
+        """Adds a development; its followers are told by the alert job. `guild_id` OPERATOR: a global story."""
+        story = await self._owned(
+            story_text,
+            guild_id,
+            "Only stories this server added can be updated here; the bot's operator updates the rest.",
+        )
+        text = text.strip()
+        if not text:
+            raise UserError("Write what happened: the update's text is empty.")
+        if len(text) > MAX_UPDATE_CHARS:
+            raise UserError(f"Keep an update under {MAX_UPDATE_CHARS} characters.")
+        link = public_http_url(url) if url else None
+        headline, body, points = development_from_text(text)
+        digest = hashlib.sha256(f"{story.id}\n{text}\n{link or ''}".encode()).hexdigest()
+        source = "operator" if guild_id is OPERATOR else f"server {guild_id}"
+        development_id = await self.stories.add_development(
+            story.id, headline, body, key_points=points, url=link, source=source, content_hash=digest, now=now
+        )
+        if development_id is None:
+            raise UserError("That exact update was already added to this story.")
+        self.follows.development_added()
+        return Reply(text=f"Added to **{story.title}**: “{headline}”. Followers will be told.", ephemeral=True)
+
+    async def remove(self, story_text: str, guild_id: int, now: datetime | None = None) -> Reply:
+        """Removes one of this server's own stories; its followers are told once, before their follows go."""
+        refusal = "Only stories this server added can be removed here."
+        story = await self._owned(story_text, guild_id, refusal)
+        told = await self.follows.remove_story(story, guild_id, now)
+        if told is None:
+            raise UserError(f"**{story.title}** was removed meanwhile.")
+        followers = f" {told} {'follower was' if told == 1 else 'followers were'} told." if told else ""
+        return Reply(text=f"Removed **{story.title}** and its follows.{followers}", ephemeral=True)
