@@ -22,7 +22,7 @@ run: $(STAMP)
 ## Test: lint, then the whole suite.
 test: $(STAMP)
 	$(BIN)/ruff check bot cogs storage tests bench
-	@$(BIN)/python -m pytest -q; status=$$?; \
+	@$(BIN)/python -m pytest -q -n 2; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure here" >&2; fi; \
 	exit $$status
 
