@@ -48,13 +48,14 @@ class FollowService:
         *,
         burst_window: timedelta,
         wake_delivery: Callable[[], None] = lambda: None,
+        wake_alerts: Callable[[], None] = lambda: None,
     ) -> None:
         self.follows = follows
         self.stories = stories
         self.story_service = story_service
         self.burst_window = burst_window
         self.wake_delivery = wake_delivery
-        self.wake_alerts: Callable[[], None] = lambda: None
+        self.wake_alerts = wake_alerts
 
     # --- follower commands ---------------------------------------------------------------------
 
