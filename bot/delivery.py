@@ -171,6 +171,10 @@ class OutboxWorker:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
     def wake(self) -> None:
         self._wake.set()
 

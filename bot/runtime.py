@@ -126,10 +126,6 @@ class Runtime:
     ) -> None:
         await self.stop()
 
-    @property
-    def started(self) -> bool:
-        return self._started
-
     def add_transport(self, platform: Platform, transport: Transport, *, rate_per_second: float) -> OutboxWorker:
         """A platform's way to post. Its worker starts with the runtime, or at once when the runtime runs already
         (a platform that connects after another one)."""

@@ -9,6 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+if __name__ == "discord":
+    # bot/ itself is on sys.path (a file in bot/ run as a script), so this package hides discord.py.
+    raise ImportError(
+        "bot/discord was imported as the discord.py library because bot/ is on sys.path; "
+        "run `briefbot ...` or `python -m bot.cli ...` instead of a file in bot/"
+    )
+
 if TYPE_CHECKING:
     from bot.platforms import PlatformClient
     from bot.settings import Settings
