@@ -113,7 +113,7 @@ async def build(config: CommandsConfig, db_path: Path) -> tuple[list[Any], dict[
 
 def render(reply: Any) -> list[dict[str, object]]:
     """What `send_reply` builds before calling discord.py: one kwargs dict (content, embeds...) per message."""
-    from bot.discord_render import message_parts, part_kwargs
+    from bot.discord.render import message_parts, part_kwargs
 
     return [part_kwargs(part) for part in message_parts(reply)]
 

@@ -19,6 +19,7 @@ from bot.errors import UnknownStory, UserError
 from bot.follow_service import FollowService
 from bot.import_progress import ImportProgress
 from bot.importer import import_paths, import_seed_folder
+from bot.platforms import configured_clients
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
 from bot.story_admin import OPERATOR, StoryAdminService
 from bot.story_cards import show_card
@@ -163,20 +164,23 @@ async def _console(settings: Settings, import_seeds: bool) -> None:
 
 
 async def _run(settings: Settings) -> None:
-    if not settings.discord_token:
+    """Every platform whose settings are set, at once under one runtime; the local console when none is."""
+    clients = configured_clients(settings)
+    if not clients:
         await _console(settings, import_seeds=True)
         return
-    from bot.discord_app import run_discord  # discord.py is only needed when connecting
+    from bot.process import run_platforms  # the scheduler and the services: only `run` and `sync` need them
 
-    await run_discord(settings)
+    await run_platforms(settings, clients)
 
 
 async def _sync(settings: Settings) -> None:
-    if not settings.discord_token:
+    clients = configured_clients(settings)
+    if not clients:
         raise UserError("sync needs DISCORD_TOKEN; set it in .env (see .env.example)")
-    from bot.discord_app import run_discord
+    from bot.process import sync_platforms
 
-    print(await run_discord(settings, sync_only=True))
+    print(await sync_platforms(settings, clients))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot import payloads
+from bot.platforms import Platform
 from storage.direct_messages import DirectMessageRepository
 from storage.outbox import OutboxItem, OutboxRepository, TargetKind
 
@@ -142,12 +143,15 @@ class DeliveryStats:
 
 
 class OutboxWorker:
+    """Delivers one platform's outbox rows through that platform's transport."""
+
     def __init__(
         self,
         outbox: OutboxRepository,
         dms: DirectMessageRepository,
         transport: Transport,
         *,
+        platform: Platform,
         rate_per_second: float = 40.0,
         concurrency: int = 16,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -156,6 +160,7 @@ class OutboxWorker:
         self.outbox = outbox
         self.dms = dms
         self.transport = transport
+        self.platform = platform
         self.limiter = RateLimiter(rate_per_second)
         self._paced_by_transport = transport.pace_with(self.limiter.acquire)
         self.concurrency = concurrency
@@ -166,6 +171,10 @@ class OutboxWorker:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
     def wake(self) -> None:
         self._wake.set()
 
@@ -173,7 +182,7 @@ class OutboxWorker:
         if self._task is None:
             # The requests the bot made just before (login, command sync) count against the same cap.
             self.limiter.reserve(STARTUP_REQUESTS)
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-worker")
+            self._task = asyncio.get_running_loop().create_task(self._run(), name=f"outbox-worker {self.platform}")
 
     async def stop(self) -> None:
         """Lets the sends in flight finish, then stops. Pending rows stay for the next start."""
@@ -200,7 +209,7 @@ class OutboxWorker:
 
     async def drain_once(self, limit: int = 500) -> int:
         """Sends what is due now; returns how many messages were handled."""
-        items = await self.outbox.due(self.clock(), limit=limit)
+        items = await self.outbox.due(self.clock(), limit=limit, platform=self.platform)
         if not items:
             return 0
         groups: dict[tuple[TargetKind, int], list[OutboxItem]] = {}

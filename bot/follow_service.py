@@ -43,6 +43,7 @@ class FollowService:
         burst_window: timedelta,
         zones: AudienceZones | None = None,
         wake_delivery: Callable[[], None] = lambda: None,
+        wake_alerts: Callable[[], None] = lambda: None,
     ) -> None:
         self.follows = follows
         self.stories = stories
@@ -50,7 +51,7 @@ class FollowService:
         self.burst_window = burst_window
         self.zones = zones or AudienceZones(None, UTC)
         self.wake_delivery = wake_delivery
-        self.wake_alerts: Callable[[], None] = lambda: None
+        self.wake_alerts = wake_alerts
 
     # --- follower commands ---------------------------------------------------------------------
 

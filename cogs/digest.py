@@ -8,14 +8,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_checks import guild_only, require_permission
-from bot.discord_render import send_reply
+from bot.discord.checks import guild_only, require_permission
+from bot.discord.render import send_reply
 from bot.errors import UserError
 from bot.schedule_clock import search_timezones
 from storage.digests import AudienceKind
 
 if TYPE_CHECKING:
-    from bot.discord_bot import BriefBot
+    from bot.discord.client import BriefBot
 
 NEEDED_IN_CHANNEL = ("view_channel", "send_messages", "embed_links")
 TIME_HELP = "24-hour time, like 07:30"

@@ -9,11 +9,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cards import Card, Reply
-from bot.discord_render import send_reply
+from bot.discord.render import send_reply
 from bot.help_text import help_lines
 
 if TYPE_CHECKING:
-    from bot.discord_bot import BriefBot
+    from bot.discord.client import BriefBot
 
 HELP_FOOTER = "Stories come from the server's admins, the bot's operator and news feeds."
 

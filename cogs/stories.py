@@ -9,9 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cards import Reply
-from bot.discord_checks import require_permission
-from bot.discord_render import message_parts, part_kwargs, send_reply
-from bot.discord_views import PageView
+from bot.discord.checks import require_permission
+from bot.discord.render import message_parts, part_kwargs, send_reply
+from bot.discord.views import PageView
 from bot.errors import UserError
 from bot.follow_service import FollowTarget
 from bot.importer import ARTICLE_SUFFIXES
@@ -19,7 +19,7 @@ from bot.limits import truncate
 from bot.parser import MAX_ARTICLE_BYTES
 
 if TYPE_CHECKING:
-    from bot.discord_bot import BriefBot
+    from bot.discord.client import BriefBot
 
 CHOICE_NAME_LIMIT = 100
 DM = FollowTarget.DM.value

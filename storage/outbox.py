@@ -10,6 +10,7 @@ from enum import StrEnum
 
 import aiosqlite
 
+from bot.platforms import Platform
 from storage.database import Database
 from storage.records import from_db_time, to_db_time
 
@@ -127,7 +128,12 @@ class OutboxRepository:
         async with self.db.transaction() as conn:
             return await insert_messages(conn, messages, now or datetime.now(UTC))
 
-    async def due(self, now: datetime, limit: int = 200) -> list[OutboxItem]:
+    async def due(self, now: datetime, limit: int = 200, *, platform: Platform | None = None) -> list[OutboxItem]:
+        """Pending rows due by `now`, oldest first; with `platform`, only that platform's.
+
+        Rows carry no platform yet: every one was written for Discord, the only platform there was."""
+        if platform is not None and platform is not Platform.DISCORD:
+            return []
         # 'pending' is written out, not bound: only a literal lets SQLite use the partial index outbox_due.
         async with self.db.reader.execute(
             "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",

@@ -26,6 +26,7 @@ from bot.delivery import (
     backoff_ceiling,
 )
 from bot.limits import MessagePart
+from bot.platforms import Platform
 from storage.database import Database
 from storage.direct_messages import DirectMessageRepository
 from storage.outbox import OutboxItem, OutboxRepository, OutboxStatus, OutgoingMessage, nonce_for
@@ -120,7 +121,10 @@ def clock() -> Clock:
 def worker(
     outbox: OutboxRepository, dms: DirectMessageRepository, transport: RecordingTransport, clock: Clock
 ) -> OutboxWorker:
-    return OutboxWorker(outbox, dms, transport, rate_per_second=10_000, clock=clock, rng=random.Random(JITTER_SEED))
+    return OutboxWorker(
+        outbox, dms, transport, platform=Platform.DISCORD, rate_per_second=10_000, clock=clock,
+        rng=random.Random(JITTER_SEED),
+    )
 
 
 async def _row(outbox: OutboxRepository, key: str) -> OutboxItem:
@@ -326,14 +330,20 @@ async def test_a_crash_after_delivery_resends_with_the_same_nonce(db_path: Path)
     async with Database.open(db_path) as db:
         outbox = OutboxRepository(db)
         await outbox.enqueue([_message("a:0")], NOW)
-        worker = OutboxWorker(outbox, DirectMessageRepository(db), transport, rate_per_second=10_000, clock=lambda: NOW)
+        worker = OutboxWorker(
+            outbox, DirectMessageRepository(db), transport, platform=Platform.DISCORD, rate_per_second=10_000,
+            clock=lambda: NOW,
+        )
         with pytest.raises(asyncio.CancelledError):
             await worker.drain_once()  # killed between Discord's reply and mark_sent
         assert (await _row(outbox, "a:0")).status == "pending"
 
     async with Database.open(db_path) as db:  # restart: new connections and a new worker
         outbox = OutboxRepository(db)
-        worker = OutboxWorker(outbox, DirectMessageRepository(db), transport, rate_per_second=10_000, clock=lambda: NOW)
+        worker = OutboxWorker(
+            outbox, DirectMessageRepository(db), transport, platform=Platform.DISCORD, rate_per_second=10_000,
+            clock=lambda: NOW,
+        )
         assert await worker.drain_once() == 1
         assert (await _row(outbox, "a:0")).status == "sent"
 
@@ -372,8 +382,8 @@ class GatedOutbox(OutboxRepository):
         self.release = asyncio.Event()
         self.reads = 0
 
-    async def due(self, now: datetime, limit: int = 200) -> list[OutboxItem]:
-        items = await super().due(now, limit)
+    async def due(self, now: datetime, limit: int = 200, *, platform: Platform | None = None) -> list[OutboxItem]:
+        items = await super().due(now, limit, platform=platform)
         self.reads += 1
         if self.reads == 1:
             self.first_read_done.set()
@@ -385,7 +395,7 @@ async def test_a_wake_during_an_empty_drain_is_not_lost(
     db: Database, dms: DirectMessageRepository, transport: RecordingTransport
 ) -> None:
     gated = GatedOutbox(db)
-    worker = OutboxWorker(gated, dms, transport, rate_per_second=10_000, clock=lambda: NOW)
+    worker = OutboxWorker(gated, dms, transport, platform=Platform.DISCORD, rate_per_second=10_000, clock=lambda: NOW)
     worker.start()
     try:
         await asyncio.wait_for(gated.first_read_done.wait(), timeout=1)  # drain #1 saw an empty queue
@@ -500,7 +510,7 @@ async def test_the_worker_takes_a_turn_per_delivery_unless_the_transport_paces_i
     outbox: OutboxRepository, dms: DirectMessageRepository, monkeypatch: pytest.MonkeyPatch, paces_itself: bool
 ) -> None:
     transport = SelfPacedTransport(paces_itself=paces_itself)
-    worker = OutboxWorker(outbox, dms, transport, rate_per_second=10_000, clock=lambda: NOW)
+    worker = OutboxWorker(outbox, dms, transport, platform=Platform.DISCORD, rate_per_second=10_000, clock=lambda: NOW)
     assert transport.pace == worker.limiter.acquire  # offered once, at construction
     worker_turns = 0
     acquire = worker.limiter.acquire

@@ -2,7 +2,7 @@
 
 The stub is an aiohttp server on ``127.0.0.1`` (random free port) that runs **in the test's event loop**.
 The bot under test -- a ``briefbot run`` subprocess, or an in-process discord.py client after
-``bot.discord_endpoints.apply_endpoint_overrides(stub.api_base, stub.gateway_url)`` -- talks to it
+``bot.discord.endpoints.apply_endpoint_overrides(stub.api_base, stub.gateway_url)`` -- talks to it
 exactly as it would talk to discord.com.  Everything the bot does is recorded; tests drive users'
 actions (slash commands, autocomplete, DMs) and inject faults.
 

@@ -20,7 +20,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_endpoints import apply_endpoint_overrides, reset_endpoint_overrides
+from bot.discord.endpoints import apply_endpoint_overrides, reset_endpoint_overrides
 from tests.stub.discord_stub import DiscordStub, InteractionResult, Perm, overwrite, text_channel
 
 GUILD = 700000000000000001
@@ -209,7 +209,7 @@ def posts_to(stub: DiscordStub, channel_id: int) -> list[int]:
     ]
 
 
-# ---------------------------------------------------------------------------- bot/discord_endpoints.py
+# ---------------------------------------------------------------------------- bot/discord/endpoints.py
 
 
 def test_endpoint_overrides_patch_and_reset() -> None:
@@ -754,7 +754,7 @@ SUBPROCESS_BOT = """
 import os
 import discord
 from discord import app_commands
-from bot.discord_endpoints import apply_endpoint_overrides
+from bot.discord.endpoints import apply_endpoint_overrides
 
 apply_endpoint_overrides(os.environ["DISCORD_API_BASE"], os.environ["DISCORD_GATEWAY_URL"])
 client = discord.Client(intents=discord.Intents.default())

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import discord
 
 from bot.cards import Reply
-from bot.discord_render import message_parts, part_kwargs
+from bot.discord.render import message_parts, part_kwargs
 
 PAGE_TIMEOUT_SECONDS = 300
 PageRenderer = Callable[[int], Awaitable[tuple[Reply, int]]]

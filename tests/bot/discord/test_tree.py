@@ -9,7 +9,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.discord_tree import UNEXPECTED, BriefTree, describe_error
+from bot.discord.tree import UNEXPECTED, BriefTree, describe_error
 from bot.errors import MissingPermission, UnknownStory, UserError
 
 
@@ -80,7 +80,7 @@ async def test_on_error_follows_up_when_already_answered_and_logs_unexpected(
     tree: BriefTree, caplog: pytest.LogCaptureFixture
 ) -> None:
     interaction = fake_interaction(answered=True)
-    with caplog.at_level(logging.ERROR, logger="bot.discord_tree"):
+    with caplog.at_level(logging.ERROR, logger="bot.discord.tree"):
         await tree.on_error(interaction, invoke_error(RuntimeError("boom")))
     interaction.followup.send.assert_awaited_once()
     kwargs = interaction.followup.send.await_args.kwargs

@@ -7,7 +7,7 @@ from unittest import mock
 import discord
 
 from bot.cards import Card, Reply
-from bot.discord_views import PageView
+from bot.discord.views import PageView
 
 OWNER = 42
 

@@ -9,7 +9,7 @@ import aiohttp
 import discord
 
 from bot.delivery import Pace, PermanentFailure, TemporaryFailure, Transport
-from bot.discord_render import to_embed
+from bot.discord.render import to_embed
 from bot.limits import MessagePart
 from bot.payloads import StoredMessage
 from storage.direct_messages import DirectMessageRepository

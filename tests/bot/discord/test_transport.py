@@ -1,4 +1,4 @@
-"""Tests for bot.discord_transport: how Discord's answers become temporary or permanent failures.
+"""Tests for bot.discord.transport: how Discord's answers become temporary or permanent failures.
 
 A real discord.py client talks to the loopback stub (HTTP only: sending needs no gateway session)."""
 
@@ -12,8 +12,8 @@ import pytest
 
 from bot import payloads
 from bot.delivery import TemporaryFailure
-from bot.discord_endpoints import apply_endpoint_overrides, reset_endpoint_overrides
-from bot.discord_transport import DiscordTransport
+from bot.discord.endpoints import apply_endpoint_overrides, reset_endpoint_overrides
+from bot.discord.transport import DiscordTransport
 from bot.limits import MessagePart
 from storage.database import Database
 from storage.direct_messages import DirectMessageRepository

@@ -7,7 +7,7 @@ import logging
 import discord
 from discord import app_commands
 
-from bot.discord_render import send_error
+from bot.discord.render import send_error
 from bot.errors import UserError
 
 log = logging.getLogger(__name__)

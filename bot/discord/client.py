@@ -1,4 +1,5 @@
-"""The Discord process: a commands.Bot built with its resources injected; cogs load from cogs/."""
+"""Discord's thin client: a commands.Bot on top of the runtime. It builds its tree, loads cogs/, syncs commands,
+and registers its transport with the runtime."""
 
 from __future__ import annotations
 
@@ -6,26 +7,16 @@ import asyncio
 import importlib.util
 import logging
 import pkgutil
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 
 import discord
 from discord.ext import commands
 
-from bot import jobs
-from bot.delivery import OutboxWorker
-from bot.digest_service import DigestService
-from bot.discord_command_sync import sync_commands
-from bot.discord_transport import DiscordTransport
-from bot.discord_tree import BriefTree
-from bot.follow_service import FollowService
-from bot.importer import SeedWatcher
-from bot.settings import Settings
-from bot.story_admin import StoryAdminService
-from bot.story_service import StoryService
-from storage.direct_messages import DirectMessageRepository
-from storage.state import StateRepository
+from bot.discord.command_sync import sync_commands
+from bot.discord.transport import DiscordTransport
+from bot.discord.tree import BriefTree
+from bot.platforms import Platform
+from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -64,20 +55,6 @@ def invite_url(application_id: int) -> str:
     return discord.utils.oauth_url(application_id, permissions=BOT_PERMISSIONS, scopes=("bot", "applications.commands"))
 
 
-@dataclass(frozen=True, slots=True)
-class Services:
-    """The core the cogs call; built once in main() and injected."""
-
-    settings: Settings
-    state: StateRepository
-    dms: DirectMessageRepository
-    story_service: StoryService
-    digest_service: DigestService
-    follow_service: FollowService
-    story_admin: StoryAdminService
-    seed_watcher: SeedWatcher
-
-
 def without_voice() -> None:
     """The bot uses no voice: discord.py's "PyNaCl/davey is not installed" warnings at every start are noise."""
     discord.VoiceClient.warn_nacl = False
@@ -85,7 +62,7 @@ def without_voice() -> None:
 
 
 class BriefBot(commands.Bot):
-    def __init__(self, services: Services, *, sync_mode: SyncMode = SyncMode.AUTO) -> None:
+    def __init__(self, runtime: Runtime, *, sync_mode: SyncMode = SyncMode.AUTO) -> None:
         without_voice()  # before Client.__init__, which warns
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -94,23 +71,15 @@ class BriefBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
         )
-        self.services = services
+        self.runtime = runtime
+        self.services = runtime.services  # what the cogs call
         self.sync_mode = sync_mode
         self.sync_result = ""
         # Set by the runner while logging in; lifted once Discord has answered (loading cogs and syncing are not timed).
         self.login_deadline: asyncio.Timeout | None = None
-        self.scheduler = jobs.build_scheduler()
-        self.delivery = OutboxWorker(
-            services.digest_service.outbox,
-            services.dms,
-            DiscordTransport(self, services.dms, services.follow_service.follows),
-            rate_per_second=services.settings.outbox_rate,
-        )
-        services.digest_service.wake_delivery = self.delivery.wake
-        services.follow_service.wake_delivery = self.delivery.wake
-        services.follow_service.wake_alerts = self.wake_alerts
 
     async def setup_hook(self) -> None:
+        """Once per process, after the login (never in on_ready, which fires again after every reconnect)."""
         if self.login_deadline is not None:
             self.login_deadline.reschedule(None)
         for name in extension_names():
@@ -127,36 +96,9 @@ class BriefBot(commands.Bot):
         log.info("%s", self.sync_result)
         if self.sync_mode is SyncMode.ONLY:
             return
-        self.delivery.start()
-        self.scheduler.add_job(self.catch_up, id="catch-up", name="catch-up at start")  # no trigger: once, now
-        self.scheduler.start()
-
-    def periodic_jobs(self) -> tuple[jobs.PeriodicJob, ...]:
-        """In catch-up order: files dropped while the bot was down, ended mutes, pending alerts, due digests."""
-        services, settings = self.services, self.services.settings
-        return (
-            jobs.PeriodicJob("seeds check", services.seed_watcher.check, settings.seeds_check_seconds),
-            jobs.PeriodicJob("mutes release", services.follow_service.release_mutes, settings.mutes_check_seconds),
-            jobs.PeriodicJob(jobs.ALERT_POLL, services.follow_service.process_alerts, settings.alert_poll_seconds),
-            jobs.PeriodicJob("digest tick", services.digest_service.process_due, settings.digest_tick_seconds),
-            jobs.PeriodicJob(
-                "digest liveness", services.digest_service.check_liveness, settings.digest_tick_seconds, at_start=False
-            ),
-        )
-
-    async def catch_up(self) -> None:
-        """Runs each job once at start, then schedules them all: no periodic run overlaps the catch-up."""
-        periodic = self.periodic_jobs()
-        await jobs.catch_up(periodic)
-        for job in periodic:
-            jobs.schedule(self.scheduler, job)
-        log.info("caught up at start; then %s", ", ".join(f"{job.name} every {job.seconds:g}s" for job in periodic))
-
-    def wake_alerts(self) -> None:
-        """A development was added in this process: fan it out now instead of at the next poll."""
-        job = self.scheduler.get_job(jobs.ALERT_POLL)
-        if job is not None:
-            job.modify(next_run_time=datetime.now(UTC))
+        transport = DiscordTransport(self, self.services.dms, self.services.follow_service.follows)
+        self.runtime.add_transport(Platform.DISCORD, transport, rate_per_second=self.services.settings.outbox_rate)
+        self.runtime.start()
 
     async def on_app_command_completion(self, interaction: discord.Interaction, command: object) -> None:
         """Tell a user once, after their next command, that their DMs were found closed."""
@@ -171,7 +113,5 @@ class BriefBot(commands.Bot):
         log.info("connected as %s to %d servers", self.user, len(self.guilds))
 
     async def close(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        await self.delivery.stop()
+        await self.runtime.remove_transport(Platform.DISCORD)  # its sends in flight finish while the client is up
         await super().close()

@@ -1,0 +1,173 @@
+"""Tests for bot.runtime: services wired through their constructors, the scheduler started once, one outbox worker
+per registered transport. A real SQLite file; every periodic job and the workers' poll are set to an hour, so only a
+wake-up can make something happen within a test."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+
+from bot import delivery, jobs, payloads
+from bot.delivery import Transport
+from bot.follow_service import FollowTarget
+from bot.limits import MessagePart
+from bot.platforms import Platform
+from bot.runtime import Runtime, Signal, Wakeups, build_services
+from bot.settings import Settings
+from bot.story_admin import OPERATOR
+from bot.story_model import Story
+from storage.database import Database
+from storage.outbox import OutboxItem, OutboxStatus, OutgoingMessage, TargetKind
+from storage.stories import ImportItem
+
+HOUR = 3600.0
+USER = 777777777777777777
+CHANNEL = 555555555555555555
+WAIT = 10.0  # far under the hour a worker or a job would otherwise take
+
+
+@dataclass
+class RecordingTransport(Transport):
+    delivered: list[OutboxItem] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> int | None:
+        self.delivered.append(item)
+        self.arrived.set()
+        return len(self.delivered)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        database_path=tmp_path / "briefbot.db",
+        seeds_dir=tmp_path / "seeds",
+        digest_tick_seconds=HOUR,
+        alert_poll_seconds=HOUR,
+        seeds_check_seconds=HOUR,
+        mutes_check_seconds=HOUR,
+    )
+
+
+@pytest.fixture
+async def runtime(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Runtime]:
+    monkeypatch.setattr(delivery, "POLL_SECONDS", HOUR)
+    async with Database.open(settings.database_path) as db:
+        wakeups = Wakeups()
+        async with Runtime(build_services(db, settings, wakeups), wakeups) as running:
+            yield running
+
+
+def caught_up(runtime: Runtime) -> asyncio.Event:
+    """Set once the catch-up at start has run (and scheduled the periodic jobs)."""
+    done = asyncio.Event()
+
+    def listener(event: JobExecutionEvent) -> None:
+        if event.job_id == "catch-up":
+            done.set()
+
+    runtime.scheduler.add_listener(listener, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    return done
+
+
+def _message(key: str) -> OutgoingMessage:
+    return OutgoingMessage(key, "digest", TargetKind.CHANNEL, CHANNEL, payloads.dump(MessagePart(key)))
+
+
+async def test_the_services_get_their_hooks_through_their_constructors(db: Database, settings: Settings) -> None:
+    wakeups = Wakeups()
+    services = build_services(db, settings, wakeups)
+    assert services.follow_service.wake_delivery is wakeups.delivery
+    assert services.follow_service.wake_alerts is wakeups.alerts
+    assert services.digest_service.wake_delivery is wakeups.delivery
+    assert services.digest_service.outbox is services.outbox
+
+
+def test_a_signal_calls_every_listener_and_nothing_without_one() -> None:
+    calls: list[str] = []
+    signal = Signal()
+    signal()  # a one-shot CLI command's services: nobody listens
+    signal.connect(lambda: calls.append("a"))
+    signal.connect(lambda: calls.append("b"))
+    signal()
+    assert calls == ["a", "b"]
+
+
+async def test_a_development_reaches_a_follower_through_the_wakeups_alone(
+    runtime: Runtime, seed_story: Story
+) -> None:
+    services = runtime.services
+    stories = services.story_service.stories
+    await stories.import_stories([ImportItem("file:seed", seed_story)], now=datetime.now(UTC) - timedelta(days=1))
+    await services.follow_service.follow(seed_story.slug, None, USER, FollowTarget.DM, None)
+    transport = RecordingTransport()
+    runtime.add_transport(Platform.DISCORD, transport, rate_per_second=1000)
+    started = caught_up(runtime)
+    runtime.start()
+    await asyncio.wait_for(started.wait(), WAIT)
+    assert transport.delivered == []
+
+    await services.story_admin.update(seed_story.slug, "The talks ended with a deal.", None, guild_id=OPERATOR)
+    # The alert poll and the worker are an hour away: the alerts wake-up ran the poll, whose delivery wake-up
+    # woke the worker.
+    await asyncio.wait_for(transport.arrived.wait(), WAIT)
+    [item] = transport.delivered
+    assert (item.kind, item.target_kind, item.target_id) == ("alert", TargetKind.USER, USER)
+
+
+async def test_starting_twice_starts_the_scheduler_once(runtime: Runtime) -> None:
+    started = caught_up(runtime)
+    runtime.start()
+    runtime.start()  # a second platform's client: APScheduler would raise if started again
+    await asyncio.wait_for(started.wait(), WAIT)
+    assert runtime.scheduler.running
+    assert {job.id for job in runtime.scheduler.get_jobs()} == {job.name for job in runtime.periodic_jobs()}
+    assert runtime.scheduler.get_job(jobs.ALERT_POLL) is not None
+
+
+async def test_a_transport_added_after_the_start_gets_a_running_worker(runtime: Runtime) -> None:
+    runtime.start()
+    await runtime.services.outbox.enqueue([_message("late:0")])
+    transport = RecordingTransport()
+    runtime.add_transport(Platform.DISCORD, transport, rate_per_second=1000)
+    await asyncio.wait_for(transport.arrived.wait(), WAIT)
+    assert [item.dedupe_key for item in transport.delivered] == ["late:0"]
+
+
+async def test_a_platform_has_one_transport_at_a_time(runtime: Runtime) -> None:
+    runtime.add_transport(Platform.DISCORD, RecordingTransport(), rate_per_second=1000)
+    with pytest.raises(ValueError, match="discord already has a transport"):
+        runtime.add_transport(Platform.DISCORD, RecordingTransport(), rate_per_second=1000)
+    await runtime.remove_transport(Platform.DISCORD)
+    await runtime.remove_transport(Platform.DISCORD)  # a client closing twice
+    runtime.add_transport(Platform.DISCORD, RecordingTransport(), rate_per_second=1000)
+
+
+async def test_a_removed_transport_leaves_its_messages_pending(runtime: Runtime) -> None:
+    transport = RecordingTransport()
+    runtime.add_transport(Platform.DISCORD, transport, rate_per_second=1000)
+    runtime.start()
+    await runtime.remove_transport(Platform.DISCORD)
+    await runtime.services.outbox.enqueue([_message("after:0")])
+    runtime.services.digest_service.wake_delivery()
+    assert Platform.DISCORD not in runtime.workers
+    assert await runtime.services.outbox.counts() == {OutboxStatus.PENDING: 1}
+    assert transport.delivered == []
+
+
+async def test_leaving_the_runtime_stops_the_scheduler_and_the_workers(settings: Settings) -> None:
+    async with Database.open(settings.database_path) as db:
+        wakeups = Wakeups()
+        async with Runtime(build_services(db, settings, wakeups), wakeups) as runtime:
+            worker = runtime.add_transport(Platform.DISCORD, RecordingTransport(), rate_per_second=1000)
+            runtime.start()
+            assert runtime.scheduler.running
+        assert not runtime.scheduler.running
+        assert runtime.workers == {}
+        assert not worker.running
