@@ -1,0 +1,333 @@
+"""Is a feed item a development of a tracked story, a duplicate of a known development, or unrelated?
+
+The caller maps its records onto `CandidateStory` / `KnownDevelopment` / `FeedItemText` and asks
+`Matcher.decide(item, stories)`. No model and no download: term statistics only.
+
+## Scoring
+
+1. **Terms and names** (`bot.feeds.terms`). Text becomes stemmed terms; a capitalised-only term is a name.
+   Weights are ln(1 + tf) · idf. The idf comes from a *background* of items that matched nothing (ordinary
+   news, fed back with `Matcher.observe`), so a story's own vocabulary is never discounted for being repeated
+   by its own developments.
+2. **The story profile** is its title (×3), summary and key points (×1.5), section text (×1), and each known
+   development's headline (×2) and text (×1). The item is its title (×2), summary (×1) and, if given, the first
+   400 words of its article (×0.5).
+3. **Score** = cosine of the two weighted vectors.
+4. **Anchor check.** The item must contain a name from the story's title, such as "Nordhaven" or "Solvik".
+   Without one, the item is about something else that happens to use the same words: a wildfire elsewhere,
+   another union's strike. It can be neither a development nor a duplicate.
+5. **Event check (substitution).** An item that leaves out a name of the story's title *and* puts a name in
+   its own headline that the story has never mentioned reports a different event of the same actor. Think
+   "Whitlock to visit Brazil" against "Whitlock tours Japan". Its score is halved (`conflict_factor`).
+6. **Development** when the best anchored story scores at least `development_score`.
+7. **Duplicate**: before that, the item is compared with each known development of the anchored stories
+   published within `duplicate_window` of it. Two tests apply:
+   - word 3-shingle containment, the share of the item's shingles found in the development. At least
+     `wire_containment` means syndicated wire copy;
+   - the cosine with that development alone. At least `duplicate_similarity` means the same event in
+     another outlet's words.
+   The closest development wins. The window keeps a later step that repeats an earlier one's figures
+   ("Orchard drops its €45 bid" after "Greystone raises to €47") from being merged into it: rewrites of one
+   event appear within hours, not days.
+
+Hard negatives share names but not the event. The same CEO's earnings, or the same company's other news, share
+the anchor and a few names, but little of the story's vocabulary, so they score below the threshold. The same
+CEO on another trip shares the vocabulary too, and is caught by the substitution check.
+
+Figures on the labelled set (tests/feeds_labelled): see `python -m bench.feeds_quality` and the README.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.feeds.terms import Analysed, Background, analyse, cosine, weigh
+
+
+class MatchKind(StrEnum):
+    DEVELOPMENT = "development"
+    DUPLICATE = "duplicate"
+    UNRELATED = "unrelated"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItemText:
+    """What is known of a new item: its text as plain text, and when it was published (aware, or None)."""
+
+    title: str
+    summary: str = ""
+    article: str = ""
+    published: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownDevelopment:
+    development_id: int
+    headline: str
+    text: str = ""
+    published: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateStory:
+    story_id: int
+    title: str
+    summary: str = ""
+    key_points: tuple[str, ...] = ()
+    section_text: str = ""
+    developments: tuple[KnownDevelopment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MatchDecision:
+    """The outcome, with the evidence `/feed why` shows.
+
+    `story_id` is set for development and duplicate, `development_id` for duplicate. `score` is the matched
+    story's score, and for a duplicate the similarity to the development. `best_story_id` and `best_score`
+    are the highest-scoring story whatever the outcome.
+    """
+
+    kind: MatchKind
+    story_id: int | None
+    development_id: int | None
+    score: float
+    best_story_id: int | None
+    best_score: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatchSettings:
+    development_score: float = 0.16
+    duplicate_similarity: float = 0.30
+    wire_containment: float = 0.5
+    duplicate_window: timedelta = timedelta(hours=48)
+    conflict_factor: float = 1 / 3
+    anchor_weight: float = 0.5  # names from the story's title: they say who, not what happened
+    name_weight: float = 0.75  # other names
+    article_words: int = 400
+
+
+_SHINGLE_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def _shingles(text: str) -> frozenset[int]:
+    words = [w.lower() for w in _SHINGLE_WORD.findall(text)]
+    return frozenset(hash((words[i], words[i + 1], words[i + 2])) for i in range(len(words) - 2))
+
+
+@dataclass(slots=True)
+class _Development:
+    development_id: int
+    published: datetime | None
+    counts: Counter[str]
+    names: frozenset[str]
+    shingles: frozenset[int]
+    vector: dict[str, float] = field(default_factory=dict)
+    vector_version: int = -1
+
+
+@dataclass(slots=True)
+class _Story:
+    story_id: int
+    counts: Counter[str]
+    names: frozenset[str]
+    anchors: frozenset[str]
+    developments: list[_Development]
+    vector: dict[str, float] = field(default_factory=dict)
+    vector_version: int = -1
+
+    @property
+    def terms(self) -> frozenset[str]:
+        return frozenset(self.counts)
+
+
+def _story_profile(story: CandidateStory) -> _Story:
+    parts: list[tuple[str, float]] = [
+        (story.title, 3.0),
+        (story.summary, 1.5),
+        ("\n".join(story.key_points), 1.5),
+        (story.section_text, 1.0),
+    ]
+    developments: list[_Development] = []
+    for development in story.developments:
+        parts += [(development.headline, 2.0), (development.text, 1.0)]
+        own = analyse([(development.headline, 2.0), (development.text, 1.0)])
+        developments.append(
+            _Development(
+                development.development_id,
+                development.published,
+                own.counts,
+                own.names,
+                _shingles(f"{development.headline}\n{development.text}"),
+            )
+        )
+    whole = analyse(parts)
+    title_terms = set(analyse([(story.title, 1.0)]).counts)
+    anchors = whole.names & title_terms
+    if not anchors:  # a title without names: the summary's names stand in
+        anchors = whole.names & set(analyse([(story.summary, 1.0)]).counts)
+    return _Story(story.story_id, whole.counts, whole.names, frozenset(anchors), developments)
+
+
+class StoryIndex:
+    """Candidate stories, profiled once: build it when the stories change and reuse it for every item."""
+
+    def __init__(self, stories: Iterable[CandidateStory]) -> None:
+        self.stories = [_story_profile(story) for story in stories]
+        self.postings: dict[str, list[int]] = {}
+        for position, story in enumerate(self.stories):
+            for term in story.terms:
+                self.postings.setdefault(term, []).append(position)
+
+    def __len__(self) -> int:
+        return len(self.stories)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    story: _Story
+    score: float
+    anchored: bool
+    conflict: str | None
+    vector: dict[str, float]  # the item's, damped for this story
+
+
+class Matcher:
+    """Decides items against stories. It keeps the background statistics, so make one and keep it."""
+
+    def __init__(self, settings: MatchSettings | None = None, background: Background | None = None) -> None:
+        self.settings = settings or MatchSettings()
+        self.background = background or Background()
+
+    def index(self, stories: Iterable[CandidateStory]) -> StoryIndex:
+        return StoryIndex(stories)
+
+    def observe(self, item: FeedItemText, decision: MatchDecision) -> None:
+        """Feeds an unrelated item into the background statistics (developments and duplicates are not news
+        'in general', and would make the stories' own words look common)."""
+        if decision.kind == MatchKind.UNRELATED:
+            self.background.add(self._analyse(item).counts)
+
+    def _analyse(self, item: FeedItemText) -> Analysed:
+        article = " ".join(item.article.split()[: self.settings.article_words])
+        return analyse([(item.title, 2.0), (item.summary, 1.0), (article, 0.5)])
+
+    def _damped(self, counts: Counter[str], anchors: frozenset[str], names: frozenset[str]) -> dict[str, float]:
+        """Weighted vector with names turned down: matching is about what happened, more than to whom."""
+        vector = weigh(counts, self.background)
+        anchor_weight, name_weight = self.settings.anchor_weight, self.settings.name_weight
+        for term in vector:
+            if term in anchors:
+                vector[term] *= anchor_weight
+            elif term in names:
+                vector[term] *= name_weight
+        return vector
+
+    def _story_vector(self, story: _Story) -> dict[str, float]:
+        if story.vector_version != self.background.documents:
+            story.vector = self._damped(story.counts, story.anchors, story.names)
+            story.vector_version = self.background.documents
+        return story.vector
+
+    def _development_vector(self, story: _Story, development: _Development) -> dict[str, float]:
+        if development.vector_version != self.background.documents:
+            development.vector = self._damped(development.counts, story.anchors, development.names)
+            development.vector_version = self.background.documents
+        return development.vector
+
+    def _score_all(self, item: Analysed, title_names: frozenset[str], index: StoryIndex) -> list[_Scored]:
+        touched = {position for term in item.counts for position in index.postings.get(term, ())}
+        scored: list[_Scored] = []
+        for position in touched:
+            story = index.stories[position]
+            vector = self._damped(item.counts, story.anchors, item.names)
+            score = cosine(vector, self._story_vector(story))
+            anchored = bool(story.anchors & item.counts.keys())
+            conflict = None
+            missing = story.anchors - item.counts.keys()
+            novel = title_names - story.counts.keys()
+            if anchored and missing and novel:
+                conflict = f"names {', '.join(sorted(novel))} where the story has {', '.join(sorted(missing))}"
+                score *= self.settings.conflict_factor
+            scored.append(_Scored(story, score, anchored, conflict, vector))
+        scored.sort(key=lambda s: (-s.score, s.story.story_id))
+        return scored
+
+    def _duplicate(
+        self, item: FeedItemText, scored: _Scored, shingles: frozenset[int]
+    ) -> tuple[_Development, float, float] | None:
+        settings = self.settings
+        best: tuple[_Development, float, float] | None = None
+        for development in scored.story.developments:
+            if (
+                item.published is not None
+                and development.published is not None
+                and abs(item.published - development.published) > settings.duplicate_window
+            ):
+                continue
+            containment = len(shingles & development.shingles) / len(shingles) if shingles else 0.0
+            similarity = cosine(scored.vector, self._development_vector(scored.story, development))
+            if containment < settings.wire_containment and similarity < settings.duplicate_similarity:
+                continue
+            if best is None or (containment, similarity) > (best[2], best[1]):
+                best = (development, similarity, containment)
+        return best
+
+    def decide(self, item: FeedItemText, stories: StoryIndex | Sequence[CandidateStory]) -> MatchDecision:
+        index = stories if isinstance(stories, StoryIndex) else StoryIndex(stories)
+        analysed = self._analyse(item)
+        title_names = frozenset(analyse([(item.title, 1.0)]).counts) & analysed.names
+        scored = self._score_all(analysed, title_names, index)
+        best = scored[0] if scored else None
+        best_id, best_score = (best.story.story_id, round(best.score, 4)) if best else (None, 0.0)
+        anchored = [s for s in scored if s.anchored]
+        settings = self.settings
+
+        shingles = _shingles(f"{item.title}\n{item.summary}")
+        duplicates = [(s, d) for s in anchored if s.conflict is None and (d := self._duplicate(item, s, shingles))]
+        if duplicates:
+            story_scored, (development, similarity, containment) = max(
+                duplicates, key=lambda pair: (pair[1][2], pair[1][1])
+            )
+            how = (
+                f"wire copy ({containment:.0%} of its wording)"
+                if containment >= settings.wire_containment
+                else f"the same event in other words (similarity {similarity:.2f})"
+            )
+            return MatchDecision(
+                MatchKind.DUPLICATE,
+                story_scored.story.story_id,
+                development.development_id,
+                round(max(similarity, containment), 4),
+                best_id,
+                best_score,
+                f"duplicate of development {development.development_id}: {how}",
+            )
+        if anchored and anchored[0].score >= settings.development_score:
+            chosen = anchored[0]
+            return MatchDecision(
+                MatchKind.DEVELOPMENT,
+                chosen.story.story_id,
+                None,
+                round(chosen.score, 4),
+                best_id,
+                best_score,
+                f"development of story {chosen.story.story_id}: score {chosen.score:.2f} "
+                f"(threshold {settings.development_score:.2f})",
+            )
+        if anchored:
+            top = anchored[0]
+            why = f"best story {top.story.story_id} scored {top.score:.2f}, below {settings.development_score:.2f}"
+            if top.conflict:
+                why += f"; it {top.conflict}, so it reports another event"
+        elif best is not None:
+            why = f"it names nothing from any story's title (best story {best_id}, score {best_score:.2f})"
+        else:
+            why = "no story shares a word with it"
+        return MatchDecision(MatchKind.UNRELATED, None, None, best_score, best_id, best_score, f"unrelated: {why}")
