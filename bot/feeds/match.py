@@ -43,7 +43,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from bot.feeds.terms import Analysed, Background, analyse, cosine, weigh
@@ -103,15 +103,20 @@ class MatchDecision:
 
 @dataclass(frozen=True, slots=True)
 class MatchSettings:
-    development_score: float = 0.16
+    development_score: float = 0.14
     duplicate_similarity: float = 0.30
     wire_containment: float = 0.5
     duplicate_window: timedelta = timedelta(hours=48)
     conflict_factor: float = 1 / 3
     anchor_weight: float = 0.5  # names from the story's title: they say who, not what happened
     name_weight: float = 0.75  # other names
+    partial_anchor_floor: float = 0.5  # score factor for an item with none of the title's other names
     article_words: int = 400
 
+
+# Only the latest developments join the story's profile: a story is what it has become, and a profile that grew
+# with every development would dilute the cosine of every new item.
+RECENT_DEVELOPMENTS = 3
 
 _SHINGLE_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -138,6 +143,7 @@ class _Story:
     counts: Counter[str]
     names: frozenset[str]
     anchors: frozenset[str]
+    settings: frozenset[str]
     developments: list[_Development]
     vector: dict[str, float] = field(default_factory=dict)
     vector_version: int = -1
@@ -147,7 +153,7 @@ class _Story:
         return frozenset(self.counts)
 
 
-def _story_profile(story: CandidateStory) -> _Story:
+def _story_profile(story: CandidateStory, vocabulary: set[str]) -> _Story:
     parts: list[tuple[str, float]] = [
         (story.title, 3.0),
         (story.summary, 1.5),
@@ -155,9 +161,12 @@ def _story_profile(story: CandidateStory) -> _Story:
         (story.section_text, 1.0),
     ]
     developments: list[_Development] = []
+    recent = sorted(story.developments, key=lambda d: d.published or datetime.min.replace(tzinfo=UTC))
+    recent_ids = {d.development_id for d in recent[-RECENT_DEVELOPMENTS:]}
     for development in story.developments:
-        parts += [(development.headline, 2.0), (development.text, 1.0)]
-        own = analyse([(development.headline, 2.0), (development.text, 1.0)])
+        if development.development_id in recent_ids:
+            parts += [(development.headline, 2.0), (development.text, 1.0)]
+        own = analyse([(development.headline, 2.0), (development.text, 1.0)], vocabulary)
         developments.append(
             _Development(
                 development.development_id,
@@ -167,19 +176,21 @@ def _story_profile(story: CandidateStory) -> _Story:
                 _shingles(f"{development.headline}\n{development.text}"),
             )
         )
-    whole = analyse(parts)
+    whole = analyse(parts, vocabulary)
+    vocabulary |= whole.lowercase
     title_terms = set(analyse([(story.title, 1.0)]).counts)
     anchors = whole.names & title_terms
     if not anchors:  # a title without names: the summary's names stand in
         anchors = whole.names & set(analyse([(story.summary, 1.0)]).counts)
-    return _Story(story.story_id, whole.counts, whole.names, frozenset(anchors), developments)
+    return _Story(story.story_id, whole.counts, whole.names, frozenset(anchors), whole.settings, developments)
 
 
 class StoryIndex:
     """Candidate stories, profiled once: build it when the stories change and reuse it for every item."""
 
-    def __init__(self, stories: Iterable[CandidateStory]) -> None:
-        self.stories = [_story_profile(story) for story in stories]
+    def __init__(self, stories: Iterable[CandidateStory], vocabulary: set[str] | None = None) -> None:
+        vocabulary = set() if vocabulary is None else vocabulary
+        self.stories = [_story_profile(story, vocabulary) for story in stories]
         self.postings: dict[str, list[int]] = {}
         for position, story in enumerate(self.stories):
             for term in story.terms:
@@ -204,19 +215,24 @@ class Matcher:
     def __init__(self, settings: MatchSettings | None = None, background: Background | None = None) -> None:
         self.settings = settings or MatchSettings()
         self.background = background or Background()
+        # Words seen in lower case anywhere: tells "Engineers warned…" (a word) from "Medivant halts…" (a name).
+        self.vocabulary: set[str] = set()
 
     def index(self, stories: Iterable[CandidateStory]) -> StoryIndex:
-        return StoryIndex(stories)
+        return StoryIndex(stories, self.vocabulary)
 
     def observe(self, item: FeedItemText, decision: MatchDecision) -> None:
-        """Feeds an unrelated item into the background statistics (developments and duplicates are not news
-        'in general', and would make the stories' own words look common)."""
+        """Learns from a decided item: its lower-case words join the vocabulary, and an unrelated item joins the
+        background statistics (developments and duplicates are not news 'in general', and would make the
+        stories' own words look common)."""
+        analysed = self._analyse(item)
+        self.vocabulary |= analysed.lowercase
         if decision.kind == MatchKind.UNRELATED:
-            self.background.add(self._analyse(item).counts)
+            self.background.add(analysed.counts)
 
     def _analyse(self, item: FeedItemText) -> Analysed:
         article = " ".join(item.article.split()[: self.settings.article_words])
-        return analyse([(item.title, 2.0), (item.summary, 1.0), (article, 0.5)])
+        return analyse([(item.title, 2.0), (item.summary, 1.0), (article, 0.5)], self.vocabulary)
 
     def _damped(self, counts: Counter[str], anchors: frozenset[str], names: frozenset[str]) -> dict[str, float]:
         """Weighted vector with names turned down: matching is about what happened, more than to whom."""
@@ -241,19 +257,26 @@ class Matcher:
             development.vector_version = self.background.documents
         return development.vector
 
-    def _score_all(self, item: Analysed, title_names: frozenset[str], index: StoryIndex) -> list[_Scored]:
+    def _score_all(self, item: Analysed, index: StoryIndex) -> list[_Scored]:
         touched = {position for term in item.counts for position in index.postings.get(term, ())}
         scored: list[_Scored] = []
         for position in touched:
             story = index.stories[position]
             vector = self._damped(item.counts, story.anchors, item.names)
             score = cosine(vector, self._story_vector(story))
-            anchored = bool(story.anchors & item.counts.keys())
+            covered = story.anchors & item.counts.keys()
+            anchored = bool(covered)
+            if anchored and covered != story.anchors:
+                # A story is named by all of its title's names; an item with only some is weaker evidence.
+                idf = self.background.idf
+                share = sum(idf(term) for term in covered) / sum(idf(term) for term in story.anchors)
+                score *= self.settings.partial_anchor_floor + (1 - self.settings.partial_anchor_floor) * share
             conflict = None
-            missing = story.anchors - item.counts.keys()
-            novel = title_names - story.counts.keys()
-            if anchored and missing and novel:
-                conflict = f"names {', '.join(sorted(novel))} where the story has {', '.join(sorted(missing))}"
+            novel = item.settings - story.counts.keys()
+            if anchored and novel and story.settings and not story.settings & item.counts.keys():
+                conflict = (
+                    f"it happens in or at {', '.join(sorted(novel))}, not {', '.join(sorted(story.settings)[:4])}"
+                )
                 score *= self.settings.conflict_factor
             scored.append(_Scored(story, score, anchored, conflict, vector))
         scored.sort(key=lambda s: (-s.score, s.story.story_id))
@@ -280,10 +303,9 @@ class Matcher:
         return best
 
     def decide(self, item: FeedItemText, stories: StoryIndex | Sequence[CandidateStory]) -> MatchDecision:
-        index = stories if isinstance(stories, StoryIndex) else StoryIndex(stories)
+        index = stories if isinstance(stories, StoryIndex) else self.index(stories)
         analysed = self._analyse(item)
-        title_names = frozenset(analyse([(item.title, 1.0)]).counts) & analysed.names
-        scored = self._score_all(analysed, title_names, index)
+        scored = self._score_all(analysed, index)
         best = scored[0] if scored else None
         best_id, best_score = (best.story.story_id, round(best.score, 4)) if best else (None, 0.0)
         anchored = [s for s in scored if s.anchored]
@@ -325,7 +347,7 @@ class Matcher:
             top = anchored[0]
             why = f"best story {top.story.story_id} scored {top.score:.2f}, below {settings.development_score:.2f}"
             if top.conflict:
-                why += f"; it {top.conflict}, so it reports another event"
+                why += f"; {top.conflict}, so it reports another event"
         elif best is not None:
             why = f"it names nothing from any story's title (best story {best_id}, score {best_score:.2f})"
         else:

@@ -26,7 +26,8 @@ NEWS_STOPWORDS = frozenset(
     wednesday thursday friday saturday sunday today yesterday tomorrow per cent percent would could will may might
     must also first one two three last next more most than its it's like well many much even still back since
     chief executive ceo president head leader boss director officer chairman chairwoman spokesman spokeswoman
-    spokesperson minister mr mrs ms dr company companies group firm official officials people us""".split()
+    spokesperson minister mr mrs ms dr company companies group firm official officials people us january february
+    march april june july august september october november december""".split()
 )
 _STOP = STOPWORDS | NEWS_STOPWORDS
 _TOKEN = re.compile(r"(\d+(?:[.,]\d+)*)|([^\W\d_]+(?:['’][^\W\d_]+)*)")
@@ -67,26 +68,56 @@ def _title_case(words: list[str]) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Analysed:
-    """A text's terms with their counts, and which of them are names."""
+    """A text's terms with their counts; which of them are names, and which names are settings.
+
+    A *setting* is a name right after "in", "to", "at", "near", "visit" and the like: where something happens.
+    `lowercase` is every term the text wrote in lower case (it teaches the matcher's vocabulary).
+    """
 
     counts: Counter[str]
     names: frozenset[str]
+    settings: frozenset[str] = frozenset()
+    lowercase: frozenset[str] = frozenset()
 
 
-def analyse(parts: Iterable[tuple[str, float]]) -> Analysed:
-    """Weighted texts (for example title ×2, summary ×1) -> term counts and names, judged over all of them."""
-    weighted: list[tuple[list[tuple[str, bool]], float]] = [(_tokens(text), weight) for text, weight in parts if text]
-    lower_seen = {stem(raw) for tokens, _ in weighted for raw, number in tokens if not number and raw[:1].islower()}
-    capitalised: set[str] = set()
+_SETTING_WORDS = frozenset(
+    """in to at near from outside across into around toward towards visit visits visited visiting tour tours
+    toured touring""".split()
+)
+
+
+def analyse(parts: Iterable[tuple[str, float]], vocabulary: frozenset[str] | set[str] = frozenset()) -> Analysed:
+    """Weighted texts (for example title ×2, summary ×1) -> term counts and names, judged over all of them.
+
+    A capitalised word is a name when the text never writes it in lower case and either it is capitalised in
+    mid-sentence or, at the start of a sentence, `vocabulary` (words seen in lower case elsewhere) does not know it.
+    """
+    parts = [(text, weight) for text, weight in parts if text]
+    tokenised = [(_tokens(text), weight) for text, weight in parts]
+    lowercase = {stem(raw) for tokens, _ in tokenised for raw, number in tokens if not number and raw[:1].islower()}
+    mid_sentence: set[str] = set()
+    initial: set[str] = set()
+    setting_raw: set[str] = set()
     for text, _ in parts:
         for sentence in _SENTENCE_SPLIT.split(text):
             words = [raw for raw, number in _tokens(sentence) if not number]
-            if _title_case(words):
+            if not words or _title_case(words):
                 continue
-            capitalised.update(w for w in words if w[:1].isupper())
+            initial.add(words[0])
+            for position in range(1, len(words)):
+                word = words[position]
+                if not word[:1].isupper():
+                    continue
+                mid_sentence.add(word)
+                before = words[position - 1].lower()
+                if before == "the" and position > 1:
+                    before = words[position - 2].lower()  # "in the Serra Alta"
+                if before in _SETTING_WORDS:
+                    setting_raw.add(word)
     counts: Counter[str] = Counter()
     names: set[str] = set()
-    for tokens, weight in weighted:
+    settings: set[str] = set()
+    for tokens, weight in tokenised:
         for raw, number in tokens:
             if number:
                 counts[raw] += weight
@@ -96,9 +127,13 @@ def analyse(parts: Iterable[tuple[str, float]]) -> Analysed:
                 continue
             term = stem(lower)
             counts[term] += weight
-            if raw in capitalised and term not in lower_seen:
+            if term in lowercase:
+                continue
+            if raw in mid_sentence or (raw in initial and term not in vocabulary):
                 names.add(term)
-    return Analysed(counts, frozenset(names))
+                if raw in setting_raw:
+                    settings.add(term)
+    return Analysed(counts, frozenset(names), frozenset(settings), frozenset(lowercase))
 
 
 class Background:
