@@ -1,44 +1,52 @@
 """Is a feed item a development of a tracked story, a duplicate of a known development, or unrelated?
 
-The caller maps its records onto `CandidateStory` / `KnownDevelopment` / `FeedItemText` and asks
-`Matcher.decide(item, stories)`. No model and no download: term statistics only.
+The caller maps its records onto `CandidateStory` / `KnownDevelopment` / `FeedItemText`, builds a
+`StoryIndex` with `Matcher.index(stories)` when the stories change, and asks `Matcher.decide(item, index)` for
+each new item, then `Matcher.observe(item, decision)`. No model and no download: term statistics only.
 
 ## Scoring
 
-1. **Terms and names** (`bot.feeds.terms`). Text becomes stemmed terms; a capitalised-only term is a name.
-   Weights are ln(1 + tf) · idf. The idf comes from a *background* of items that matched nothing (ordinary
-   news, fed back with `Matcher.observe`), so a story's own vocabulary is never discounted for being repeated
-   by its own developments.
-2. **The story profile** is its title (×3), summary and key points (×1.5), section text (×1), and each known
-   development's headline (×2) and text (×1). The item is its title (×2), summary (×1) and, if given, the first
-   400 words of its article (×0.5).
-3. **Score** = cosine of the two weighted vectors.
-4. **Anchor check.** The item must contain a name from the story's title, such as "Nordhaven" or "Solvik".
-   Without one, the item is about something else that happens to use the same words: a wildfire elsewhere,
-   another union's strike. It can be neither a development nor a duplicate.
-5. **Event check (substitution).** An item that leaves out a name of the story's title *and* puts a name in
-   its own headline that the story has never mentioned reports a different event of the same actor. Think
-   "Whitlock to visit Brazil" against "Whitlock tours Japan". Its score is halved (`conflict_factor`).
-6. **Development** when the best anchored story scores at least `development_score`.
-7. **Duplicate**: before that, the item is compared with each known development of the anchored stories
-   published within `duplicate_window` of it. Two tests apply:
+1. **Terms and names** (`bot.feeds.terms`). Text becomes stemmed terms. A term the text only ever capitalises
+   is a name; at the start of a sentence it must also be unknown to the matcher's vocabulary (words seen in
+   lower case before), so "Engineers warned…" is not a name but "Medivant halts…" is. A name right after
+   "in", "to", "at", "visit"… is a *setting*.
+2. **Weights** are ln(1 + tf) · idf, with idf from a *background* of items that matched nothing (ordinary news,
+   fed back by `observe`). A story's own vocabulary is never discounted for being repeated by its developments.
+   Names count less than other words: ×0.5 for the story's anchors (below), ×0.75 for other names. Matching is
+   about what happened more than to whom: the same CEO's earnings share the names but not the event.
+3. **Profiles.** A story is its title (×3), summary and key points (×1.5), section text (×1) and its three most
+   recent developments' headlines (×2) and texts (×1): a story is what it has become, and a profile grown by
+   every development would dilute every cosine. An item is its title (×2), summary (×1) and the first 400
+   words of its article (×0.5), if the caller fetched it.
+4. **Anchors.** The names in the story's title, such as "Nordhaven" or "Solvik". An item with none of them is
+   about something else that happens to use the same words: a wildfire elsewhere, another union's strike. It
+   can be neither a development nor a duplicate. An item with only some of them keeps half its score plus half
+   in proportion to the share (idf-weighted) of anchors it has.
+5. **Score** = cosine of the two vectors, times the anchor factor.
+6. **Event check (another place).** Some items name a setting the story has never mentioned, and none of the
+   story's own. Think "Whitlock to visit Brazil" against "Whitlock tours Japan… in Tokyo". Such an item reports
+   another event of the same actors, and its score is divided by three (`conflict_factor`).
+7. **Duplicate.** The item is first compared with each known development of its anchored stories published
+   within `duplicate_window` (48 h) of it:
    - word 3-shingle containment, the share of the item's shingles found in the development. At least
      `wire_containment` means syndicated wire copy;
-   - the cosine with that development alone. At least `duplicate_similarity` means the same event in
-     another outlet's words.
-   The closest development wins. The window keeps a later step that repeats an earlier one's figures
-   ("Orchard drops its €45 bid" after "Greystone raises to €47") from being merged into it: rewrites of one
-   event appear within hours, not days.
+   - the cosine with that development alone. At least `duplicate_similarity` means the same event in another
+     outlet's words.
+   The closest development wins. Rewrites of one event appear within hours; the window keeps a later step
+   that repeats an earlier one's figures from being merged into it, such as "Orchard drops its €45 bid" after
+   "Greystone raises to €47".
+8. **Development** when the best anchored story scores at least `development_score`; otherwise **unrelated**,
+   with the best story and score for `/feed why`.
 
-Hard negatives share names but not the event. The same CEO's earnings, or the same company's other news, share
-the anchor and a few names, but little of the story's vocabulary, so they score below the threshold. The same
-CEO on another trip shares the vocabulary too, and is caught by the substitution check.
-
-Figures on the labelled set (tests/feeds_labelled): see `python -m bench.feeds_quality` and the README.
+Thresholds were chosen on tests/feeds_labelled/tuned.toml and second.toml, inside the range where precision and
+recall both stay at or above 0.9. held_out.toml was written afterwards. `python -m bench.feeds_quality` reports
+all three parts, and the README has the figures.
 """
 
 from __future__ import annotations
 
+import heapq
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -117,6 +125,10 @@ class MatchSettings:
 # Only the latest developments join the story's profile: a story is what it has become, and a profile that grew
 # with every development would dilute the cosine of every new item.
 RECENT_DEVELOPMENTS = 3
+# Shortlist sizes for a full score: anchored stories (candidates for the decision), and others (scored only to
+# report the best one).
+ANCHORED_CANDIDATES = 40
+OTHER_CANDIDATES = 5
 
 _SHINGLE_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -146,6 +158,7 @@ class _Story:
     settings: frozenset[str]
     developments: list[_Development]
     vector: dict[str, float] = field(default_factory=dict)
+    norm: float = 0.0
     vector_version: int = -1
 
     @property
@@ -186,15 +199,37 @@ def _story_profile(story: CandidateStory, vocabulary: set[str]) -> _Story:
 
 
 class StoryIndex:
-    """Candidate stories, profiled once: build it when the stories change and reuse it for every item."""
+    """Candidate stories, profiled once: build it when the stories change and reuse it for every item.
+
+    `upsert` re-profiles one story (after a development was accepted, say) without rebuilding the rest.
+    """
 
     def __init__(self, stories: Iterable[CandidateStory], vocabulary: set[str] | None = None) -> None:
-        vocabulary = set() if vocabulary is None else vocabulary
-        self.stories = [_story_profile(story, vocabulary) for story in stories]
-        self.postings: dict[str, list[int]] = {}
-        for position, story in enumerate(self.stories):
-            for term in story.terms:
-                self.postings.setdefault(term, []).append(position)
+        self.vocabulary = set() if vocabulary is None else vocabulary
+        self.stories: list[_Story] = []
+        self.positions: dict[int, int] = {}  # story id -> position in `stories`
+        self.postings: dict[str, set[int]] = {}  # term -> stories that use it
+        self.anchor_postings: dict[str, set[int]] = {}  # anchor name -> stories whose title has it
+        for story in stories:
+            self.upsert(story)
+
+    def upsert(self, story: CandidateStory) -> None:
+        profile = _story_profile(story, self.vocabulary)
+        position = self.positions.get(story.story_id)
+        if position is None:
+            position = self.positions[story.story_id] = len(self.stories)
+            self.stories.append(profile)
+        else:
+            old = self.stories[position]
+            for term in old.counts:
+                self.postings[term].discard(position)
+            for term in old.anchors:
+                self.anchor_postings[term].discard(position)
+            self.stories[position] = profile
+        for term in profile.counts:
+            self.postings.setdefault(term, set()).add(position)
+        for term in profile.anchors:
+            self.anchor_postings.setdefault(term, set()).add(position)
 
     def __len__(self) -> int:
         return len(self.stories)
@@ -246,24 +281,54 @@ class Matcher:
         return vector
 
     def _story_vector(self, story: _Story) -> dict[str, float]:
-        if story.vector_version != self.background.documents:
+        if story.vector_version != self.background.epoch:
             story.vector = self._damped(story.counts, story.anchors, story.names)
-            story.vector_version = self.background.documents
+            story.norm = math.sqrt(sum(weight * weight for weight in story.vector.values()))
+            story.vector_version = self.background.epoch
         return story.vector
 
     def _development_vector(self, story: _Story, development: _Development) -> dict[str, float]:
-        if development.vector_version != self.background.documents:
+        if development.vector_version != self.background.epoch:
             development.vector = self._damped(development.counts, story.anchors, development.names)
-            development.vector_version = self.background.documents
+            development.vector_version = self.background.epoch
         return development.vector
 
+    def _candidates(self, item: Analysed, index: StoryIndex) -> set[int]:
+        """The stories worth a full score: the anchored ones sharing the most rare words with the item, and a few
+        unanchored ones (only ever reported as "best story"). Words used by over a tenth of the stories are left
+        out of this shortlist's ranking: they cannot tell stories apart, and would make it cost O(stories)."""
+        common = max(50, len(index) // 10)
+        overlap: Counter[int] = Counter()
+        for term in item.counts:
+            postings = index.postings.get(term)
+            if postings and len(postings) <= common:
+                rarity = self.background.idf(term)
+                for position in postings:
+                    overlap[position] += rarity
+        anchored = {position for term in item.counts for position in index.anchor_postings.get(term, ())}
+        ranked = heapq.nlargest(ANCHORED_CANDIDATES, anchored, key=overlap.__getitem__)
+        others = heapq.nlargest(OTHER_CANDIDATES, (p for p in overlap if p not in anchored), key=overlap.__getitem__)
+        return set(ranked) | set(others)
+
     def _score_all(self, item: Analysed, index: StoryIndex) -> list[_Scored]:
-        touched = {position for term in item.counts for position in index.postings.get(term, ())}
+        base = weigh(item.counts, self.background)
+        anchor_weight, name_weight = self.settings.anchor_weight, self.settings.name_weight
         scored: list[_Scored] = []
-        for position in touched:
+        for position in self._candidates(item, index):
             story = index.stories[position]
-            vector = self._damped(item.counts, story.anchors, item.names)
-            score = cosine(vector, self._story_vector(story))
+            story_vector = self._story_vector(story)
+            # The cosine of the damped vectors (see _damped), without building the item's vector per story.
+            vector: dict[str, float] = {}
+            dot = norm = 0.0
+            for term, weight in base.items():
+                if term in story.anchors:
+                    weight *= anchor_weight
+                elif term in item.names:
+                    weight *= name_weight
+                vector[term] = weight
+                norm += weight * weight
+                dot += weight * story_vector.get(term, 0.0)
+            score = dot / (math.sqrt(norm) * story.norm) if dot else 0.0
             covered = story.anchors & item.counts.keys()
             anchored = bool(covered)
             if anchored and covered != story.anchors:

@@ -136,6 +136,9 @@ def analyse(parts: Iterable[tuple[str, float]], vocabulary: frozenset[str] | set
     return Analysed(counts, frozenset(names), frozenset(settings), frozenset(lowercase))
 
 
+EPOCH_GROWTH = 1.05
+
+
 class Background:
     """Document frequencies of ordinary news: the items that matched no story.
 
@@ -147,10 +150,17 @@ class Background:
         self.documents = 0
         self.prior = prior
         self.frequency: Counter[str] = Counter()
+        # Stories' weighted vectors are cached per epoch, and an epoch ends when the background has grown by 5%:
+        # recomputing every vector after each item would cost more than all the rest of matching.
+        self.epoch = 0
+        self._epoch_size = prior
 
     def add(self, terms: Iterable[str]) -> None:
         self.documents += 1
         self.frequency.update(set(terms))
+        if self.documents + self.prior >= EPOCH_GROWTH * self._epoch_size:
+            self.epoch += 1
+            self._epoch_size = self.documents + self.prior
 
     def idf(self, term: str) -> float:
         return math.log((self.documents + self.prior) / (self.frequency[term] + 0.5))
