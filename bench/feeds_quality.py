@@ -149,6 +149,16 @@ def _ratio(numerator: int, denominator: int) -> float:
     return numerator / denominator if denominator else 1.0
 
 
+def _precision_recall(gold: list[Any], decided: list[Any], correct: list[Any]) -> dict[str, Any]:
+    return {
+        "gold": len(gold),
+        "decided": len(decided),
+        "correct": len(correct),
+        "precision": _ratio(len(correct), len(decided)),
+        "recall": _ratio(len(correct), len(gold)),
+    }
+
+
 def _score(rows: list[dict[str, Any]]) -> dict[str, Any]:
     predicted_dev = [r for r in rows if r["decided"] == MatchKind.DEVELOPMENT]
     true_dev = [r for r in predicted_dev if r["kind"] == "development" and r["decided_story"] == r["story"]]
@@ -160,20 +170,8 @@ def _score(rows: list[dict[str, Any]]) -> dict[str, Any]:
     unrelated = [r for r in rows if r["kind"] == "unrelated"]
     return {
         "items": len(rows),
-        "developments": {
-            "gold": len(gold_dev),
-            "decided": len(predicted_dev),
-            "correct": len(true_dev),
-            "precision": _ratio(len(true_dev), len(predicted_dev)),
-            "recall": _ratio(len(true_dev), len(gold_dev)),
-        },
-        "duplicates": {
-            "gold": len(gold_dup),
-            "decided": len(predicted_dup),
-            "correct": len(true_dup),
-            "precision": _ratio(len(true_dup), len(predicted_dup)),
-            "recall": _ratio(len(true_dup), len(gold_dup)),
-        },
+        "developments": _precision_recall(gold_dev, predicted_dev, true_dev),
+        "duplicates": _precision_recall(gold_dup, predicted_dup, true_dup),
         "unrelated": {
             "gold": len(unrelated),
             "kept_out": sum(r["decided"] == MatchKind.UNRELATED for r in unrelated),
