@@ -42,10 +42,12 @@ class ExtractiveSummarizer:
 
     def _scored(self, document: SummaryInput) -> tuple[list[tuple[float, int, str]], list[list[str]]]:
         """(score, index, sentence) best first, and each sentence's non-stopword words by index."""
-        sentences: list[str] = []
+        # A dict keeps the first of repeated sentences in order; a list lookup made this quadratic.
+        unique: dict[str, None] = {}
         for block in (document.dek, *document.paragraphs):
             # A lead-in that ends in ':' only makes sense with the list that follows it.
-            sentences.extend(s for s in split_sentences(block) if s not in sentences and not s.endswith(":"))
+            unique.update((s, None) for s in split_sentences(block) if not s.endswith(":"))
+        sentences = list(unique)
         if not sentences:
             return [], []
         dek_count = len(split_sentences(document.dek))

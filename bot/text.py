@@ -14,7 +14,12 @@ STOPWORDS = frozenset(
 )
 
 _WORD = re.compile(r"[\w']+", re.UNICODE)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(\[])")
+# After '.', '!' or '?' and a space, before anything but a lowercase letter (capitals of every script, digits,
+# quotes, Korean); after the ideographic full stop and the full-width marks, with or without a space.
+_SENTENCE_END = re.compile(
+    r"(?:(?<=[.!?])|(?<=[.!?][\"'”’»)\]]))\s+(?=[^\s\W_]|[\"'“‘«(\[¿¡])"
+    r"|(?:(?<=[。！？])|(?<=[。！？][」』”’）)]))\s*(?=[^\s」』”’）)])"
+)
 
 
 def words(text: str) -> list[str]:
@@ -25,4 +30,13 @@ def split_sentences(text: str) -> list[str]:
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         return []
-    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+    sentences: list[str] = []
+    for part in _SENTENCE_END.split(text):
+        part = part.strip()
+        if not part:
+            continue
+        if sentences and part[0].islower():  # "e.g. this" or "U.S. officials": not a new sentence
+            sentences[-1] = f"{sentences[-1]} {part}"
+        else:
+            sentences.append(part)
+    return sentences
