@@ -104,6 +104,10 @@ _WIRE_DATELINES = (
     re.compile(r"^(?P<agency>新华社|中新社|中新网)(?P<place>[^\d\s]{1,10}?)(?P<date>\d{1,2}月\d{1,2}日)电(?:（[^）]{0,40}）)?\s*"),
 )
 
+_CREDIT = re.compile(
+    r"^\((?:additional\s+)?(?:reporting|writing)\s+by\s+(?P<names>[^;)]+)(?:;[^)]*)?\)$", re.IGNORECASE
+)
+
 
 @dataclass(slots=True)
 class _Header:
@@ -119,7 +123,12 @@ def looks_like_date(text: str) -> bool:
 
 def _byline(text: str) -> str | None:
     match = _BYLINE.match(text)
-    return (match["name"] or match["ko"]).strip() if match else None
+    return (match["name"] or match["ko"]).strip(" ·•|,-–—") if match else None
+
+
+def _is_title(line: str, title: str) -> bool:
+    heading = _MD_HEADING.match(line) if line.startswith("#") else None
+    return heading is not None and _strip_markdown(heading.group("text")) == title
 
 
 def _date_line(line: _Line, text: str, origin: str, default_tz: tzinfo, now: datetime) -> ReadDate | None:
@@ -360,8 +369,10 @@ def _build_story(
         heading = _MD_HEADING.match(first)
         title = _strip_markdown(heading.group("text") if heading else first)
         position = 1
-    elif _MD_HEADING.match(content[0].text) and content[0].text.lstrip("#").strip() == title:
-        position = 1
+    else:
+        # The title repeated as a heading; a web page's kicker ("Energie") may stand above it.
+        repeated = (i for i, line in enumerate(content[:3]) if _is_title(line.text, title))
+        position = next(repeated, -1) + 1
     if len(title) > 300:
         raise ParseError(origin, content[0].number, "title is longer than 300 characters")
 
@@ -397,6 +408,12 @@ def _build_story(
         else:
             body.pop(index)
         break
+
+    author = header.author
+    # A wire story's closing credit "(Reporting by …; Editing by …)" names its authors; it is not story text.
+    if body and (credit := _CREDIT.match(body[-1].text)):
+        author = author or credit["names"].strip()
+        body.pop()
 
     date_assumed = published is None
     if published is None:
@@ -435,7 +452,7 @@ def _build_story(
         content_hash=hashlib.sha256(full_text.strip().encode("utf-8")).hexdigest(),
         date_assumed=date_assumed,
         published_zone=published.zone,
-        author=header.author,
+        author=author,
         extra=meta.extra,
     )
 

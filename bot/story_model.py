@@ -21,6 +21,9 @@ class SectionKind(StrEnum):
     @classmethod
     def for_heading(cls, heading: str) -> SectionKind:
         text = heading.lower().lstrip("¿¡ ")
+        # Most headings have no kind: one cheap look for a word that could give one before the patterns.
+        if _KIND_WORDS.isdisjoint(_WORD.findall(text)) and (text.isascii() or not any(w in text for w in _KIND_CJK)):
+            return cls.OTHER
         for kind, pattern in _KIND_PATTERNS:
             if pattern.search(text):
                 return kind
@@ -28,13 +31,26 @@ class SectionKind(StrEnum):
 
 
 # English, German, French, Spanish, Korean, Japanese and Chinese wordings of the headings that have a kind.
+# _KIND_WORDS and _KIND_CJK hold a word of each wording in _KIND_PATTERNS: a heading with none has no kind.
+_WORD = re.compile(r"\w+")
+_KIND_WORDS = frozenset(
+    """key highlights glance wichtigste wichtigsten blick point points essentiel bref puntos claves importante
+    know why warum weshalb pourquoi por outcome outcomes impact impacts consequences implications folgen auswirkungen
+    conséquences consecuencias impacto looking outlook next watch ausblick weiter perspective perspectives
+    maintenant suite sigue próximos perspectiva perspectivas""".split()
+)
+_KIND_CJK = (
+    "핵심", "요점", "주요", "要点", "ポイント", "重点", "왜", "なぜ", "为什么", "為什麼",
+    "영향", "影響", "影响", "后果", "전망", "향후", "今後", "展望", "下一步", "前景",
+)  # fmt: skip
 _KIND_PATTERNS = (
     (
         SectionKind.KEY_POINTS,
         re.compile(
             r"\bkey (points?|takeaways?|facts?)\b|\bhighlights\b|\bat a glance\b|\bdas wichtigste\b"
             r"|\bwichtigsten? punkte\b|\bauf einen blick\b|\bpoints? clés?\b|\bl'essentiel\b|\ben bref\b"
-            r"|\bpuntos clave\b|\blas claves\b|\blo más importante\b|핵심|요점|주요 내용|要点|ポイント|重点"
+            r"|\bpuntos clave\b|\blas claves\b|\blo más importante\b|\bwhat (?:we|to) know\b"
+            r"|핵심|요점|주요 내용|要点|ポイント|重点"
         ),
     ),
     (SectionKind.WHY, re.compile(r"^(why|warum|weshalb|pourquoi|por qué|왜|なぜ|为什么|為什麼)")),
@@ -48,7 +64,8 @@ _KIND_PATTERNS = (
     (
         SectionKind.OUTLOOK,
         re.compile(
-            r"\blooking ahead\b|\boutlook\b|\bwhat'?s next\b|\bnext steps\b|\bwhat to watch\b|\bausblick\b"
+            r"\blooking ahead\b|\boutlook\b|\bwhat(?:'?s| happens| comes) next\b|\bnext steps\b|\bwhat to watch\b"
+            r"|\bausblick\b"
             r"|\bwie geht es weiter\b|\bperspectives?\b|\bet maintenant\b|\bla suite\b|\bqué sigue\b"
             r"|\bpróximos pasos\b|\bperspectivas?\b|전망|향후|今後|展望|下一步|前景"
         ),
