@@ -133,7 +133,7 @@ def split_zone(text: str) -> tuple[str, _Zone | None]:
 
 def _cut(text: str, match: re.Match[str]) -> str:
     rest = f"{text[: match.start()]} {text[match.end() :]}"
-    return re.sub(r"\s+", " ", rest).strip(" ,;")
+    return re.sub(r"\s+([,;])", r"\1", re.sub(r"\s+", " ", rest)).strip(" ,;")
 
 
 def _default_zone_name(zone: tzinfo) -> str:

@@ -19,6 +19,7 @@ _TAG = re.compile(
     r"|table|tr|td|strong|em|b|i|figure|button|form|input|time)\b[^>]*>",
     re.IGNORECASE,
 )
+_BLOCK_START = re.compile(r"\s*<(?:div|article|section|main|header|h[1-6]|p|ul|ol|table|figure)\b", re.IGNORECASE)
 HTML_TAG_SHARE = 0.3  # at least this share of the first characters inside tags: a page pasted as text
 # A date with its time and zone when the page gives one (htmldate's default keeps only the day).
 # The date in the address (/2024/03/05/) is only a fallback: it has no time.
@@ -77,6 +78,8 @@ def looks_like_html(text: str, origin: str = "") -> bool:
     if _DOCUMENT_START.match(head):
         return True
     tags = _TAG.findall(head)
+    if _BLOCK_START.match(head):  # an article's markup pasted from a page's source
+        return len(tags) >= 3
     return len(tags) >= 5 and sum(map(len, tags)) >= HTML_TAG_SHARE * len(head.strip())
 
 

@@ -317,11 +317,12 @@ def parse_article(
     now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     if looks_like_html(text, origin):
         return _parse_page(text, origin, default_tz, summarizer, now)
-    lines = [_Line(number, line.strip()) for number, line in enumerate(text.split("\n"), start=1)]
+    raw_lines = text.split("\n")
+    lines = [_Line(number, line.strip()) for number, line in enumerate(raw_lines, start=1)]
     meta = FrontMatter()
     markdown = False
     if lines[0].text == "---":
-        meta, lines = _front_matter(lines, origin)
+        meta, lines = _front_matter(lines, raw_lines, origin)
         markdown = True
     content = [line for line in lines if line.text]
     if not content:
@@ -339,11 +340,11 @@ def _parse_page(text: str, origin: str, default_tz: tzinfo, summarizer: Summariz
     return _build_story(content, meta, True, origin, default_tz, summarizer, text, now)
 
 
-def _front_matter(lines: list[_Line], origin: str) -> tuple[FrontMatter, list[_Line]]:
+def _front_matter(lines: list[_Line], raw_lines: list[str], origin: str) -> tuple[FrontMatter, list[_Line]]:
     closing = next((i for i, line in enumerate(lines[1:], start=1) if line.text in ("---", "...")), None)
     if closing is None:
         raise ParseError(origin, lines[0].number, "front matter opened here is never closed with '---'")
-    block = "\n".join(line.text for line in lines[1:closing])
+    block = "\n".join(raw_lines[1:closing])  # as written: YAML nests by indentation
     try:
         meta = read_front_matter(block, lines[1].number)
     except FrontMatterError as exc:
