@@ -17,7 +17,6 @@ zones ahead of the importer's.
 
 from __future__ import annotations
 
-import email.utils
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -65,9 +64,8 @@ ZONE_WORDS: dict[str, tuple[str, float | None]] = {
     "한국시간": ("Asia/Seoul", 9), "한국 시간": ("Asia/Seoul", 9),
 }  # fmt: skip
 
-_ABBREVIATION = re.compile(
-    r"(?<![\w])\(?(?P<abbr>" + "|".join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True)) + r")\)?(?![\w])"
-)
+# A run of capitals standing alone, perhaps in brackets: looked up in ZONE_ABBREVIATIONS.
+_CAPITALS = re.compile(r"(?<![\w])\(?(?P<abbr>[A-Z]{1,5})\)?(?![\w])")
 _ZONE_WORD = re.compile(r"\(?(?:" + "|".join(map(re.escape, ZONE_WORDS)) + r")\)?")
 _NAMED_OFFSET = re.compile(r"\b(?:UTC|GMT)\s*(?P<sign>[+-−])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?(?!\d)")
 _TRAILING_OFFSET = re.compile(r"\s*(?P<sign>[+-])(?P<hours>\d{2}):?(?P<minutes>\d{2})$")
@@ -115,13 +113,14 @@ def split_zone(text: str) -> tuple[str, _Zone | None]:
     if match := _NAMED_OFFSET.search(text):
         zone = _Zone(None, _offset(match["sign"], match["hours"], match["minutes"], match[0]))
         return _cut(text, match), zone
-    if match := _ZONE_WORD.search(text):
+    if not text.isascii() and (match := _ZONE_WORD.search(text)):
         return _cut(text, match), _zone_spec(*ZONE_WORDS[match[0].strip("()")])
-    if match := _ABBREVIATION.search(text):
-        return _cut(text, match), _zone_spec(*ZONE_ABBREVIATIONS[match["abbr"]])
-    if match := _TRAILING_OFFSET.search(text):
+    for match in _CAPITALS.finditer(text):
+        if match["abbr"] in ZONE_ABBREVIATIONS:
+            return _cut(text, match), _zone_spec(*ZONE_ABBREVIATIONS[match["abbr"]])
+    if ("+" in text or "-" in text) and (match := _TRAILING_OFFSET.search(text)):
         return _cut(text, match), _Zone(None, _offset(match["sign"], match["hours"], match["minutes"], match[0]))
-    if match := _TRAILING_IANA.search(text):
+    if "/" in text and (match := _TRAILING_IANA.search(text)):
         name = match["iana"]
         try:
             ZoneInfo(name)
@@ -246,6 +245,8 @@ def read_date(text: str, default_tz: tzinfo = UTC, now: datetime | None = None) 
         except ValueError:
             parsed = None
     if parsed is None and _RFC_2822.match(raw):
+        import email.utils  # only this shape needs it
+
         try:
             parsed = email.utils.parsedate_to_datetime(raw)
         except (TypeError, ValueError, IndexError):

@@ -8,11 +8,11 @@ value is text or a list of text, and otherwise ignored with a log line; it is ne
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
-
-import yaml
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +38,14 @@ class FrontMatterError(ValueError):
         super().__init__(message)
 
 
-class _TextLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """SafeLoader whose plain scalars all stay strings."""
+@functools.cache
+def _text_loader() -> Any:
+    """PyYAML's SafeLoader (the C one when built) whose plain scalars all stay strings. Made on first use:
+    most articles have no front matter, and an import's worker process should not pay for PyYAML."""
+    import yaml
 
-    yaml_implicit_resolvers: dict = {}  # PyYAML reads this class attribute
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return type("TextLoader", (base,), {"yaml_implicit_resolvers": {}})
 
 
 @dataclass(slots=True)
@@ -56,8 +60,10 @@ def read_front_matter(block: str, first_line: int) -> FrontMatter:
     """`block` is the text between the `---` lines; `first_line` is the file line it starts on.
 
     Raises FrontMatterError naming the file line of the problem."""
+    import yaml
+
     try:
-        data = yaml.load(block, Loader=_TextLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(block, Loader=_text_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)

@@ -87,7 +87,7 @@ _SEGMENT_BREAK = re.compile(
     r"\s+[|·•]\s+|\s+(?=(?:updated|last updated|aktualisiert|mis à jour|actualizado|수정|更新)\b)", re.IGNORECASE
 )
 _BYLINE = re.compile(
-    r"^(?:by|von|par|por)\s+(?P<name>[^\d:?!]{2,120}?)\.?$|^(?P<ko>[가-힣]{2,4})\s*기자$", re.IGNORECASE
+    r"^(?:[Bb]y|BY|[Vv]on|[Pp]ar|[Pp]or)\s+(?P<name>[^\d:?!]{2,120}?)\.?$|^(?P<ko>[가-힣]{2,4})\s*기자$"
 )
 _WIRE_DATELINES = (
     # SEOUL, Feb 28 (Reuters) -   WASHINGTON (AP) —   NEW YORK, March 5, 2024 (AFP) -   BERLIN (dpa) -
@@ -191,7 +191,7 @@ def _wire_dateline(text: str) -> re.Match[str] | None:
 _READING_TIME = re.compile(r"^(\d{1,3})\s*(?:min|mins|minute|minutes)\s+read$", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:(?:[-*•–▪]|\d{1,2}[.)])\s+|[・●■◆▶]\s*)(?P<body>\S.*)$")
 _MD_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
-_LABEL = re.compile(r"^(?P<label>[^:：.!?。]{1,80}?)\s*(?::\s+|：\s*)(?P<text>\S.*)$")
+_LABEL = re.compile(r"^(?P<label>[^:：.!?。]{1,80})(?::\s+|：\s*)(?P<text>\S.*)$")
 _SMALL_WORDS = frozenset(
     "a an and as at but by for from in into is are of on or the to vs via with about over after".split()
 )
@@ -203,6 +203,7 @@ _LEAD_IN_ENDINGS = frozenset(
     suivants suivantes comme sont est les des de à et que notamment a déclaré dit
     siguientes como son es los las de a y que dijo afirmó señaló""".split()
 )
+_HEADING_MARKS = (":", "：", "?", "？")
 _HEADING_END = re.compile(r"\s*(?P<mark>[:：?？])$")
 _QUOTE_MARKS = "\"'“‘«„「『"
 _SENTENCE_INSIDE = re.compile(r"[.!?;。！？；]\s")
@@ -227,8 +228,10 @@ def _heading(text: str, following: _Line | None) -> str | None:
     """The heading a line is, or None. A heading is a short line ending in ':' or '?' (also ' ?', '：', '？')
     that something follows. A line ending in ':' is a heading when it is short (sentence case, up to 7 words)
     or in title case; a longer one, or one ending in "to", "include", "said", … is a lead-in to its list."""
+    if following is None or len(text) > HEADING_MAX_CHARS or not text.endswith(_HEADING_MARKS):
+        return None
     match = _HEADING_END.search(text)
-    if match is None or following is None or len(text) > HEADING_MAX_CHARS:
+    if match is None:
         return None
     body = text[: match.start()].strip()
     if not body or body[0] in _QUOTE_MARKS or _SENTENCE_INSIDE.search(body):
@@ -376,6 +379,8 @@ def _build_story(
         position = next(repeated, -1) + 1
     if len(title) > 300:
         raise ParseError(origin, content[0].number, "title is longer than 300 characters")
+    if not title:
+        raise ParseError(origin, content[0].number, "the title (the first line) has no text without its Markdown")
 
     reading_minutes: int | None = None
     if position < len(content) and (match := _READING_TIME.match(content[position].text)):

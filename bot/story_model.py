@@ -142,7 +142,7 @@ def slugify(text: str, max_words: int = _SLUG_WORDS_MAX) -> str:
     Other scripts are transliterated with anyascii: `한국은행, 기준금리 동결` -> `hangugeunhaeng-gijungeumli-donggyeol`.
     Chinese characters have no spaces between words, so each one is a syllable of its own and a title of them
     gets twice as many (`美联储宣布维持利率不变` -> `mei-lian-chu-xuan-bu-wei-chi-li-lu-bu`)."""
-    if _IDEOGRAPHS.search(text):
+    if not text.isascii() and _IDEOGRAPHS.search(text):
         text = _IDEOGRAPHS.sub(lambda m: f" {m[0]} ", text)
         max_words *= 2
     ascii_text = anyascii(text).replace("'", "")

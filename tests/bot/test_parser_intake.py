@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import codecs
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from bot.extract import extract_article, looks_like_html
+from bot.importer import article_files
 from bot.parser import MAX_ARTICLE_BYTES, ParseError, parse_article
 from bot.story_model import SectionKind, Story, slugify
 from bot.summarizer import MAX_SCORED_SENTENCES, ExtractiveSummarizer, SummaryInput
@@ -346,3 +348,16 @@ def test_sentences_split_in_every_script() -> None:
     assert split_sentences("市场反应平淡。「下一步呢？」好") == ["市场反应平淡。", "「下一步呢？」", "好"]
     quoted = 'He said "Stop." Then left. The U.S. team won.'
     assert split_sentences(quoted) == ['He said "Stop."', "Then left.", "The U.S. team won."]
+
+
+def test_a_folder_import_takes_its_web_pages(tmp_path: Path) -> None:
+    for name in ("a.txt", "b.html", "c.HTM", "d.png"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    files, errors = article_files([tmp_path])
+    assert [f.name for f in files] == ["a.txt", "b.html", "c.HTM"] and errors == []
+
+
+@pytest.mark.parametrize("text", ["`", "**\nBody text.", "# ``\nBody."])
+def test_a_title_of_markdown_only_is_an_error(text: str) -> None:
+    # Found by the fuzz test once an undated article was no longer an error.
+    assert "title" in _error(text, "t.md").message
