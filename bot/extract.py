@@ -7,11 +7,17 @@ article parser reads like any Markdown article.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
+log = logging.getLogger(__name__)
+
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+# Elements left once scripts, styles and SVG are gone: a news page has about 500, a long read with a big menu a
+# few thousand. Past this a page is no single article, and the cut keeps any 1 MiB page under a second.
+MAX_ELEMENTS = 5000
 _SNIFF_CHARS = 4096
 _DOCUMENT_START = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(
@@ -95,6 +101,7 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle | Non
     except (ParserError, ValueError):
         return None
     _prune_furniture(tree)
+    _cut_after(tree, MAX_ELEMENTS)
     document = bare_extraction(
         tree,
         url=url,
@@ -146,6 +153,20 @@ def _prune_furniture(tree: Any) -> None:
         parent = element.getparent()
         if parent is not None:
             element.drop_tree()  # keeps the text that follows it
+
+
+def _cut_after(tree: Any, limit: int) -> None:
+    """Removes everything after the first `limit` elements in document order."""
+    last = next((element for count, element in enumerate(tree.iter()) if count == limit), None)
+    if last is None:
+        return
+    log.info("web page cut after %s elements before extraction", limit)
+    node = last
+    while (parent := node.getparent()) is not None:
+        for sibling in list(node.itersiblings()):
+            parent.remove(sibling)
+        node = parent
+    last.getparent().remove(last)
 
 
 def _without_code(html: str) -> str:

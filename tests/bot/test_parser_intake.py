@@ -361,3 +361,12 @@ def test_a_folder_import_takes_its_web_pages(tmp_path: Path) -> None:
 def test_a_title_of_markdown_only_is_an_error(text: str) -> None:
     # Found by the fuzz test once an undated article was no longer an error.
     assert "title" in _error(text, "t.md").message
+
+
+def test_a_page_of_more_elements_than_an_article_has_is_cut_not_slow() -> None:
+    blocks = "".join(f"<h2>Part {n}?</h2><p>Item {n} was short. It ended.</p>" for n in range(1, 6001))
+    page = f"<html><head><title>Long</title></head><body><article><h1>Long</h1>{blocks}</article></body></html>"
+    article = extract_article(page)
+    assert article is not None
+    assert "## Part 1?" in article.text and "## Part 2400?" in article.text
+    assert "Part 6000?" not in article.text  # past MAX_ELEMENTS
