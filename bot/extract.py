@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 # Elements left once scripts, styles and SVG are gone: a news page has about 500, a long read with a big menu a
 # few thousand. Past this a page is no single article, and the cut keeps any 1 MiB page under a second.
-MAX_ELEMENTS = 5000
+MAX_ELEMENTS = 4000
 _SNIFF_CHARS = 4096
 _DOCUMENT_START = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(
