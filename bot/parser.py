@@ -69,6 +69,7 @@ _DATE_LIKE = re.compile(
     r"|\d{4}-\d{2}-\d{2})",
     re.IGNORECASE,
 )
+_DATE_START = re.compile(rf"^(?:\d|(?:{_MONTH_WORDS})[a-zé]*\.?\s)", re.IGNORECASE)
 # Any language's date shape: worth asking the date reader about.
 _DATEISH = re.compile(
     rf"(?:^|[\s,(])(?:{_MONTH_WORDS})|\d{{1,4}}\s*[年년월月]|\d\s*[일日]|\d{{1,4}}[./-]\s?\d{{1,2}}[./-]\s?\d{{1,4}}"
@@ -143,7 +144,8 @@ def _date_line(line: _Line, text: str, origin: str, default_tz: tzinfo, now: dat
         try:
             return read_date(candidate, default_tz, now)
         except ValueError as exc:
-            if label or _DATE_LIKE.match(candidate):
+            # A mistake to report when it is surely meant as a date; else just a line that is not one.
+            if _DATE_LIKE.match(candidate) or (label and _DATE_START.match(candidate)):
                 raise ParseError(origin, line.number, f"cannot parse date: {exc}") from None
     return None
 

@@ -195,3 +195,9 @@ def test_a_date_mentioned_in_a_sentence_is_not_the_date_line() -> None:
     assert story.date_assumed is True
     assert story.published_at == NOW
     assert story.dek == "The vote on March 1, 2024 was close."
+
+
+def test_a_labelled_line_that_is_no_date_is_body_text_not_an_error() -> None:
+    story, _ = _header_story("Updated with new figures from the ministry on 5 March")
+    assert story.date_assumed is True
+    assert story.dek == "Updated with new figures from the ministry on 5 March"
