@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -36,8 +34,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "results"
+from bench.botrun import header, render_table, verdict, write_results
+from bench.store import ROOT
 
 TARGET_HUGE_S = 1.0
 TARGET_PAGES_PER_S = 100.0
@@ -276,26 +274,13 @@ PARTS: dict[str, Callable[[IntakeConfig], dict[str, Any]]] = {
 
 def run(config: IntakeConfig) -> dict[str, Any]:
     started = time.perf_counter()
-    results: dict[str, Any] = {
-        "bench": "intake",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "config": dataclasses.asdict(config),
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
-        },
-        "targets": {"huge_s": TARGET_HUGE_S, "pages_per_s": TARGET_PAGES_PER_S, "corpus_share": TARGET_CORPUS_SHARE},
-    }
+    targets = {"huge_s": TARGET_HUGE_S, "pages_per_s": TARGET_PAGES_PER_S, "corpus_share": TARGET_CORPUS_SHARE}
+    results = header("intake", config, targets)
+    results["machine"]["load_average_at_start"] = os.getloadavg() if hasattr(os, "getloadavg") else None
     for name, part in PARTS.items():
         results[name] = part(config)
     results["total_s"] = time.perf_counter() - started
     return results
-
-
-def _verdict(ok: bool) -> str:
-    return "ok" if ok else "MISSED"
 
 
 def format_table(results: dict[str, Any]) -> str:
@@ -306,7 +291,7 @@ def format_table(results: dict[str, Any]) -> str:
             (
                 f"parse 1 MiB: {shape}",
                 f"{figures['cpu_s']:.2f} s cpu ({figures['wall_s']:.2f} wall)",
-                f"< {targets['huge_s']:g} s {_verdict(figures['cpu_s'] < targets['huge_s'])}",
+                f"< {targets['huge_s']:g} s {verdict(figures['cpu_s'] < targets['huge_s'])}",
             )
         )
     for kind, figures in results["dates"].items():
@@ -326,7 +311,7 @@ def format_table(results: dict[str, Any]) -> str:
         (
             f"extract web pages ({extract['page_kib_mean']:.0f} KiB on average)",
             f"{extract['pages_per_s_cpu']:,.0f} pages/s cpu ({extract['pages_per_s_wall']:,.0f} wall)",
-            f">= {targets['pages_per_s']:g}/s {_verdict(extract['pages_per_s_cpu'] >= targets['pages_per_s'])}",
+            f">= {targets['pages_per_s']:g}/s {verdict(extract['pages_per_s_cpu'] >= targets['pages_per_s'])}",
         )
     )
     seed = results["seed"]
@@ -336,16 +321,13 @@ def format_table(results: dict[str, Any]) -> str:
         (
             "corpus articles imported as written",
             f"{corpus['as_written']}/{corpus['articles']} = {corpus['share']:.2f}",
-            f">= {targets['corpus_share']:g} {_verdict(corpus['share'] >= targets['corpus_share'])}",
+            f">= {targets['corpus_share']:g} {verdict(corpus['share'] >= targets['corpus_share'])}",
         )
     )
-    width = max(len(r[0]) for r in rows)
-    value_width = max(len(r[1]) for r in rows)
     load = results["machine"]["load_average_at_start"]
-    lines = [f"briefbot bench: intake ({results['total_s']:.0f} s total, load average at start {load})"]
-    lines += [f"{name:<{width}}  {value:>{value_width}}  {note}".rstrip() for name, value, note in rows]
-    lines += [f"  not as written: {row['file']}: {row['why']}" for row in corpus["rows"] if not row["ok"]]
-    return "\n".join(lines)
+    title = f"briefbot bench: intake ({results['total_s']:.0f} s total, load average at start {load})"
+    notes = [f"  not as written: {row['file']}: {row['why']}" for row in corpus["rows"] if not row["ok"]]
+    return render_table(title, rows, notes)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -355,10 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = IntakeConfig.quick() if args.quick else IntakeConfig()
     results = run(config)
-    results["mode"] = "quick" if args.quick else "full"
-    out = args.out or RESULTS / ("intake-quick.json" if args.quick else "intake.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = write_results(results, "intake", args.quick, args.out)
     print(format_table(results))
     print(f"results: {out}")
     return 0
