@@ -167,10 +167,10 @@ def _header(
         found.dek_lines = [t for t in texts[:index] if _byline(t) is None]
         found.end = start + index + 1
         # Lines right after it that are bylines or more dates ("Updated …") belong to the header too.
-        for line, text in zip(window[index + 1 :], texts[index + 1 :], strict=False):
-            if (name := _byline(text)) is not None:
+        for next_line, next_text in zip(window[index + 1 :], texts[index + 1 :], strict=True):
+            if (name := _byline(next_text)) is not None:
                 found.author = found.author or name
-            elif _date_line(line, text, origin, default_tz, now) is None:
+            elif _date_line(next_line, next_text, origin, default_tz, now) is None:
                 break
             found.end += 1
         return found
@@ -474,7 +474,7 @@ def _body(lines: list[_Line], markdown: bool) -> tuple[list[str], list[Section]]
         current = sections[-1] if sections else None
         heading = _MD_HEADING.match(text) if markdown else None
         if heading:
-            sections.append(_SectionBuilder(_strip_markdown(heading.group("text")).removesuffix(":")))
+            sections.append(_SectionBuilder(_strip_markdown(heading.group("text")).rstrip(":：").rstrip()))
         elif bullet := _BULLET.match(text):
             if current is None:
                 lead.append(_bullet(bullet.group("body")).render())
