@@ -23,6 +23,7 @@ from typing import Protocol
 
 import snowballstemmer
 
+from bot import cjk
 from bot.story_model import Bullet, Section
 from bot.text import STOPWORDS
 
@@ -85,26 +86,9 @@ _CJK_STOP = frozenset(
     的 了 是 在 和 吗 呢 吧 也 都 就 怎么 哪里 谁 是否 多少 什 为""".split()
 )
 
-_CJK_CLASSES = (
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3007"  # Han (and 々 〇)
-    "\u30a0-\u30ff\u31f0-\u31ff"  # Katakana
-    "\u3041-\u309f"  # Hiragana
-    "\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f"  # Hangul
-)
 _TOKEN = re.compile(
-    r"(?P<han>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3007]+)"
-    r"|(?P<katakana>[\u30a0-\u30ff\u31f0-\u31ff]+)"
-    r"|(?P<hiragana>[\u3041-\u309f]+)"
-    r"|(?P<hangul>[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]+)"
-    rf"|(?P<word>[^\W_{_CJK_CLASSES}]+(?:'[^\W_{_CJK_CLASSES}]+)*)"
-)
-# Korean glues particles to words: "삼성전자와" is "삼성전자" + "와" (and). Longest first.
-_KOREAN_PARTICLES = tuple(
-    sorted(
-        "은 는 이 가 을 를 의 에 와 과 도 로 으로 만 에서 에게 까지 부터 처럼 보다 라고".split(),
-        key=len,
-        reverse=True,
-    )
+    f"(?P<han>[{cjk.HAN}]+)|(?P<katakana>[{cjk.KATAKANA}]+)|(?P<hiragana>[{cjk.HIRAGANA}]+)"
+    f"|(?P<hangul>[{cjk.HANGUL}]+)|(?P<word>[^\\W_{cjk.ALL}]+(?:'[^\\W_{cjk.ALL}]+)*)"
 )
 # "l'agriculture" is "agriculture"; "what's" and "isn't" are "what" and "is" as far as stop words go.
 _ELIDED = frozenset("l d j m n s t c qu lorsqu puisqu jusqu".split())
@@ -185,17 +169,6 @@ def _base(word: str) -> str:
     return head.removesuffix("n") if tail == "t" and head.endswith("n") and head != "can" else head
 
 
-def _without_particle(word: str) -> str:
-    for particle in _KOREAN_PARTICLES:
-        if word.endswith(particle) and len(word) - len(particle) >= 2:
-            return word[: -len(particle)]
-    return word
-
-
-def _bigrams(run: str) -> list[str]:
-    return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
-
-
 def terms(text: str, keep_question_words: bool = False, language: Language | None = None) -> list[str]:
     """Content terms of a text: stemmed words, and bigrams of CJK runs; stop words left out."""
     language = language or guess_language(text)
@@ -224,8 +197,8 @@ def _terms(text: str, language: Language, stop: frozenset[str], keep_question_wo
             if keep_question_words:
                 found.append(token)
         elif token not in _CJK_STOP:
-            run = _without_particle(token) if kind == "hangul" else token
-            found += (gram for gram in _bigrams(run) if gram not in _CJK_STOP and gram not in _CJK_QUESTION)
+            run = cjk.without_particle(token) if kind == "hangul" else token
+            found += (gram for gram in cjk.bigrams(run) if gram not in _CJK_STOP and gram not in _CJK_QUESTION)
     return found
 
 
