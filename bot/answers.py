@@ -1,12 +1,12 @@
 """Answer a question from a story's own text: rank its passages with BM25, favouring matching headings.
 
 Terms are language-aware. Latin-script words are stemmed with the Snowball stemmer of the story's language (English,
-German, French or Spanish, guessed from common function words), so "investigating" finds "investigation". Chinese,
-Japanese and Korean have no spaces between words (or, in Korean, particles glued to them), so runs of Han, Katakana
-and Hangul become overlapping character bigrams, as Lucene's CJK analyzer does: "韓国訪問" gives 韓国, 国訪, 訪問.
-Hiragana runs are mostly particles and endings and are skipped. No segmentation library covers all three languages
-without a dictionary of tens of megabytes; bigrams need none and match well enough for ranking a story's passages.
-"""
+German, French or Spanish, guessed from common function words), so "investigating" finds "investigation". Runs of
+Han, Katakana and Hangul become overlapping character bigrams (bot/cjk.py says why): "韓国訪問" gives 韓国, 国訪,
+訪問. Hiragana runs are mostly particles and endings and are skipped here.
+
+When a story has developments, its passages are dated (bot/story_now.py): of the passages that answer a question,
+the most recently reported comes first."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Protocol
@@ -33,6 +34,9 @@ _B = 0.75
 _HEADING_WEIGHT = 1.5
 _GUESS_CHARS = 4000  # enough text to tell the language of a story apart
 _MAX_EXAMPLES = 3
+# Passages scoring at least this share of the best one answer the question too; among them the newest comes first,
+# since a development supersedes what the story said before.
+NEWER_FIRST_SHARE = 0.5
 
 
 class Language(StrEnum):
@@ -102,6 +106,7 @@ _HEADING_MAX_CHARS = 120
 class Passage:
     section: str
     text: str
+    reported_at: datetime | None = None  # set when the story has developments (bot/story_now.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +213,9 @@ def _heading_like(text: str) -> bool:
     return text.endswith(_HEADING_END) and len(text) <= _HEADING_MAX_CHARS and not _SENTENCE_BREAK.search(text)
 
 
-def _section_passages(heading: str, paragraphs: Iterable[str], bullets: tuple[Bullet, ...]) -> list[Passage]:
+def section_passages(
+    heading: str, paragraphs: Iterable[str], bullets: tuple[Bullet, ...], reported_at: datetime | None = None
+) -> list[Passage]:
     """A section's passages. A heading-like line is never a passage alone: it opens the text it introduces."""
     texts: list[str] = []
     waiting: list[str] = []  # lines like "What the plan does:" that wait for their paragraph
@@ -226,13 +233,13 @@ def _section_passages(heading: str, paragraphs: Iterable[str], bullets: tuple[Bu
         rendered = bullet.render().strip()
         if rendered and not _heading_like(rendered):
             texts.append(f"{prefix} {rendered}" if prefix else rendered)
-    return [Passage(heading, text) for text in texts]
+    return [Passage(heading, text, reported_at) for text in texts]
 
 
 def passages(dek: str, lead: tuple[str, ...], sections: tuple[Section, ...]) -> list[Passage]:
-    found = _section_passages(INTRODUCTION, (dek, *lead), ())
+    found = section_passages(INTRODUCTION, (dek, *lead), ())
     for section in sections:
-        found += _section_passages(section.heading, section.paragraphs, section.bullets)
+        found += section_passages(section.heading, section.paragraphs, section.bullets)
     return found
 
 
@@ -280,7 +287,18 @@ def rank(question: str, candidates: list[Passage], limit: int = 3) -> list[Score
         if score > 0:
             scored.append(ScoredPassage(passage, score))
     scored.sort(key=lambda s: -s.score)
-    return scored[:limit]
+    return _newer_first(scored)[:limit]
+
+
+def _newer_first(scored: list[ScoredPassage]) -> list[ScoredPassage]:
+    """Best first, except that of the passages that answer (NEWER_FIRST_SHARE), the most recently reported lead."""
+    if not scored or not any(s.passage.reported_at for s in scored):
+        return scored
+    floor = NEWER_FIRST_SHARE * scored[0].score
+    answering = [s for s in scored if s.score >= floor]
+    # A stable sort: passages reported together keep their score order.
+    answering.sort(key=lambda s: s.passage.reported_at or datetime.min.replace(tzinfo=UTC), reverse=True)
+    return answering + scored[len(answering) :]
 
 
 def example_questions(sections: tuple[Section, ...], limit: int = _MAX_EXAMPLES) -> list[str]:
