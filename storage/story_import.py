@@ -277,7 +277,7 @@ class StoryImport:
                 known[item.origin] = KnownSource(story.content_hash, story_id, None)
                 outcomes.append(ImportOutcome(item.origin, ImportStatus.UNCHANGED, slug))
             elif source is None and (
-                target := await self._same_article(item, stored_titles | self._batch_titles, stored_urls)
+                target := await self._same_article(item, stored_titles, stored_urls)
             ):
                 await self._update_story(target, item)
                 stored_hashes.add(story.content_hash)
@@ -365,8 +365,8 @@ class StoryImport:
     async def _same_article(self, item: ImportItem, titles: set[str], urls: set[str]) -> int | None:
         """The story that a new origin's new text is an edited copy of (see the class docstring), if any.
 
-        `titles` and `urls` hold every title and url stored or created in this batch that the batch's new
-        documents have, so a document with neither costs no query."""
+        `titles` and `urls` are those of the batch's new documents that were stored when it started; with the
+        batch's own new stories' (`_batch_titles`, `_batch_urls`), a document with neither costs no query."""
         story = item.story
         if story.url in urls or story.url in self._batch_urls:
             await self._flush()
@@ -376,7 +376,7 @@ class StoryImport:
                 row = await cursor.fetchone()
             if row is not None:
                 return int(row[0])
-        if story.title not in titles:
+        if story.title not in titles and story.title not in self._batch_titles:
             return None
         await self._flush()
         async with self.conn.execute(
