@@ -30,6 +30,13 @@ def test_cjk_runs_are_indexed_as_bigrams_and_queried_as_their_phrase() -> None:
     assert fts_prefix_query("삼 tesla x") == '"삼"* "tesla"*'  # one CJK character is a word start; "x" is not
 
 
+async def test_a_possessive_finds_the_name(stories: StoryRepository) -> None:
+    assert fts_quote("Meta's push") == '"Meta" "push"'  # not the phrase "meta s": "s" is in nearly every story
+    story = parse_article(markdown_article(title="Meta Opens a Lab", body="The lab hires researchers.\n"), "m.md")
+    await stories.import_stories([ImportItem("file:m.md", story)])
+    assert await _search(stories, "Meta's lab") == [story.slug]
+
+
 def _fts_tables(db_path: Path) -> dict[str, str]:
     with sqlite3.connect(db_path) as raw:
         return dict(raw.execute("SELECT name, sql FROM sqlite_master WHERE name LIKE 'story_t%'").fetchall())
