@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ("bench.store", "bench.commands", "bench.digests", "bench.follows")
+BENCHES = ("bench.store", "bench.commands", "bench.digests", "bench.follows", "bench.intake")
 
 
 def main(argv: list[str] | None = None) -> int:

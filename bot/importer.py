@@ -20,7 +20,7 @@ from storage.stories import ImportItem, ImportOutcome, ImportStatus, StoryReposi
 
 log = logging.getLogger(__name__)
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".markdown")
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")  # web pages go through bot.extract
 BATCH_SIZE = 500
 PARALLEL_MIN_FILES = 1000  # below this a worker process costs more to start than it saves
 NAMES_SHOWN = 5  # a skip line names this many entries, then "…"

@@ -14,7 +14,16 @@ STOPWORDS = frozenset(
 )
 
 _WORD = re.compile(r"[\w']+", re.UNICODE)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(\[])")
+_SPACES = re.compile(r"\s+")
+# After '.', '!' or '?' (and a closing quote) and a space, before anything but a lowercase letter: capitals of
+# every script, digits, quotes, Korean. Text is split after its spaces are made single, so each pattern starts
+# with a literal space, which the regex engine finds fast; the look-behind then checks what precedes it.
+_SENTENCE_END = re.compile(r" (?:(?<=[.!?] )|(?<=[.!?][\"'”’»)\]] ))(?=[^\s\W_]|[\"'“‘«(\[¿¡])")
+# The same for ASCII text, where a capital or digit must follow: no lowercase check is needed afterwards.
+_ASCII_SENTENCE_END = re.compile(r" (?:(?<=[.!?] )|(?<=[.!?][\"')\]] ))(?=[A-Z0-9\"'(\[])")
+# After the ideographic full stop and the full-width marks, with or without a space.
+_CJK_SENTENCE_END = re.compile(r"(?:(?<=[。！？])|(?<=[。！？][」』”’）)]))\s*(?=[^\s」』”’）)])")
+_CJK_MARKS = ("。", "！", "？")
 
 
 def words(text: str) -> list[str]:
@@ -22,10 +31,24 @@ def words(text: str) -> list[str]:
 
 
 def split_sentences(text: str) -> list[str]:
-    text = re.sub(r"\s+", " ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
     if not text:
         return []
-    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+    if text.isascii():  # most text, and the fast path: one split
+        return [part for part in _ASCII_SENTENCE_END.split(text) if part]
+    parts = _SENTENCE_END.split(text)
+    if any(mark in text for mark in _CJK_MARKS):  # a second pattern, only for text that needs it
+        parts = [piece for part in parts for piece in _CJK_SENTENCE_END.split(part)]
+    sentences: list[str] = []
+    for part in parts:
+        part = part.strip()
+        if not part:
+            continue
+        if sentences and part[0].islower():  # "e.g. this" or "U.S. officials": not a new sentence
+            sentences[-1] = f"{sentences[-1]} {part}"
+        else:
+            sentences.append(part)
+    return sentences
 
 
 def plural(count: int, noun: str) -> str:

@@ -326,12 +326,21 @@ def test_binary_data_names_the_line_of_the_nul_byte(seed_bytes: bytes) -> None:
     assert "binary" in error.message
 
 
-def test_invalid_utf8_names_the_line(seed_bytes: bytes) -> None:
+def test_latin1_text_is_decoded_not_refused(seed_bytes: bytes) -> None:
+    # Issue 9 picks decoding over refusing: a Latin-1 (Windows-1252) file reads as what it says.
     lines = seed_bytes.split(b"\n")
-    lines[5] = lines[5] + b" caf\xe9"
+    lines[4] = lines[4] + b" caf\xe9 cr\xe8me \x80 5"
+    story = parse_article(b"\n".join(lines), "latin1.txt")
+    assert story.lead[0].endswith("café crème € 5")
+    assert story.key_points == parse_article(seed_bytes, "seed.txt").key_points
+
+
+def test_bytes_that_are_no_text_name_the_line(seed_bytes: bytes) -> None:
+    lines = seed_bytes.split(b"\n")
+    lines[5] = lines[5] + b" \x01\x02\xff\xfe"  # not UTF-8, and control characters in any encoding
     error = _error(b"\n".join(lines))
     _assert_names(error, "articles/bad.txt", 6)
-    assert "UTF-8" in error.message
+    assert "binary data" in error.message
 
 
 def test_lone_surrogates_in_text_are_refused() -> None:
@@ -366,10 +375,16 @@ def test_impossible_calendar_date_names_its_line(seed_text: str) -> None:
     _assert_names(error, "articles/bad.txt", SEED_DATE_LINE_NUMBER)
 
 
-def test_missing_date_is_an_error(seed_text: str) -> None:
-    error = _error(seed_text.replace(SEED_DATE_LINE + "\n", ""))
-    assert str(error).startswith("articles/bad.txt:")
-    assert "date" in error.message
+def test_missing_date_is_the_import_time_and_says_so(seed_text: str, seed_story: Story) -> None:
+    # Issue 9: an article without a date is not rejected; it gets the import time, marked as assumed.
+    imported = datetime(2024, 11, 30, 8, 15, 42, 123456, tzinfo=UTC)
+    story = parse_article(seed_text.replace(SEED_DATE_LINE + "\n", ""), "undated.txt", now=imported)
+    assert story.published_at == imported.replace(microsecond=0)
+    assert story.date_assumed is True
+    assert story.timezone_assumed is False
+    assert seed_story.date_assumed is False
+    assert story.key_points == seed_story.key_points
+    assert [s.heading for s in story.sections] == [s.heading for s in seed_story.sections]
 
 
 @pytest.mark.parametrize(
@@ -386,11 +401,13 @@ def test_front_matter_that_never_closes(text: str) -> None:
     assert "never closed" in error.message
 
 
-def test_unknown_front_matter_key_names_the_key_and_line() -> None:
-    text = "---\ntitle: Chips\nauthor: Somebody\ndate: 2024-03-01\n---\n\nBody.\n"
-    error = _error(text)
-    _assert_names(error, "articles/bad.txt", 3)
-    assert "author" in error.message
+def test_unknown_front_matter_keys_are_kept_not_refused() -> None:
+    # Issue 9: keys briefbot does not use are kept (author has a field of its own), never an error.
+    text = "---\ntitle: Chips\nauthor: Somebody\nimage: /chips.png\ndate: 2024-03-01\n---\n\nBody.\n"
+    story = parse_article(text, "chips.md")
+    assert story.author == "Somebody"
+    assert story.extra == (("image", "/chips.png"),)
+    assert story.published_at == datetime(2024, 3, 1, tzinfo=UTC)
 
 
 def test_bad_front_matter_date_names_its_line() -> None:
