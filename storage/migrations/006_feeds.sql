@@ -47,12 +47,12 @@ CREATE TABLE feed_items (
     best_story_id INTEGER REFERENCES stories (id) ON DELETE SET NULL,
     best_score REAL,
     reason TEXT NOT NULL DEFAULT '',
+    filter_word TEXT,                           -- the include or exclude word that filtered it
     article_note TEXT,                          -- why the linked article was not read, when it was not
     UNIQUE (feed_id, item_key)
 );
 CREATE INDEX feed_items_by_link ON feed_items (link_key) WHERE link_key IS NOT NULL;
 CREATE INDEX feed_items_by_feed_seen ON feed_items (feed_id, first_seen_at);
-CREATE INDEX feed_items_decided ON feed_items (id) WHERE outcome <> 'baseline';
 
 -- "Also reported by": other outlets' items that were duplicates of a development.
 CREATE TABLE development_reports (
