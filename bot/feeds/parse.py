@@ -53,6 +53,13 @@ from bot.feeds.xmlprep import (
     truncated_items,
 )
 
+# fastfeedparser falls back to dateparser (installed for articles) for dates it cannot read, and dateparser reads
+# "yesterday" relative to now: a date that moves at every poll. Feed dates are absolute or none, so the fallback
+# keeps every dateparser parser but the relative one. (The settings dict is fastfeedparser's, read at each call.)
+fastfeedparser.main._DATEPARSER_SETTINGS["PARSERS"] = [  # noqa: SLF001
+    "timestamp", "custom-formats", "absolute-time", "no-spaces-time"
+]
+
 log = logging.getLogger(__name__)
 
 # fastfeedparser falls back to dateparser when it is installed (bot.dates uses it), and dateparser reads
