@@ -309,7 +309,7 @@ class FeedService:
             )
             how = row.reason.partition(": ")[2] or "the same event"
             headline = row.development_headline or "since removed"
-            text = f"A duplicate of development “{headline}” of {named} ({how}), so there was no second alert."
+            text = f"A duplicate of development “{headline}” of {named}: {how}. There was no second alert."
             if outlets:
                 text += f" Also reported by: {', '.join(escape_markdown(o) for o in outlets)}."
             return WhyAnswer(
