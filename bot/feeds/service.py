@@ -335,7 +335,8 @@ class FeedService:
                 f"{row.best_score or 0.0:.2f}; a development needs {threshold:.2f}."
             )
             if "another event" in row.reason:
-                text += f" {escape_markdown(row.reason.partition('; ')[2]).capitalize()}."
+                conflict = escape_markdown(row.reason.partition("; ")[2])
+                text += f" {conflict[:1].upper()}{conflict[1:]}."
         return WhyAnswer(WhyKind.BELOW_THRESHOLD, text, story=best, score=row.best_score, **common)
 
     # --- polling -------------------------------------------------------------------------------

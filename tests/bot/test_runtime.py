@@ -15,6 +15,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 
 from bot import delivery, jobs, payloads
 from bot.delivery import Transport
+from bot.fetch import Fetcher
 from bot.follow_service import FollowTarget
 from bot.limits import MessagePart
 from bot.platforms import Platform
@@ -52,6 +53,7 @@ def settings(tmp_path: Path) -> Settings:
         alert_poll_seconds=HOUR,
         seeds_check_seconds=HOUR,
         mutes_check_seconds=HOUR,
+        feed_tick_seconds=HOUR,
     )
 
 
@@ -171,3 +173,15 @@ async def test_leaving_the_runtime_stops_the_scheduler_and_the_workers(settings:
         assert not runtime.scheduler.running
         assert runtime.workers == {}
         assert not worker.running
+
+
+async def test_feeds_are_polled_by_one_tick_job_and_only_with_a_fetcher(db: Database, settings: Settings) -> None:
+    wakeups = Wakeups()
+    runtime = Runtime(build_services(db, settings, wakeups), wakeups)
+    [tick] = [job for job in runtime.periodic_jobs() if job.name == jobs.FEEDS_TICK]
+    assert tick.seconds == settings.feed_tick_seconds and tick.at_start
+    assert tick.run == runtime.services.feed_service.poll_due
+    assert runtime.services.feed_service.poller is None  # no fetcher: nothing is fetched
+    assert (await runtime.services.feed_service.poll_due()).feeds == 0
+    async with Fetcher.open(settings.fetch_allow_hosts) as fetcher:
+        assert build_services(db, settings, Wakeups(), fetcher).feed_service.poller is not None
