@@ -342,11 +342,12 @@ class FeedService:
     # --- polling -------------------------------------------------------------------------------
 
     async def poll_due(self, now: datetime | None = None) -> PollReport:
-        """The feeds tick: claims the due feeds and polls them (bounded per host and overall)."""
+        """The feeds tick: claims the due feeds and polls them (bounded per host and overall). The report says when
+        the next feed is due, so the runtime can tick then rather than up to a tick late."""
         if self.poller is None:
             return PollReport()
         tally = await self.poller.poll_due(now)
-        return PollReport(**dataclasses.asdict(tally))
+        return PollReport(**dataclasses.asdict(tally), next_due=await self.feeds.next_due())
 
 
 def _baseline(item: FeedItem) -> NewItem:
