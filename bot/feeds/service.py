@@ -10,7 +10,6 @@ The runtime's feeds tick calls `poll_due`; the polling itself lives in `bot.feed
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -21,7 +20,7 @@ from bot.feeds import schedule
 from bot.feeds.filters import clean_words, split_words
 from bot.feeds.identity import item_key, normalise_link
 from bot.feeds.match import Matcher
-from bot.feeds.matching import FeedMatching
+from bot.feeds.matching import FeedMatching, new_item
 from bot.feeds.model import FeedError, FeedItem
 from bot.feeds.outcomes import FeedStatus, ItemOutcome, WhyKind
 from bot.feeds.poller import FEED_ACCEPT, FeedPoller, read_feed
@@ -347,21 +346,11 @@ class FeedService:
         if self.poller is None:
             return PollReport()
         tally = await self.poller.poll_due(now)
-        return PollReport(**dataclasses.asdict(tally), next_due=await self.feeds.next_due())
+        return PollReport(**tally, next_due=await self.feeds.next_due())
 
 
 def _baseline(item: FeedItem) -> NewItem:
-    return NewItem(
-        item_key=item_key(item),
-        link=item.link,
-        link_key=normalise_link(item.link) if item.link else None,
-        title=item.title,
-        summary=item.summary,
-        outlet=item.outlet,
-        published_at=item.published,
-        outcome=ItemOutcome.BASELINE,
-        reason="in the feed when it was added",
-    )
+    return new_item(item, item_key(item), ItemOutcome.BASELINE, item.outlet, reason="in the feed when it was added")
 
 
 def _newest(items: Sequence[FeedItem]) -> list[PreviewItem]:
