@@ -346,7 +346,11 @@ class FeedPoller:
             return "", f"not read: {exc}"
         if result.content_type not in HTML_TYPES:
             return "", f"not read: it is {result.content_type or 'of no stated type'}, not a web page"
-        extracted = await asyncio.to_thread(extract_article, result.text(), result.url)
+        try:
+            extracted = await asyncio.to_thread(extract_article, result.text(), result.url)
+        except Exception:  # a page the extractor chokes on must not stop the feed: the item is decided without it
+            log.exception("extracting the article at %s failed", result.url)
+            return "", "not read: its text could not be extracted"
         if extracted is None:
             return "", "not read: no article text was found on the page"
         return extracted.text[:ARTICLE_CHARS], None

@@ -82,7 +82,7 @@ async def _developments(db: Database) -> list[tuple[int, str, str | None, str | 
     ids=["rss", "atom", "json-feed"],
 )
 async def test_add_reads_rss_atom_and_json_feed_and_shows_the_newest_three(
-    site: FeedSite, service: FeedService, render: object, content_type: str
+    db: Database, site: FeedSite, service: FeedService, clock: Clock, render: object, content_type: str
 ) -> None:
     items = [Item(f"Item {n}", f"https://a.example/{n}", f"Text {n}.", T0 - timedelta(hours=n)) for n in range(5)]
     site.routes["/feed"] = Route(render(f"Outlet {content_type}", items), content_type)  # type: ignore[operator]
@@ -97,6 +97,13 @@ async def test_add_reads_rss_atom_and_json_feed_and_shows_the_newest_three(
     [listed] = await service.list(GUILD)
     assert (listed.feed_id, listed.status, listed.item_count, listed.every_minutes) == (added.feed_id, "ok", 5, 30)
     assert listed.story is None and listed.last_fetch_at == T0
+    # The same format changes between polls: the new item, and only it, is new.
+    newer = Item("Item new", "https://a.example/new", "Newer text.", T0 + timedelta(minutes=10))
+    site.routes["/feed"] = Route(render(f"Outlet {content_type}", [newer, *items]), content_type)  # type: ignore[operator]
+    clock.advance(minutes=30)
+    report = await service.poll_due()
+    assert (report.feeds, report.new_items, report.failed) == (1, 1, 0)
+    assert (await _outcomes(db))[newer.link] == ItemOutcome.UNRELATED
 
 
 @pytest.mark.parametrize(
