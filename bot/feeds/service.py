@@ -107,7 +107,7 @@ class FeedService:
         self.fetcher = fetcher
         self.settings = settings or FeedSettings()
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
+        self.rng = rng or random.Random()  # jitter, not secrets
         self.matching = FeedMatching(feeds, stories, Matcher(self.settings.match), wake_alerts=wake_alerts)
         self.poller = (
             None
