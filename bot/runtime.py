@@ -17,6 +17,9 @@ from bot import jobs
 from bot.audience import AudienceZones
 from bot.delivery import OutboxWorker, Transport
 from bot.digest_service import DigestService
+from bot.feeds.service import FeedService
+from bot.feeds.settings import FeedSettings
+from bot.fetch import Fetcher
 from bot.follow_service import FollowService
 from bot.importer import SeedWatcher
 from bot.platforms import Platform
@@ -26,6 +29,7 @@ from bot.story_service import StoryService
 from storage.database import Database
 from storage.digests import DigestRepository
 from storage.direct_messages import DirectMessageRepository
+from storage.feeds import FeedRepository
 from storage.follows import FollowRepository
 from storage.outbox import OutboxRepository
 from storage.state import StateRepository
@@ -73,9 +77,11 @@ class Services:
     follow_service: FollowService
     story_admin: StoryAdminService
     seed_watcher: SeedWatcher
+    feed_service: FeedService
 
 
-def build_services(db: Database, settings: Settings, wakeups: Wakeups) -> Services:
+def build_services(db: Database, settings: Settings, wakeups: Wakeups, fetcher: Fetcher | None = None) -> Services:
+    """`fetcher`: the one HTTP client (see bot.process); without it feeds can be listed and explained, not fetched."""
     stories = StoryRepository(db)
     outbox = OutboxRepository(db)
     schedules = DigestRepository(db)
@@ -108,6 +114,15 @@ def build_services(db: Database, settings: Settings, wakeups: Wakeups) -> Servic
         follow_service=follows,
         story_admin=StoryAdminService(stories, story_service, follows),
         seed_watcher=SeedWatcher(settings.seeds_dir, stories, settings.default_timezone),
+        feed_service=FeedService(
+            FeedRepository(db),
+            stories,
+            story_service,
+            fetcher,
+            settings=FeedSettings.from_settings(settings),
+            wake_alerts=wakeups.alerts,
+            wake_delivery=wakeups.delivery,
+        ),
     )
 
 
@@ -171,7 +186,8 @@ class Runtime:
         await asyncio.gather(*(worker.stop() for worker in workers))
 
     def periodic_jobs(self) -> tuple[jobs.PeriodicJob, ...]:
-        """In catch-up order: files dropped while the bot was down, ended mutes, pending alerts, due digests."""
+        """In catch-up order: files dropped while the bot was down, ended mutes, pending alerts, due digests, due
+        feeds (last: a first poll after a long stop can take a while)."""
         services, settings = self.services, self.services.settings
         return (
             jobs.PeriodicJob("seeds check", services.seed_watcher.check, settings.seeds_check_seconds),
@@ -181,6 +197,7 @@ class Runtime:
             jobs.PeriodicJob(
                 "digest liveness", services.digest_service.check_liveness, settings.digest_tick_seconds, at_start=False
             ),
+            jobs.PeriodicJob(jobs.FEEDS_TICK, services.feed_service.poll_due, settings.feed_tick_seconds),
         )
 
     async def catch_up(self) -> None:

@@ -49,7 +49,7 @@ import heapq
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -293,10 +293,11 @@ class Matcher:
             development.vector_version = self.background.epoch
         return development.vector
 
-    def _candidates(self, item: Analysed, index: StoryIndex) -> set[int]:
+    def _candidates(self, item: Analysed, index: StoryIndex, allowed: Callable[[int], bool] | None) -> set[int]:
         """The stories worth a full score: the anchored ones sharing the most rare words with the item, and a few
         unanchored ones (only ever reported as "best story"). Words used by over a tenth of the stories are left
-        out of this shortlist's ranking: they cannot tell stories apart, and would make it cost O(stories)."""
+        out of this shortlist's ranking: they cannot tell stories apart, and would make it cost O(stories).
+        `allowed(story_id)`: only those stories are candidates (a feed's own story, or a server's)."""
         common = max(50, len(index) // 10)
         overlap: Counter[int] = Counter()
         for term in item.counts:
@@ -306,15 +307,19 @@ class Matcher:
                 for position in postings:
                     overlap[position] += rarity
         anchored = {position for term in item.counts for position in index.anchor_postings.get(term, ())}
+        if allowed is not None:
+            stories = index.stories
+            overlap = Counter({p: v for p, v in overlap.items() if allowed(stories[p].story_id)})
+            anchored = {p for p in anchored if allowed(stories[p].story_id)}
         ranked = heapq.nlargest(ANCHORED_CANDIDATES, anchored, key=overlap.__getitem__)
         others = heapq.nlargest(OTHER_CANDIDATES, (p for p in overlap if p not in anchored), key=overlap.__getitem__)
         return set(ranked) | set(others)
 
-    def _score_all(self, item: Analysed, index: StoryIndex) -> list[_Scored]:
+    def _score_all(self, item: Analysed, index: StoryIndex, allowed: Callable[[int], bool] | None) -> list[_Scored]:
         base = weigh(item.counts, self.background)
         anchor_weight, name_weight = self.settings.anchor_weight, self.settings.name_weight
         scored: list[_Scored] = []
-        for position in self._candidates(item, index):
+        for position in self._candidates(item, index, allowed):
             story = index.stories[position]
             story_vector = self._story_vector(story)
             # The cosine of the damped vectors (see _damped), without building the item's vector per story.
@@ -367,10 +372,16 @@ class Matcher:
                 best = (development, similarity, containment)
         return best
 
-    def decide(self, item: FeedItemText, stories: StoryIndex | Sequence[CandidateStory]) -> MatchDecision:
+    def decide(
+        self,
+        item: FeedItemText,
+        stories: StoryIndex | Sequence[CandidateStory],
+        allowed: Callable[[int], bool] | None = None,
+    ) -> MatchDecision:
+        """`allowed(story_id)`: the candidates among the indexed stories (all of them when None)."""
         index = stories if isinstance(stories, StoryIndex) else self.index(stories)
         analysed = self._analyse(item)
-        scored = self._score_all(analysed, index)
+        scored = self._score_all(analysed, index, allowed)
         best = scored[0] if scored else None
         best_id, best_score = (best.story.story_id, round(best.score, 4)) if best else (None, 0.0)
         anchored = [s for s in scored if s.anchored]

@@ -55,6 +55,13 @@ from bot.feeds.xmlprep import (
 
 log = logging.getLogger(__name__)
 
+# fastfeedparser falls back to dateparser when it is installed (bot.dates uses it), and dateparser reads
+# "yesterday" or "2 hours ago" against the current time: a date no feed means, and one that would make an undated
+# item look new or old at random. Only its absolute forms are kept (the settings are the library's own dict).
+_DATEPARSER_SETTINGS = getattr(getattr(fastfeedparser, "main", None), "_DATEPARSER_SETTINGS", None)
+if isinstance(_DATEPARSER_SETTINGS, dict):
+    _DATEPARSER_SETTINGS.setdefault("PARSERS", ["timestamp", "custom-formats", "absolute-time"])
+
 MAX_FEED_BYTES = 20 * 1024 * 1024  # the fetcher's cap too; checked again so parse_feed is safe on its own
 MAX_ITEMS = 500  # real feeds carry 10 to 100; more is an archive, and only the newest matter
 TITLE_CHARS = 300

@@ -1,0 +1,2 @@
+-- Placeholder for number 005, which branch h-knowledge uses (005_lean_search.sql). The feeds branch needs 006
+-- and the numbers may have no gap; when both branches are merged, delete this file.
