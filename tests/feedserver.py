@@ -101,40 +101,59 @@ def render(feed: Feed, base: str, path: str) -> bytes:
     if feed.format is Format.JSON:
         items = []
         for e in feed.entries:
-            item = {"id": e.guid or absolute(e.link), "url": absolute(e.link), "title": e.title,
-                    "content_text": e.summary}
+            item = {
+                "id": e.guid or absolute(e.link),
+                "url": absolute(e.link),
+                "title": e.title,
+                "content_text": e.summary,
+            }
             if e.published is not None:
                 item["date_published"] = e.published.astimezone(UTC).isoformat()
             items.append(item)
-        document = {"version": "https://jsonfeed.org/version/1.1", "title": feed.title, "home_page_url": home,
-                    "feed_url": base + path, "items": items}
+        document = {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": feed.title,
+            "home_page_url": home,
+            "feed_url": base + path,
+            "items": items,
+        }
         return json.dumps(document).encode()
     if feed.format is Format.ATOM:
-        parts = ['<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">',
-                 f"<title>{escape(feed.title)}</title><link href={quoteattr(home)}/><id>{escape(base + path)}</id>",
-                 f"<updated>{feed.modified.astimezone(UTC).isoformat()}</updated>"]
+        parts = [
+            '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">',
+            f"<title>{escape(feed.title)}</title><link href={quoteattr(home)}/><id>{escape(base + path)}</id>",
+            f"<updated>{feed.modified.astimezone(UTC).isoformat()}</updated>",
+        ]
         for e in feed.entries:
             when = f"<published>{e.published.astimezone(UTC).isoformat()}</published>" if e.published else ""
-            parts.append(f"<entry><title>{escape(e.title)}</title><link href={quoteattr(absolute(e.link))}/>"
-                         f"<id>{escape(e.guid or absolute(e.link))}</id>{when}"
-                         f"<summary>{escape(e.summary)}</summary></entry>")
+            parts.append(
+                f"<entry><title>{escape(e.title)}</title><link href={quoteattr(absolute(e.link))}/>"
+                f"<id>{escape(e.guid or absolute(e.link))}</id>{when}"
+                f"<summary>{escape(e.summary)}</summary></entry>"
+            )
         parts.append("</feed>")
         return "".join(parts).encode()
-    parts = ['<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>',
-             f"<title>{escape(feed.title)}</title><link>{escape(home)}</link><description>News</description>"]
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>',
+        f"<title>{escape(feed.title)}</title><link>{escape(home)}</link><description>News</description>",
+    ]
     for e in feed.entries:
         guid = f'<guid isPermaLink="false">{escape(e.guid)}</guid>' if e.guid else ""
         when = f"<pubDate>{rfc822(e.published)}</pubDate>" if e.published else ""
-        parts.append(f"<item><title>{escape(e.title)}</title><link>{escape(absolute(e.link))}</link>{guid}{when}"
-                     f"<description>{escape(e.summary)}</description></item>")
+        parts.append(
+            f"<item><title>{escape(e.title)}</title><link>{escape(absolute(e.link))}</link>{guid}{when}"
+            f"<description>{escape(e.summary)}</description></item>"
+        )
     parts.append("</channel></rss>")
     return "".join(parts).encode()
 
 
 def article_page(entry: Entry) -> bytes:
     paragraphs = "".join(f"<p>{escape(p)}</p>" for p in entry.article.split("\n\n") if p.strip())
-    return (f"<!doctype html><html><head><title>{escape(entry.title)}</title></head><body><article>"
-            f"<h1>{escape(entry.title)}</h1>{paragraphs}</article></body></html>").encode()
+    return (
+        f"<!doctype html><html><head><title>{escape(entry.title)}</title></head><body><article>"
+        f"<h1>{escape(entry.title)}</h1>{paragraphs}</article></body></html>"
+    ).encode()
 
 
 def etag_of(body: bytes) -> str:
@@ -202,7 +221,12 @@ class FeedServer:
     # --- what is served ------------------------------------------------------------------------------
 
     def publish(
-        self, path: str, title: str, entries: Iterable[Entry] = (), *, format: Format = Format.RSS,
+        self,
+        path: str,
+        title: str,
+        entries: Iterable[Entry] = (),
+        *,
+        format: Format = Format.RSS,
         cache_control: str | None = None,
     ) -> str:
         """Serves a feed at `path` (replacing anything there, scripted answers included); returns its URL."""
@@ -295,8 +319,12 @@ class FeedServer:
             await self._closing.wait()
             raise web.HTTPServiceUnavailable()
         self._record(request, answer.status)
-        return web.Response(status=answer.status, body=answer.body, headers=dict(answer.headers),
-                            content_type=answer.content_type if answer.body else None)
+        return web.Response(
+            status=answer.status,
+            body=answer.body,
+            headers=dict(answer.headers),
+            content_type=answer.content_type if answer.body else None,
+        )
 
     def _article(self, request: web.Request) -> web.Response:
         for feed in self.feeds.values():
@@ -306,5 +334,3 @@ class FeedServer:
                     return web.Response(body=article_page(entry), content_type="text/html", charset="utf-8")
         self._record(request, 404)
         return web.Response(status=404, text="not here")
-
-

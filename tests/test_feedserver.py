@@ -13,8 +13,14 @@ from bot.fetch import Fetcher, FetchError, FetchLimits
 from tests.feedserver import Entry, FeedServer, Format
 
 WHEN = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
-FIRST = Entry("Zuckerberg meets Yoon in Seoul", "/a/1", "Talks on AI chips.", WHEN, guid="g1",
-              article="Mark Zuckerberg met President Yoon Suk Yeol in Seoul.")
+FIRST = Entry(
+    "Zuckerberg meets Yoon in Seoul",
+    "/a/1",
+    "Talks on AI chips.",
+    WHEN,
+    guid="g1",
+    article="Mark Zuckerberg met President Yoon Suk Yeol in Seoul.",
+)
 SECOND = Entry("Meta and Samsung sign a chip deal", "/a/2", "The deal covers AI memory.", WHEN + timedelta(hours=2))
 
 
