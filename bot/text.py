@@ -15,7 +15,7 @@ STOPWORDS = frozenset(
 
 # The core's cards are Markdown; feed text must not add any. A backslash before any punctuation is literal in
 # Discord's Markdown (and in CommonMark). Line-start marks (headings, quotes, lists) only matter at a line start.
-_MARKDOWN_MARKS = re.compile(r"([\\*_~`|\[\]()<>])")
+_MARKDOWN_MARKS = re.compile(r"([\\*_~`|\[\]<>])")  # without [ ], ( ) cannot make a link
 _LINE_MARKS = re.compile(r"^([ \t]*(?:\d+(?=\.\s))?)([#>\-+.])", re.MULTILINE)
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 _SPACES = re.compile(r"\s+")

@@ -53,14 +53,14 @@ from bot.feeds.xmlprep import (
     truncated_items,
 )
 
-log = logging.getLogger(__name__)
+# fastfeedparser falls back to dateparser (installed for articles) for dates it cannot read, and dateparser reads
+# "yesterday" relative to now: a date that moves at every poll. Feed dates are absolute or none, so the fallback
+# keeps every dateparser parser but the relative one. (The settings dict is fastfeedparser's, read at each call.)
+fastfeedparser.main._DATEPARSER_SETTINGS["PARSERS"] = [  # noqa: SLF001
+    "timestamp", "custom-formats", "absolute-time", "no-spaces-time"
+]
 
-# fastfeedparser falls back to dateparser when it is installed (bot.dates uses it), and dateparser reads
-# "yesterday" or "2 hours ago" against the current time: a date no feed means, and one that would make an undated
-# item look new or old at random. Only its absolute forms are kept (the settings are the library's own dict).
-_DATEPARSER_SETTINGS = getattr(getattr(fastfeedparser, "main", None), "_DATEPARSER_SETTINGS", None)
-if isinstance(_DATEPARSER_SETTINGS, dict):
-    _DATEPARSER_SETTINGS.setdefault("PARSERS", ["timestamp", "custom-formats", "absolute-time"])
+log = logging.getLogger(__name__)
 
 MAX_FEED_BYTES = 20 * 1024 * 1024  # the fetcher's cap too; checked again so parse_feed is safe on its own
 MAX_ITEMS = 500  # real feeds carry 10 to 100; more is an archive, and only the newest matter

@@ -81,7 +81,7 @@ class UnknownFeed(UserError):
 
     def message(self, list_command: str = "/feed list") -> str:
         """The message, pointing at the way to list feeds where it is shown (a chat command by default)."""
-        return f"No feed here matches `{self.text[:100]}`. `{list_command}` shows this server's feeds."
+        return f"No feed here matches `{self.text[:100]}`. `{list_command}` shows the feeds here."
 
 
 class FeedService:

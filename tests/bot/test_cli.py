@@ -189,7 +189,7 @@ def test_paths_that_are_not_files_say_what_they_are_and_a_fifo_is_never_opened(w
         "loop.txt: is a symlink loop",
         f"{os.devnull}: is a device, not a file",
         "articles: skipped 1 subfolder (imports read one folder level; name them to import): 2024",
-        "articles: skipped 1 file that is not .txt/.md/.markdown: cover.png",
+        "articles: skipped 1 file that is not .txt/.md/.markdown/.html/.htm: cover.png",
     ):
         assert line in result.out
     assert "no such file" not in result.out

@@ -171,7 +171,7 @@ async def test_skipped_subfolders_and_file_types_get_one_line_each(stories: Stor
     assert report.ok and report.count(ImportStatus.CREATED) == 1
     assert report.skipped == [
         f"{articles}: skipped 2 subfolders (imports read one folder level; name them to import): 2024, archive",
-        f"{articles}: skipped 7 files that are not .txt/.md/.markdown: a.pdf, b.pdf, c.pdf, d.pdf, e.pdf, …",
+        f"{articles}: skipped 7 files that are not .txt/.md/.markdown/.html/.htm: a.pdf, b.pdf, c.pdf, d.pdf, e.pdf, …",
     ]
     assert [line.split()[0] for line in report.lines()] == ["created", "skipped", "skipped"]
 
