@@ -26,8 +26,8 @@ NOTHING = "(nothing to show)"
 
 _INLINE = re.compile(
     r"\\(?P<escaped>[!-/:-@\[-`{-~])"  # a backslash before punctuation: that character, as itself
-    r"|\*\*(?P<bold>.+?)\*\*"
-    r"|(?<![*\w])\*(?P<italic>[^*\s](?:[^*]*[^*\s])?)\*(?![*\w])"
+    r"|\*\*(?P<bold>.+?)(?<!\\)\*\*"  # an escaped star never closes: `**a \***` is bold "a *"
+    r"|(?<![*\w\\])\*(?P<italic>[^*\s](?:[^*]*[^*\s\\])?)\*(?![*\w])"
     r"|`(?P<code>[^`]+)`"
     r"|\[(?P<label>[^\]]+)\]\((?P<url>[^)\s]+)\)"
 )

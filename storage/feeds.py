@@ -414,6 +414,14 @@ class FeedRepository:
 
     # --- polling -------------------------------------------------------------------------------
 
+    async def next_due(self) -> datetime | None:
+        """When the soonest enabled feed is due, any server's."""
+        async with self.db.reader.execute(
+            "SELECT MIN(next_check_at) FROM feeds WHERE next_check_at IS NOT NULL"
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _time(row[0]) if row else None
+
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[FeedRecord]:
         """The due feeds, oldest due first, each moved to `lease_until` in the same transaction: another tick
         does not take them, and a poll that never finishes (a crash) is retried after the lease."""

@@ -89,20 +89,24 @@ class Recorded:
     report: Report | None = None
 
 
-def item_row(feed: FeedRecord, new: NewFeedItem, outcome: ItemOutcome, **evidence: object) -> NewItem:
-    item = new.item
+def new_item(item: FeedItem, key: str, outcome: ItemOutcome, outlet: str | None, **evidence: object) -> NewItem:
+    """An item's row: what it was, and `evidence` (NewItem's other fields) for what became of it."""
     return NewItem(
-        item_key=new.key,
+        item_key=key,
         link=item.link,
         link_key=normalise_link(item.link) if item.link else None,
         title=item.title,
         summary=item.summary,
-        outlet=item.outlet or feed.title,
+        outlet=outlet,
         published_at=item.published,
         outcome=outcome,
-        article_note=new.article_note,
         **evidence,  # type: ignore[arg-type]
     )
+
+
+def item_row(feed: FeedRecord, new: NewFeedItem, outcome: ItemOutcome, **evidence: object) -> NewItem:
+    outlet = new.item.outlet or feed.title
+    return new_item(new.item, new.key, outcome, outlet, article_note=new.article_note, **evidence)
 
 
 class FeedMatching:

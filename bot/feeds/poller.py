@@ -20,9 +20,10 @@ import asyncio
 import logging
 import random
 import sqlite3
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -61,18 +62,8 @@ MAX_ARTICLES_PER_POLL = 10  # the rest of a burst of new items is decided on its
 ARTICLE_CHARS = 20_000
 
 
-@dataclass(slots=True)
-class Tally:
-    """What polls did; summed into a PollReport."""
-
-    feeds: int = 0
-    not_modified: int = 0
-    failed: int = 0
-    disabled: int = 0
-    moved: int = 0
-    new_items: int = 0
-    developments: int = 0
-    duplicates: int = 0
+# What polls did, by PollReport's field names (the service turns it into one).
+Tally = Counter[str]
 
 
 class Slots:
@@ -173,7 +164,7 @@ class FeedPoller:
     async def poll_due(self, now: datetime | None = None) -> Tally:
         """Polls every feed due by `now`, in batches, until none is left."""
         now = now or self.clock()
-        tally = Tally()
+        tally: Tally = Counter()
         await self.matching.refresh()
         while True:
             claimed = await self.feeds.claim_due(now, now + LEASE, CLAIM_BATCH)
@@ -181,15 +172,10 @@ class FeedPoller:
                 await asyncio.gather(*(self._poll_safely(feed, tally) for feed in claimed))
             if len(claimed) < CLAIM_BATCH:
                 break
-        if tally.feeds:
+        if tally["feeds"]:
             log.info(
                 "feeds tick: %d polled (%d unchanged, %d failed, %d disabled), %d new items, %d developments",
-                tally.feeds,
-                tally.not_modified,
-                tally.failed,
-                tally.disabled,
-                tally.new_items,
-                tally.developments,
+                *(tally[name] for name in ("feeds", "not_modified", "failed", "disabled", "new_items", "developments")),
             )
         return tally
 
@@ -205,7 +191,7 @@ class FeedPoller:
         return schedule.jittered(now, delay, self.settings.jitter, self.rng)
 
     async def poll(self, feed: FeedRecord, tally: Tally) -> None:
-        tally.feeds += 1
+        tally["feeds"] += 1
         try:
             async with self.slots.take(feed.url):
                 result = await self.fetcher.fetch(
@@ -221,7 +207,7 @@ class FeedPoller:
         if moved is False:
             return
         if result.not_modified:
-            tally.not_modified += 1
+            tally["not_modified"] += 1
             await self.feeds.record_fetch(
                 feed.id,
                 now=now,
@@ -249,7 +235,7 @@ class FeedPoller:
             title=parsed.title or None,
         )
         if moved:
-            tally.moved += 1
+            tally["moved"] += 1
 
     async def _moved(self, feed: FeedRecord, result: FetchResult) -> str | None | bool:
         """The feed's new URL after a permanent redirect, None if it did not move; False when it moved onto a URL
@@ -267,7 +253,7 @@ class FeedPoller:
     async def _failed(
         self, feed: FeedRecord, tally: Tally, error: str, status: int | None, retry_after: timedelta | None
     ) -> None:
-        tally.failed += 1
+        tally["failed"] += 1
         now = self.clock()
         failures = feed.failure_count + 1
         if status == 410:
@@ -288,7 +274,7 @@ class FeedPoller:
             )
             return
         if await self._disable(feed, reason, status, error, failures):
-            tally.disabled += 1
+            tally["disabled"] += 1
 
     async def _disable(self, feed: FeedRecord, reason: str, status: int | None, error: str, failures: int) -> bool:
         now = self.clock()
@@ -315,7 +301,7 @@ class FeedPoller:
         fresh = [(key, item) for key, item in keyed if key not in known]
         if not fresh:
             return
-        tally.new_items += len(fresh)
+        tally["new_items"] += len(fresh)
         words = WordFilter(feed.include, feed.exclude)
         rows: list[NewItem] = []
         reports: list[Report] = []
@@ -339,9 +325,9 @@ class FeedPoller:
             text = FeedItemText(item.title, item.summary, article, item.published)
             recorded = await self.matching.decide(feed, NewFeedItem(item, key, text, note), self.clock())
             if recorded.row.outcome == ItemOutcome.DEVELOPMENT:
-                tally.developments += 1
+                tally["developments"] += 1
             elif recorded.row.outcome == ItemOutcome.DUPLICATE:
-                tally.duplicates += 1
+                tally["duplicates"] += 1
             if not recorded.stored:
                 rows.append(recorded.row)
             if recorded.report is not None:
@@ -360,7 +346,11 @@ class FeedPoller:
             return "", f"not read: {exc}"
         if result.content_type not in HTML_TYPES:
             return "", f"not read: it is {result.content_type or 'of no stated type'}, not a web page"
-        extracted = await asyncio.to_thread(extract_article, result.text(), result.url)
+        try:
+            extracted = await asyncio.to_thread(extract_article, result.text(), result.url)
+        except Exception:  # a page the extractor chokes on must not stop the feed: the item is decided without it
+            log.exception("extracting the article at %s failed", result.url)
+            return "", "not read: its text could not be extracted"
         if extracted is None:
             return "", "not read: no article text was found on the page"
         return extracted.text[:ARTICLE_CHARS], None

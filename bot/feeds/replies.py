@@ -54,7 +54,7 @@ def added_reply(added: FeedAdded, zone: tzinfo) -> Reply:
         f"{plural(added.items_seen, 'item')} already in it were recorded as seen: they will not alert.",
     ]
     if words := _words(added.include, added.exclude):
-        lines.append(words.capitalize() + ".")
+        lines.append(words[0].upper() + words[1:] + ".")
     newest = "\n".join(_preview(item, zone) for item in added.newest) or "The feed has no items yet."
     card = Card(
         title=truncate(f"Feed added: {_text(added.title)}", 256),
@@ -129,9 +129,10 @@ def why_reply(result: WhyResult, zone: tzinfo) -> Reply:
             if answer.next_check_at:
                 lines.append(f"Next check at {local_time.short_moment(answer.next_check_at, zone)}.")
         else:
-            seen = f"seen {local_time.short_moment(answer.seen_at, zone)}" if answer.seen_at else ""
+            seen = f"Seen {local_time.short_moment(answer.seen_at, zone)}" if answer.seen_at else ""
             feed = f"in **{_text(answer.feed_title)}**" if answer.feed_title else ""
-            lines.append(" ".join(part for part in (seen.capitalize(), feed) if part) + ".")
+            if seen or feed:
+                lines.append(" ".join(part for part in (seen, feed) if part) + ".")
             if answer.item_link:
                 lines.append(answer.item_link)
         fields.append(CardField(truncate(escape_markdown(title), FIELD_NAME_CHARS), "\n".join(lines)))

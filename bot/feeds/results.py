@@ -114,3 +114,4 @@ class PollReport:
     new_items: int = 0
     developments: int = 0
     duplicates: int = 0
+    next_due: datetime | None = None  # when the next feed is due (the runtime ticks again then, if sooner)

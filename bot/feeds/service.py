@@ -10,7 +10,6 @@ The runtime's feeds tick calls `poll_due`; the polling itself lives in `bot.feed
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -21,7 +20,7 @@ from bot.feeds import schedule
 from bot.feeds.filters import clean_words, split_words
 from bot.feeds.identity import item_key, normalise_link
 from bot.feeds.match import Matcher
-from bot.feeds.matching import FeedMatching
+from bot.feeds.matching import FeedMatching, new_item
 from bot.feeds.model import FeedError, FeedItem
 from bot.feeds.outcomes import FeedStatus, ItemOutcome, WhyKind
 from bot.feeds.poller import FEED_ACCEPT, FeedPoller, read_feed
@@ -108,7 +107,7 @@ class FeedService:
         self.fetcher = fetcher
         self.settings = settings or FeedSettings()
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
+        self.rng = rng or random.Random()  # jitter, not secrets
         self.matching = FeedMatching(feeds, stories, Matcher(self.settings.match), wake_alerts=wake_alerts)
         self.poller = (
             None
@@ -309,7 +308,7 @@ class FeedService:
             )
             how = row.reason.partition(": ")[2] or "the same event"
             headline = row.development_headline or "since removed"
-            text = f"A duplicate of development “{headline}” of {named} ({how}), so there was no second alert."
+            text = f"A duplicate of development “{headline}” of {named}: {how}. There was no second alert."
             if outlets:
                 text += f" Also reported by: {', '.join(escape_markdown(o) for o in outlets)}."
             return WhyAnswer(
@@ -335,31 +334,23 @@ class FeedService:
                 f"{row.best_score or 0.0:.2f}; a development needs {threshold:.2f}."
             )
             if "another event" in row.reason:
-                text += f" {escape_markdown(row.reason.partition('; ')[2]).capitalize()}."
+                conflict = escape_markdown(row.reason.partition("; ")[2])
+                text += f" {conflict[:1].upper()}{conflict[1:]}."
         return WhyAnswer(WhyKind.BELOW_THRESHOLD, text, story=best, score=row.best_score, **common)
 
     # --- polling -------------------------------------------------------------------------------
 
     async def poll_due(self, now: datetime | None = None) -> PollReport:
-        """The feeds tick: claims the due feeds and polls them (bounded per host and overall)."""
+        """The feeds tick: claims the due feeds and polls them (bounded per host and overall). The report says when
+        the next feed is due, so the runtime can tick then rather than up to a tick late."""
         if self.poller is None:
             return PollReport()
         tally = await self.poller.poll_due(now)
-        return PollReport(**dataclasses.asdict(tally))
+        return PollReport(**tally, next_due=await self.feeds.next_due())
 
 
 def _baseline(item: FeedItem) -> NewItem:
-    return NewItem(
-        item_key=item_key(item),
-        link=item.link,
-        link_key=normalise_link(item.link) if item.link else None,
-        title=item.title,
-        summary=item.summary,
-        outlet=item.outlet,
-        published_at=item.published,
-        outcome=ItemOutcome.BASELINE,
-        reason="in the feed when it was added",
-    )
+    return new_item(item, item_key(item), ItemOutcome.BASELINE, item.outlet, reason="in the feed when it was added")
 
 
 def _newest(items: Sequence[FeedItem]) -> list[PreviewItem]:
