@@ -382,6 +382,11 @@ async def test_one_server_never_sees_another_server_s_feeds_and_changes_need_man
     assert private.ephemeral and "Not fetched" in private.text and "10.20.30.40" in private.text, private.text
     assert await feed_rows(workspace) == []
 
+    stories = await stub.autocomplete(
+        "feed", subcommand="add", focused="story", options={"url": feeds.url(HERALD), "story": "zuck"},
+        channel_id=CHANNEL_ID, guild_id=GUILD_ID, user_id=ADMIN,
+    )  # fmt: skip
+    assert [c["value"] for c in stories] == [SEED_SLUG], stories
     await add_feed(stub, feeds.url(HERALD), story=SEED_SLUG)
     await add_feed(stub, feeds.url(WIRE), OTHER_GUILD_ID)
     [ours] = await feed_rows(workspace)
