@@ -178,14 +178,15 @@ async def story_refs(db_path: Path) -> list[Any]:
         return (await StoryRepository(db).refs(None))[1:]
 
 
-async def feed_ids(db: Any, feeds: int) -> list[int]:
+async def feed_ids(db: Any, urls: list[str]) -> list[int]:
+    """The ids of the feeds at `urls`, in that order (feeds added together are stored in any order)."""
     from storage.feeds import FeedRepository
 
     repository = FeedRepository(db)
-    ids: list[int] = []
-    for server in range(0, feeds, FEEDS_PER_SERVER):
-        ids += [f.id for f in await repository.in_scope(GUILD_BASE + server // FEEDS_PER_SERVER)]
-    return ids
+    by_url: dict[str, int] = {}
+    for server in range(0, len(urls), FEEDS_PER_SERVER):
+        by_url |= {f.url: f.id for f in await repository.in_scope(GUILD_BASE + server // FEEDS_PER_SERVER)}
+    return [by_url[url] for url in urls]
 
 
 async def make_due(db: Any, ids: list[int], when: datetime | None = None) -> None:
@@ -221,7 +222,7 @@ async def bench_unchanged(config: FeedsConfig, workdir: Path) -> dict[str, Any]:
         urls = [site.url(n) for n in range(config.unchanged_feeds)]
         add_s = await in_child(add_feeds, settings, urls, [None] * len(urls), 15)
         async with bot_services(settings) as (db, services, _):
-            await make_due(db, await feed_ids(db, config.unchanged_feeds))
+            await make_due(db, await feed_ids(db, urls))
             rss_before = proc_status_mib(_pid(), "VmRSS")
             before = await site.stats()
             server_cpu = proc_cpu_seconds(site.process.pid)
@@ -267,7 +268,7 @@ async def bench_changed(config: FeedsConfig, workdir: Path) -> dict[str, Any]:
         urls = [site.url(n) for n in range(config.changed_feeds)]
         add_s = await in_child(add_feeds, settings, urls, [None] * len(urls), 15)
         async with bot_services(settings) as (db, services, _):
-            ids = await feed_ids(db, config.changed_feeds)
+            ids = await feed_ids(db, urls)
             started = time.perf_counter()
             await services.feed_service.matching.ready()  # what the bot's first tick does, once
             index_s = time.perf_counter() - started
@@ -335,10 +336,10 @@ async def bench_latency(config: FeedsConfig, workdir: Path) -> dict[str, Any]:
     )  # fmt: skip
     async with FeedSite(spec) as site:
         settings = bot_settings(db_path, site, config, FEED_FETCH_ARTICLES="on")
-        await in_child(add_feeds, settings, [site.url(n) for n in range(count)], [r.slug for r in refs],
-                       config.every_minutes)  # fmt: skip
+        urls = [site.url(n) for n in range(count)]
+        await in_child(add_feeds, settings, urls, [r.slug for r in refs], config.every_minutes)
         async with bot_services(settings) as (db, services, wakeups):
-            ids = [feed.id for feed in await services.feed_service.feeds.in_scope(GUILD_BASE)]
+            ids = await feed_ids(db, urls)
             first_follow = [(await FollowRepository(db).followers(r.id))[0].id for r in refs]
             outbox = OutboxRepository(db)
             # The checks are scheduled before the runtime starts, as the poller itself schedules them: the feeds

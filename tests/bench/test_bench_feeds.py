@@ -49,6 +49,7 @@ def test_feeds_bench_quick_in_process(tmp_path) -> None:
     assert latency["alerted"] == latency["feeds"] == 2
     assert latency["outbox"] == {"pending": 2 * 5}  # every follower of both stories, once
     assert all(0 < s < 60 for s in latency["latency_s"])
+    assert all(s > 0 for s in latency["after_scheduled_check_s"])  # never alerted before its own feed's check
 
     table = feeds.format_table(results)
     assert "unchanged round" in table and "items/s" in table and "after the scheduled check" in table
