@@ -5,7 +5,16 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ("bench.store", "bench.commands", "bench.digests", "bench.follows", "bench.intake")
+BENCHES = (
+    "bench.store",
+    "bench.commands",
+    "bench.digests",
+    "bench.follows",
+    "bench.intake",
+    "bench.feeds_parse",
+    "bench.feeds_quality",
+    "bench.feeds",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
