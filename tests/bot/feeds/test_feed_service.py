@@ -25,6 +25,7 @@ from tests.helpers import WakeCounter, outbox_items
 
 SAMPLES = Path(__file__).parent / "samples"
 USER = 777777777777777777
+OPERATOR = None  # the global feeds, from the CLI: the ones that develop the global seed story
 
 # Items about the seed story (Zuckerberg in South Korea), written for these tests.
 DEAL = Item(
@@ -152,7 +153,9 @@ async def test_a_feed_for_a_story_names_it_and_an_unknown_story_is_refused(
     site.routes["/feed"] = Route(rss("Outlet", []))
     with pytest.raises(UserError, match="No story matches"):
         await service.add(site.url("/feed"), GUILD, CHANNEL, story="no-such-story")
-    added = await service.add(site.url("/feed"), GUILD, CHANNEL, story=story.slug)
+    with pytest.raises(UserError, match="No story matches"):
+        await service.add(site.url("/feed"), OPERATOR, None, story="no-such-story")
+    added = await service.add(site.url("/feed"), OPERATOR, None, story=story.slug)
     assert added.story is not None and added.story.slug == story.slug
     assert added.newest == () and added.items_seen == 0
 
@@ -194,8 +197,8 @@ async def test_a_development_alerts_followers_once_a_duplicate_adds_also_reporte
     await FollowRepository(db).follow(story.id, FollowerKind.USER, USER, guild_id=None, ping_role_id=None, now=T0)
     site.routes["/a"] = Route(rss("Outlet A", []))
     site.routes["/b"] = Route(rss("Outlet B", []))
-    await service.add(site.url("/a"), GUILD, CHANNEL)
-    await service.add(site.url("/b"), GUILD, CHANNEL)
+    await service.add(site.url("/a"), OPERATOR, None)
+    await service.add(site.url("/b"), OPERATOR, None)
 
     site.routes["/a"] = Route(rss("Outlet A", _items(DEAL, SNOW, EARNINGS)))
     clock.advance(minutes=20)
@@ -244,7 +247,7 @@ async def test_an_item_that_says_nothing_new_makes_no_development(
     db: Database, site: FeedSite, service: FeedService, story: StoryRecord, clock: Clock
 ) -> None:
     site.routes["/a"] = Route(rss("Outlet A", []))
-    await service.add(site.url("/a"), GUILD, CHANNEL)
+    await service.add(site.url("/a"), OPERATOR, None)
     repeat = Item(
         "Zuckerberg visits South Korea to discuss AI and Meta's push in the region",
         "https://a.example/repeat",
@@ -258,7 +261,7 @@ async def test_an_item_that_says_nothing_new_makes_no_development(
 
     assert report.developments == 0 and await _developments(db) == []
     assert await _outcomes(db) == {repeat.link: ItemOutcome.NOTHING_NEW}
-    [answer] = (await service.why(repeat.link, GUILD)).answers
+    [answer] = (await service.why(repeat.link, OPERATOR)).answers
     assert answer.kind is WhyKind.NOTHING_NEW and "said nothing the story did not already say" in answer.text
 
 
@@ -266,7 +269,7 @@ async def test_dedupe_survives_reordering_redating_and_retitling(
     db: Database, site: FeedSite, service: FeedService, story: StoryRecord, clock: Clock
 ) -> None:
     site.routes["/a"] = Route(rss("Outlet A", []))
-    await service.add(site.url("/a"), GUILD, CHANNEL)
+    await service.add(site.url("/a"), OPERATOR, None)
     site.routes["/a"] = Route(rss("Outlet A", _items(DEAL, SNOW)))
     clock.advance(minutes=20)
     assert (await service.poll_due()).developments == 1
@@ -285,7 +288,7 @@ async def test_include_and_exclude_words_filter_items_as_plain_words(
     db: Database, site: FeedSite, service: FeedService, story: StoryRecord, clock: Clock
 ) -> None:
     site.routes["/a"] = Route(rss("Outlet A", []))
-    await service.add(site.url("/a"), GUILD, CHANNEL, include=["chip", "snow"], exclude=["Colorado"])
+    await service.add(site.url("/a"), OPERATOR, None, include=["chip", "snow"], exclude=["Colorado"])
     site.routes["/a"] = Route(rss("Outlet A", _items(DEAL, SNOW, EARNINGS)))
     clock.advance(minutes=20)
     await service.poll_due()
@@ -295,10 +298,10 @@ async def test_include_and_exclude_words_filter_items_as_plain_words(
         SNOW.link: ItemOutcome.FILTERED,  # has "snow", but also "Colorado"
         EARNINGS.link: ItemOutcome.FILTERED,  # none of the include words
     }
-    [snow] = (await service.why(SNOW.link, GUILD)).answers
+    [snow] = (await service.why(SNOW.link, OPERATOR)).answers
     assert snow.kind is WhyKind.FILTERED and snow.filter_word == "Colorado"
     assert "exclude word “Colorado”" in snow.text
-    [earnings] = (await service.why(EARNINGS.link, GUILD)).answers
+    [earnings] = (await service.why(EARNINGS.link, OPERATOR)).answers
     assert earnings.filter_word == "chip, snow" and "none of the include words" in earnings.text
 
 
@@ -307,12 +310,12 @@ async def test_a_feed_for_one_story_is_matched_against_that_story_only(
 ) -> None:
     other = await _own_story(stories, None, "Harbour strike")
     site.routes["/a"] = Route(rss("Outlet A", []))
-    await service.add(site.url("/a"), GUILD, CHANNEL, story=other.slug)
+    await service.add(site.url("/a"), OPERATOR, None, story=other.slug)
     site.routes["/a"] = Route(rss("Outlet A", [DEAL]))
     clock.advance(minutes=20)
     await service.poll_due()
     assert await _outcomes(db) == {DEAL.link: ItemOutcome.UNRELATED}
-    [answer] = (await service.why(DEAL.link, GUILD)).answers
+    [answer] = (await service.why(DEAL.link, OPERATOR)).answers
     assert answer.story is None or answer.story.id == other.id
 
 
@@ -322,8 +325,8 @@ async def test_a_restarted_service_remembers_items_and_developments(
     first = make_service()
     site.routes["/a"] = Route(rss("Outlet A", []))
     site.routes["/b"] = Route(rss("Outlet B", []))
-    await first.add(site.url("/a"), GUILD, CHANNEL)
-    await first.add(site.url("/b"), GUILD, CHANNEL)
+    await first.add(site.url("/a"), OPERATOR, None)
+    await first.add(site.url("/b"), OPERATOR, None)
     site.routes["/a"] = Route(rss("Outlet A", _items(DEAL, SNOW)))
     clock.advance(minutes=20)
     assert (await first.poll_due()).developments == 1
