@@ -1,7 +1,9 @@
 """Feeds, their items and "also reported by": every feed SQL statement (see migration 006).
 
 Every read a command makes is scoped by `guild_id` (None: the global feeds), compared with `IS` so that None
-matches only the global ones. The polling side (`claim_due`, `record_*`) works by feed id across servers.
+matches only the global ones. `/feed why` in a server may add the global feeds' items (`with_global`): they develop
+the global stories every server sees, so they are public. The polling side (`claim_due`, `record_*`) works by
+feed id across servers.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ _FEED_FROM = "feeds f LEFT JOIN stories s ON s.id = f.story_id"
 _ITEM_COLUMNS = (
     "i.id, i.feed_id, f.title, i.item_key, i.link, i.title, i.outlet, i.published_at, i.first_seen_at, i.outcome, "
     "i.story_id, st.slug, st.title, i.development_id, d.headline, i.score, i.best_story_id, bs.slug, bs.title, "
-    "i.best_score, i.reason, i.filter_word, i.article_note"
+    "i.best_score, i.reason, i.filter_word, i.article_note, f.guild_id IS NULL"
 )
 _ITEM_FROM = (
     "feed_items i JOIN feeds f ON f.id = i.feed_id "
@@ -36,6 +38,11 @@ _ITEM_FROM = (
     "LEFT JOIN developments d ON d.id = i.development_id"
 )
 _CHUNK = 500  # bound parameters per statement
+
+
+def _scope(with_global: bool) -> str:
+    """The feeds of the scope bound as the statement's first parameter, and the global ones too if `with_global`."""
+    return "(f.guild_id IS ? OR f.guild_id IS NULL)" if with_global else "f.guild_id IS ?"
 
 
 def _time(value: str | None) -> datetime | None:
@@ -174,6 +181,7 @@ class StoredItem:
     reason: str
     filter_word: str | None
     article_note: str | None
+    global_feed: bool  # an item of the operator's global feeds
 
 
 def _stored(row: aiosqlite.Row) -> StoredItem:
@@ -201,6 +209,7 @@ def _stored(row: aiosqlite.Row) -> StoredItem:
         reason=row[20],
         filter_word=row[21],
         article_note=row[22],
+        global_feed=bool(row[23]),
     )
 
 
@@ -330,6 +339,13 @@ class FeedRepository:
             await _insert_items(conn, feed_id, items, feed.created_at)
         return feed_id
 
+    async def owns_stories(self, guild_id: int) -> bool:
+        """Whether the server has added a story of its own (the only ones its feeds may develop)."""
+        sql = "SELECT EXISTS (SELECT 1 FROM stories WHERE guild_id = ?)"
+        async with self.db.reader.execute(sql, (guild_id,)) as cursor:
+            row = await cursor.fetchone()
+        return bool(row and row[0])
+
     async def count(self, guild_id: int | None) -> int:
         async with self.db.reader.execute("SELECT COUNT(*) FROM feeds WHERE guild_id IS ?", (guild_id,)) as cursor:
             row = await cursor.fetchone()
@@ -376,20 +392,27 @@ class FeedRepository:
         async with self.db.reader.execute(sql, {"guild": guild_id, "needle": needle, "limit": limit}) as cursor:
             return [_feed(row) for row in await cursor.fetchall()]
 
-    async def items_by_link(self, link_key: str, guild_id: int | None, limit: int) -> list[StoredItem]:
+    async def items_by_link(
+        self, link_key: str, guild_id: int | None, limit: int, *, with_global: bool = False
+    ) -> list[StoredItem]:
         sql = (
-            f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE i.link_key = ? AND f.guild_id IS ? "
+            f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE i.link_key = ? AND {_scope(with_global)} "
             "ORDER BY i.id DESC LIMIT ?"
         )
         async with self.db.reader.execute(sql, (link_key, guild_id, limit)) as cursor:
             return [_stored(row) for row in await cursor.fetchall()]
 
-    async def items_by_words(self, words: Sequence[str], guild_id: int | None, limit: int) -> list[StoredItem]:
+    async def items_by_words(
+        self, words: Sequence[str], guild_id: int | None, limit: int, *, with_global: bool = False
+    ) -> list[StoredItem]:
         """Items of this scope's feeds whose title contains every word (case-insensitive), newest first."""
         if not words:
             return []
         tests = " AND ".join("instr(lower(i.title), ?) > 0" for _ in words)
-        sql = f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE f.guild_id IS ? AND {tests} ORDER BY i.id DESC LIMIT ?"
+        sql = (
+            f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE {_scope(with_global)} AND {tests} "
+            "ORDER BY i.id DESC LIMIT ?"
+        )
         params = [guild_id, *(word.lower() for word in words), limit]
         async with self.db.reader.execute(sql, params) as cursor:
             return [_stored(row) for row in await cursor.fetchall()]
@@ -402,10 +425,10 @@ class FeedRepository:
         ) as cursor:
             return [Report(development_id=r[0], outlet=r[1], link=r[2]) for r in await cursor.fetchall()]
 
-    async def next_check(self, guild_id: int | None) -> FeedRecord | None:
+    async def next_check(self, guild_id: int | None, *, with_global: bool = False) -> FeedRecord | None:
         """The scope's feed checked soonest (enabled ones only)."""
         sql = (
-            f"SELECT {_FEED_COLUMNS} FROM {_FEED_FROM} WHERE f.guild_id IS ? AND f.next_check_at IS NOT NULL "
+            f"SELECT {_FEED_COLUMNS} FROM {_FEED_FROM} WHERE {_scope(with_global)} AND f.next_check_at IS NOT NULL "
             "ORDER BY f.next_check_at LIMIT 1"
         )
         async with self.db.reader.execute(sql, (guild_id,)) as cursor:

@@ -6,8 +6,10 @@ a restart decides like the process before it. Each tick first checks whether sto
 fingerprint), and re-profiles only the changed ones (`StoryIndex.upsert`). A removed story stays in the index but
 is never a candidate again.
 
-Candidates are scoped: a feed added for one story is matched against that story only; otherwise against every
-story its server can see (the global ones and its own; a global feed sees the global ones).
+Candidates are scoped by owner, the rule manual updates follow too (`bot.story_admin`): a server's feed develops
+only that server's own stories, and a global feed (the operator's) only the global ones. A server sees the global
+stories, but changing them would change what every other server's followers are told. A feed added for one story
+is matched against that story only, and only if its scope owns it.
 
 Outcomes (`ItemOutcome`):
 - **development**: recorded as a development of the story, with the item's title as headline, its summary (else
@@ -57,6 +59,7 @@ HEADLINE_CHARS = 200
 BODY_CHARS = 1500
 ARTICLE_SENTENCES = 3  # a development's text when the item has no summary
 _MISSING = object()
+SERVER_ONLY = "unrelated (only this server's own stories are candidates)"
 
 
 def candidate(text: StoryText) -> CandidateStory:
@@ -177,14 +180,14 @@ class FeedMatching:
             self._owners[text.id] = text.guild_id
 
     def allowed(self, feed: FeedRecord) -> Callable[[int], bool]:
+        """The feed's candidate stories: those its scope owns (a server's own, or the global ones for a global
+        feed), and only its one story when it has one."""
         owners = self._owners
+        guild = feed.guild_id
         if feed.story_id is not None:
             only = feed.story_id
-            return lambda story_id: story_id == only and story_id in owners
-        guild = feed.guild_id
-        if guild is None:
-            return lambda story_id: story_id in owners and owners[story_id] is None
-        return lambda story_id: (owner := owners.get(story_id, _MISSING)) is None or owner == guild
+            return lambda story_id: story_id == only and owners.get(story_id, _MISSING) == guild
+        return lambda story_id: owners.get(story_id, _MISSING) == guild
 
     # --- deciding ------------------------------------------------------------------------------
 
@@ -195,11 +198,15 @@ class FeedMatching:
         async with self._lock:
             decision = self.matcher.decide(new.text, index, self.allowed(feed))
             self.matcher.observe(new.text, decision)
+            reason = decision.reason
+            if feed.guild_id is not None and decision.kind is MatchKind.UNRELATED:
+                # Said first, so "; " still parts the reason from a conflict (see FeedService._answer).
+                reason = reason.replace("unrelated: ", f"{SERVER_ONLY}: ", 1)
             evidence = {
                 "score": decision.score,
                 "best_story_id": decision.best_story_id,
                 "best_score": decision.best_score,
-                "reason": decision.reason,
+                "reason": reason,
             }
             if decision.kind is MatchKind.UNRELATED:
                 return Recorded(item_row(feed, new, ItemOutcome.UNRELATED, **evidence))

@@ -12,7 +12,7 @@ from datetime import datetime, tzinfo
 from bot import local_time
 from bot.cards import Card, CardField, Reply
 from bot.feeds.outcomes import FeedStatus, WhyKind
-from bot.feeds.results import FeedAdded, FeedRemoved, FeedSummary, PreviewItem, StoryLabel, WhyResult
+from bot.feeds.results import FeedAdded, FeedRemoved, FeedSummary, PreviewItem, WhyResult
 from bot.limits import truncate
 from bot.text import escape_markdown, plural
 
@@ -30,8 +30,10 @@ def _linked(title: str, link: str | None) -> str:
     return f"[{_text(title)}]({link})" if link and ")" not in link and " " not in link else _text(title)
 
 
-def _scope(story: StoryLabel | None) -> str:
-    return f"a source for **{_text(story.title)}** only" if story else "matched against every story here"
+def _scope(added: FeedAdded) -> str:
+    if added.story:
+        return f"a source for **{_text(added.story.title)}** only"
+    return "matched against every global story" if added.global_feed else "matched against every story here"
 
 
 def _words(include: Sequence[str], exclude: Sequence[str]) -> str:
@@ -50,9 +52,14 @@ def _preview(item: PreviewItem, zone: tzinfo) -> str:
 
 def added_reply(added: FeedAdded, zone: tzinfo) -> Reply:
     lines = [
-        f"Checked every {plural(added.every_minutes, 'minute')}; {_scope(added.story)}.",
+        f"Checked every {plural(added.every_minutes, 'minute')}; {_scope(added)}.",
         f"{plural(added.items_seen, 'item')} already in it were recorded as seen: they will not alert.",
     ]
+    if not added.owns_stories:
+        lines.append(
+            "This server has no stories of its own yet: its items can only develop stories this server adds "
+            "(with /story add), never the global ones."
+        )
     if words := _words(added.include, added.exclude):
         lines.append(words[0].upper() + words[1:] + ".")
     newest = "\n".join(_preview(item, zone) for item in added.newest) or "The feed has no items yet."
@@ -131,6 +138,8 @@ def why_reply(result: WhyResult, zone: tzinfo) -> Reply:
         else:
             seen = f"Seen {local_time.short_moment(answer.seen_at, zone)}" if answer.seen_at else ""
             feed = f"in **{_text(answer.feed_title)}**" if answer.feed_title else ""
+            if feed and answer.global_feed:
+                feed += ", a global feed of the bot's operator"
             if seen or feed:
                 lines.append(" ".join(part for part in (seen, feed) if part) + ".")
             if answer.item_link:

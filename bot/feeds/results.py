@@ -29,13 +29,15 @@ class FeedAdded:
     feed_id: int
     url: str  # where it is polled (after a permanent redirect, the new URL)
     title: str
-    story: StoryLabel | None  # the one story it is a source for; None: every story the server sees
+    story: StoryLabel | None  # the one story it is a source for; None: every story its scope owns
     every_minutes: int
     include: tuple[str, ...]
     exclude: tuple[str, ...]
     newest: tuple[PreviewItem, ...]  # at most PREVIEW_ITEMS, newest first
     items_seen: int  # items recorded as seen now; they never alert
     next_check_at: datetime
+    global_feed: bool = False  # the operator's: it develops the global stories
+    owns_stories: bool = True  # False: a server's feed while the server has no story of its own to develop
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,7 @@ class WhyAnswer:
     also_reported_by: tuple[str, ...] = ()  # for a duplicate: the outlets recorded on that development
     filter_word: str | None = None
     next_check_at: datetime | None = None  # for an item not seen yet
+    global_feed: bool = False  # an item of the operator's global feeds (shown read-only in a server)
 
 
 @dataclass(frozen=True, slots=True)

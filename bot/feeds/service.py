@@ -2,7 +2,9 @@
 
 Adapters (the Discord `/feed` cog, the CLI's `briefbot feed …`) check permissions, call one method and render the
 result with `bot.feeds.replies`. `guild_id` is the server asking (None: the operator's global feeds, from the CLI);
-every read and write is scoped by it, so one server never sees another's feeds, items or explanations.
+every read and write is scoped by it, so one server never sees another's feeds, items or explanations. A server's
+feeds develop only its own stories (see `bot.feeds.matching`), so one server never changes what another is told;
+`why` in a server also explains the global feeds' items, which develop the stories every server sees.
 
 The runtime's feeds tick calls `poll_due`; the polling itself lives in `bot.feeds.poller`, the matching state in
 `bot.feeds.matching`.
@@ -20,7 +22,7 @@ from bot.feeds import schedule
 from bot.feeds.filters import clean_words, split_words
 from bot.feeds.identity import item_key, normalise_link
 from bot.feeds.match import Matcher
-from bot.feeds.matching import FeedMatching, new_item
+from bot.feeds.matching import SERVER_ONLY, FeedMatching, new_item
 from bot.feeds.model import FeedError, FeedItem
 from bot.feeds.outcomes import FeedStatus, ItemOutcome, WhyKind
 from bot.feeds.poller import FEED_ACCEPT, FeedPoller, read_feed
@@ -53,6 +55,11 @@ MAX_FEEDS = 100  # per server, and for the global feeds
 WHY_LIMIT = 5
 TITLE_CHARS = 200
 CHOICE_CHARS = 100  # Discord's limit for a choice's name
+OPERATOR = None  # `guild_id` of the operator's global feeds
+NOT_OWNED = (
+    "Feeds here can only develop this server's own stories (added with /story add). The bot's operator adds feeds "
+    "for global stories with `briefbot feed add URL --story SLUG`."
+)
 
 __all__ = [
     "FeedAdded",
@@ -142,7 +149,8 @@ class FeedService:
     ) -> FeedAdded:
         """Fetches and parses the feed now; records its items as seen (they never alert) and saves it.
 
-        `story`: a slug or title the server can see; the feed is then a source for that story only. `every`: 5 to
+        `story`: a slug or title of a story this scope owns (a server's own, the operator's global ones); the feed
+        is then a source for that story only. Without it, the feed develops every story the scope owns. `every`: 5 to
         1440 minutes. `include`/`exclude`: plain words or phrases (see `split_words`). A feed that cannot be
         fetched or parsed raises UserError (a FetchError or FeedError with the reason) and nothing is saved."""
         if not MIN_EVERY <= every <= MAX_EVERY:
@@ -154,6 +162,8 @@ class FeedService:
         label = None
         if story is not None and story.strip():
             record = await self.story_service.resolve(story, guild_id)
+            if record.guild_id != guild_id:
+                raise UserError(NOT_OWNED)
             label = StoryLabel(record.id, record.slug, record.title)
         if await self.feeds.count(guild_id) >= MAX_FEEDS:
             raise UserError(f"There are {MAX_FEEDS} feeds here already, the most there can be. Remove one first.")
@@ -206,6 +216,8 @@ class FeedService:
             newest=tuple(_newest(parsed.items)),
             items_seen=len({row.item_key for row in items}),
             next_check_at=next_at,
+            global_feed=guild_id is None,
+            owns_stories=True if guild_id is None or label else await self.feeds.owns_stories(guild_id),
         )
 
     async def list(self, guild_id: int | None) -> list[FeedSummary]:
@@ -238,45 +250,52 @@ class FeedService:
         return [FeedChoice(str(f.id), truncate(f"#{f.id} {f.title} · {f.url}", CHOICE_CHARS)) for f in feeds]
 
     async def why(self, item_text: str, guild_id: int | None) -> WhyResult:
-        """What happened to an item of this server's feeds, by its link or words of its title."""
+        """What happened to an item of this server's feeds, by its link or words of its title. In a server, the
+        items of the operator's global feeds are explained too: they develop the stories every server sees, so
+        they are public (read-only here; `list` and `remove` show only the server's own feeds)."""
         text = " ".join(item_text.split())
         if not text:
             raise UserError("Give the item's link, or some words of its title.")
-        if not await self.feeds.count(guild_id):
+        with_global = guild_id is not OPERATOR
+        feeds = await self.feeds.count(guild_id) + (await self.feeds.count(OPERATOR) if with_global else 0)
+        if not feeds:
             raise UserError("No feeds are followed here yet, so no item has been seen.")
         link = normalise_link(text) if text.lower().startswith(("http://", "https://")) else None
         if link is not None:
-            rows = await self.feeds.items_by_link(link, guild_id, WHY_LIMIT)
+            rows = await self.feeds.items_by_link(link, guild_id, WHY_LIMIT, with_global=with_global)
         else:
             found = words(text[:300])
             wanted = [w for w in found if w not in STOPWORDS] or found
-            rows = await self.feeds.items_by_words(wanted[:8], guild_id, WHY_LIMIT)
+            rows = await self.feeds.items_by_words(wanted[:8], guild_id, WHY_LIMIT, with_global=with_global)
         if not rows:
-            return WhyResult(text, (await self._not_seen(guild_id),))
-        return WhyResult(text, tuple([await self._answer(row) for row in rows]))
+            return WhyResult(text, (await self._not_seen(guild_id, with_global),))
+        return WhyResult(text, tuple([await self._answer(row, marked=with_global) for row in rows]))
 
-    async def _not_seen(self, guild_id: int | None) -> WhyAnswer:
-        soonest = await self.feeds.next_check(guild_id)
+    async def _not_seen(self, guild_id: int | None, with_global: bool) -> WhyAnswer:
+        soonest = await self.feeds.next_check(guild_id, with_global=with_global)
         if soonest is None:
             return WhyAnswer(
                 WhyKind.NOT_SEEN, "Not seen yet, and no feed here is being checked: every one is disabled."
             )
+        whose = "this server's feeds or the global feeds" if with_global else "the global feeds"
         return WhyAnswer(
             WhyKind.NOT_SEEN,
-            f"Not seen yet: no item of this server's feeds has that link or title. The next check is of "
+            f"Not seen yet: no item of {whose} has that link or title. The next check is of "
             f"**{escape_markdown(soonest.title)}**.",
             feed_id=soonest.id,
             feed_title=soonest.title,
             next_check_at=soonest.next_check_at,
         )
 
-    async def _answer(self, row: StoredItem) -> WhyAnswer:
+    async def _answer(self, row: StoredItem, *, marked: bool) -> WhyAnswer:
+        """`marked`: say when the item is a global feed's (to a server, where most are its own)."""
         common = {
             "item_title": row.title,
             "item_link": row.link,
             "feed_id": row.feed_id,
             "feed_title": row.feed_title,
             "seen_at": row.first_seen_at,
+            "global_feed": marked and row.global_feed,
         }
         outcome = ItemOutcome(row.outcome)
         story = StoryLabel(row.story_id, row.story_slug, row.story_title) if row.story_id and row.story_slug else None
@@ -326,7 +345,13 @@ class FeedService:
             else None
         )
         threshold = self.settings.match.development_score
-        if best is None:
+        if best is None and not row.global_feed and row.reason.startswith(SERVER_ONLY):
+            text = (
+                "Below the threshold: no story this server added shares its words (a development needs "
+                f"{threshold:.2f}). Feeds here develop only this server's own stories; the bot's operator's feeds "
+                "develop the global ones."
+            )
+        elif best is None:
             text = f"Below the threshold: no story here shares its words (a development needs {threshold:.2f})."
         else:
             text = (

@@ -1,7 +1,9 @@
 """Feeds end to end (issue 10): the real `briefbot run` against the loopback Discord and a loopback feed server.
 
 Three feeds cover the seed story (Mark Zuckerberg's visit to South Korea): a Seoul paper's RSS feed added for that
-story only, a wire service's Atom feed and a markets desk's JSON Feed matched against every story. The tests wait
+story only, a wire service's Atom feed and a markets desk's JSON Feed matched against every global story. The seed
+story is global, and a server's feeds develop only that server's own stories, so the operator adds them through the
+real CLI (`briefbot feed add`, a second process on the same database) while the bot runs. The tests wait
 on what the bot did (the feed server's requests, the feed items' rows through the repository, the outbox), never
 on the clock. A feed is checked at most every 5 minutes, so a test moves its next check to now
 (`FeedRepository.check_at`, as an operator's "check now" would) instead of waiting.
@@ -28,6 +30,7 @@ from tests.e2e.harness import (
     OTHER_GUILD_ID,
     BotProcess,
     BotWorkspace,
+    run_briefbot,
 )
 from tests.feedserver import Entry, FeedServer, Format
 from tests.stub.discord_stub import DiscordStub, InteractionResult
@@ -189,18 +192,29 @@ async def why(stub: DiscordStub, item: str, guild: int = GUILD_ID) -> str:
     return result.text
 
 
-async def feed_rows(workspace: BotWorkspace, guild: int = GUILD_ID) -> list[FeedRecord]:
+OPERATOR = None  # the global feeds' scope
+
+
+async def operator_feed(stub: DiscordStub, workspace: BotWorkspace, feeds: FeedServer, *args: str) -> str:
+    """`briefbot feed …` run by the operator, as a shell would, on the running bot's database; its output."""
+    code, output = await run_briefbot(workspace, stub, "feed", *args, env=feed_env(feeds))
+    assert code == 0, output
+    return output
+
+
+async def feed_rows(workspace: BotWorkspace, guild: int | None = GUILD_ID) -> list[FeedRecord]:
     async with Database.open(workspace.database) as db:
         return await FeedRepository(db).in_scope(guild)
 
 
 async def item_rows(workspace: BotWorkspace, feeds: FeedServer, entries: Sequence[Entry]) -> list[StoredItem | None]:
-    """Each entry's stored row (by its link), or None while the bot has not recorded it."""
+    """Each entry's stored row (by its link), or None while the bot has not recorded it: as the server sees them
+    (its own feeds' items and the global feeds')."""
     async with Database.open(workspace.database) as db:
         repository = FeedRepository(db)
         found = []
         for entry in entries:
-            rows = await repository.items_by_link(normalise_link(feeds.entry_url(entry)), GUILD_ID, 5)
+            rows = await repository.items_by_link(normalise_link(feeds.entry_url(entry)), GUILD_ID, 5, with_global=True)
             found.append(rows[0] if rows else None)
     return found
 
@@ -253,8 +267,8 @@ async def follow_seed_story(stub: DiscordStub) -> None:
         assert result.ephemeral and said in result.text, result.text
 
 
-async def fetched_since(workspace: BotWorkspace, moment: datetime, count: int) -> bool:
-    rows = await feed_rows(workspace)
+async def fetched_since(workspace: BotWorkspace, moment: datetime, count: int, guild: int | None) -> bool:
+    rows = await feed_rows(workspace, guild)
     return sum(1 for f in rows if f.last_fetch_at is not None and f.last_fetch_at >= moment) >= count
 
 
@@ -271,27 +285,29 @@ async def test_feeds_develop_the_followed_story_once_explain_every_item_and_surv
     await stub.wait_for_command_sync(timeout=20)
     await follow_seed_story(stub)
 
-    # 1. Adding the feeds: each reply shows the feed's title and its newest 3 items; the first fetch sends nothing.
-    herald = await add_feed(stub, feeds.url(HERALD), story=SEED_SLUG)
-    assert herald.deferred and herald.ephemeral, herald
-    assert "Seoul Herald Tech" in herald.text and SEED_TITLE in herald.text, herald.text
+    # 1. The operator adds the feeds for the global story with the CLI while the bot runs: each reply shows the
+    # feed's title and its newest 3 items; the first fetch sends nothing.
+    herald = await operator_feed(stub, workspace, feeds, "add", feeds.url(HERALD), "--story", "zuck")
+    assert "Seoul Herald Tech" in herald and SEED_TITLE in herald, herald
     for entry in HERALD_BEFORE[:3]:
-        assert entry.title in herald.text
-    assert HERALD_BEFORE[3].title not in herald.text  # only the newest 3
-    assert "4 items already in it were recorded as seen" in herald.text
-    wire = await add_feed(stub, feeds.url(WIRE))
-    assert "Korea Wire" in wire.text and "every story here" in wire.text, wire.text
-    markets = await add_feed(stub, feeds.url(MARKETS), every=30)
-    assert "Asia Markets Daily" in markets.text and "every 30 minutes" in markets.text, markets.text
-    rows = await feed_rows(workspace)
+        assert entry.title in herald
+    assert HERALD_BEFORE[3].title not in herald  # only the newest 3
+    assert "4 items already in it were recorded as seen" in herald
+    wire = await operator_feed(stub, workspace, feeds, "add", feeds.url(WIRE))
+    assert "Korea Wire" in wire and "every global story" in wire, wire
+    markets = await operator_feed(stub, workspace, feeds, "add", feeds.url(MARKETS), "--every", "30")
+    assert "Asia Markets Daily" in markets and "every 30 minutes" in markets, markets
+    rows = await feed_rows(workspace, OPERATOR)
     assert [(f.title, f.story_slug, f.item_count) for f in rows] == [
         ("Seoul Herald Tech", SEED_SLUG, 4),
         ("Korea Wire", None, 1),
         ("Asia Markets Daily", None, 1),
     ]
     herald_id, wire_id, markets_id = (f.id for f in rows)
-    listed = await slash(stub, "list")
-    assert listed.ephemeral and all(name in listed.text for name in ("Seoul Herald Tech", "Korea Wire", "Asia Mar"))
+    listed = await operator_feed(stub, workspace, feeds, "list")
+    assert all(name in listed for name in ("Seoul Herald Tech", "Korea Wire", "Asia Mar")), listed
+    here = await slash(stub, "list")  # the server's list is strictly its own feeds
+    assert here.ephemeral and "No feeds here yet" in here.text and "Korea Wire" not in here.text, here.text
     await check_now(workspace, [herald_id, wire_id, markets_id])  # polled again, unchanged: nothing to say
     await feeds.wait_for(lambda: all(feeds.hits(p, status=304) for p in (HERALD, WIRE, MARKETS)), 30, "the 304s")
     await workspace.wait_for_outbox()
@@ -327,9 +343,11 @@ async def test_feeds_develop_the_followed_story_once_explain_every_item_and_surv
     await workspace.wait_for_outbox()
     assert len(alert_dms(stub)) == 1 and len(thread_messages(stub)) == 1
 
-    # 5. /feed why explains each of them, by link or by words of the title.
+    # 5. /feed why in the server explains each of them, by link or by words of the title: the global feeds develop
+    # the stories it sees, so their items are explained there too, marked as a global feed's.
     explained = await why(stub, feeds.entry_url(DEAL))
     assert "Matched to story" in explained and SEED_TITLE in explained and "followers were told" in explained, explained
+    assert "Seoul Herald Tech**, a global feed of the bot's operator" in explained, explained
     explained = await why(stub, feeds.entry_url(DEAL_AGAIN))
     assert "A duplicate of development" in explained and "Also reported by: Korea Wire" in explained, explained
     explained = await why(stub, "subway fares rise")
@@ -345,18 +363,18 @@ async def test_feeds_develop_the_followed_story_once_explain_every_item_and_surv
 
     # 6. A restart: the Herald now lists its items in another order, re-dated and one retitled; every feed is due.
     assert await bot.stop() == 0
-    counts_before = {f.id: f.item_count for f in await feed_rows(workspace)}
+    counts_before = {f.id: f.item_count for f in await feed_rows(workspace, OPERATOR)}
     retitled = Entry(DEAL.title + " (updated)", DEAL.link, DEAL.summary, datetime.now(UTC), DEAL.guid, DEAL.article)
     feeds.set_entries(HERALD, [*reversed(HERALD_BEFORE), retitled])
     herald_bodies = feeds.hits(HERALD, status=200)
     await check_now(workspace, [herald_id, wire_id, markets_id])
     restarted = datetime.now(UTC)
     again_bot = await start_bot(feed_env(feeds))
-    await until(lambda: fetched_since(workspace, restarted, 3), "the three feeds polled after the restart")
+    await until(lambda: fetched_since(workspace, restarted, 3, OPERATOR), "the three feeds polled after the restart")
     await again_bot.wait_for_log("caught up at start")
     assert feeds.hits(HERALD, status=200) == herald_bodies + 1  # a new body (not a 304): every item known already
     await workspace.wait_for_outbox()
-    assert {f.id: f.item_count for f in await feed_rows(workspace)} == counts_before
+    assert {f.id: f.item_count for f in await feed_rows(workspace, OPERATOR)} == counts_before
     assert len(alert_dms(stub)) == 1 and len(thread_messages(stub)) == 1
     assert not _errors(again_bot)
 
@@ -387,7 +405,14 @@ async def test_one_server_never_sees_another_server_s_feeds_and_changes_need_man
         channel_id=CHANNEL_ID, guild_id=GUILD_ID, user_id=ADMIN,
     )  # fmt: skip
     assert [c["value"] for c in stories] == [SEED_SLUG], stories
-    await add_feed(stub, feeds.url(HERALD), story=SEED_SLUG)
+    # The seed story is global: a server's feed may not develop it (the operator's CLI adds those).
+    global_story = await add_feed(stub, feeds.url(HERALD), story=SEED_SLUG)
+    assert global_story.ephemeral, global_story
+    assert "Feeds here can only develop this server's own stories" in global_story.text, global_story.text
+    assert "briefbot feed add URL --story SLUG" in global_story.text, global_story.text
+    assert await feed_rows(workspace) == [] and feeds.hits(HERALD) == 0
+    added = await add_feed(stub, feeds.url(HERALD))
+    assert "its items can only develop stories this server adds" in added.text, added.text
     await add_feed(stub, feeds.url(WIRE), OTHER_GUILD_ID)
     [ours] = await feed_rows(workspace)
     [theirs] = await feed_rows(workspace, OTHER_GUILD_ID)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import UserError
+from bot.feeds.replies import why_reply
 from bot.feeds.service import FeedService, ItemOutcome, UnknownFeed, WhyKind
 from bot.follow_service import FollowService
 from bot.parser import parse_article
@@ -25,6 +26,7 @@ from tests.helpers import WakeCounter, outbox_items
 
 SAMPLES = Path(__file__).parent / "samples"
 USER = 777777777777777777
+OPERATOR = None  # the global feeds, from the CLI: the ones that develop the global seed story
 
 # Items about the seed story (Zuckerberg in South Korea), written for these tests.
 DEAL = Item(
@@ -54,6 +56,13 @@ EARNINGS = Item(  # a hard negative: the story's names, another event
     "Meta reported quarterly earnings below forecasts as advertising revenue slowed; Zuckerberg said spending on "
     "AI data centres would rise.",
     T0 + timedelta(minutes=7),
+)
+STRIKE = Item(  # develops _own_story's harbour strike
+    "Nordhaven dockworkers extend harbour strike as union rejects automation plan",
+    "https://a.example/strike",
+    "The Nordhaven Harbour Workers' Union extended its strike at the Port of Nordhaven for a second week after "
+    "rejecting the operators' revised automation plan.",
+    T0 + timedelta(minutes=2),
 )
 OLD = Item("Meta opens an office in Seoul", "https://a.example/old", "An older item.", T0 - timedelta(hours=3))
 
@@ -152,7 +161,9 @@ async def test_a_feed_for_a_story_names_it_and_an_unknown_story_is_refused(
     site.routes["/feed"] = Route(rss("Outlet", []))
     with pytest.raises(UserError, match="No story matches"):
         await service.add(site.url("/feed"), GUILD, CHANNEL, story="no-such-story")
-    added = await service.add(site.url("/feed"), GUILD, CHANNEL, story=story.slug)
+    with pytest.raises(UserError, match="No story matches"):
+        await service.add(site.url("/feed"), OPERATOR, None, story="no-such-story")
+    added = await service.add(site.url("/feed"), OPERATOR, None, story=story.slug)
     assert added.story is not None and added.story.slug == story.slug
     assert added.newest == () and added.items_seen == 0
 
@@ -194,8 +205,8 @@ async def test_a_development_alerts_followers_once_a_duplicate_adds_also_reporte
     await FollowRepository(db).follow(story.id, FollowerKind.USER, USER, guild_id=None, ping_role_id=None, now=T0)
     site.routes["/a"] = Route(rss("Outlet A", []))
     site.routes["/b"] = Route(rss("Outlet B", []))
-    await service.add(site.url("/a"), GUILD, CHANNEL)
-    await service.add(site.url("/b"), GUILD, CHANNEL)
+    await service.add(site.url("/a"), OPERATOR, None)
+    await service.add(site.url("/b"), OPERATOR, None)
 
     site.routes["/a"] = Route(rss("Outlet A", _items(DEAL, SNOW, EARNINGS)))
     clock.advance(minutes=20)
@@ -224,7 +235,9 @@ async def test_a_development_alerts_followers_once_a_duplicate_adds_also_reporte
     assert detail.developments[-1].also_reported_by == ("Outlet B",)
     assert "also reported by Outlet B" in timeline_card(detail, UTC).description
 
+    # Asked in a server: the operator's global feeds develop the stories it sees, so their items are explained.
     why = {q: (await service.why(q, GUILD)).answers for q in (DEAL.link, DEAL_COPY.link, "snow closes", "earnings")}
+    assert all(answer.global_feed for answers in why.values() for answer in answers)
     [development] = why[DEAL.link]
     assert development.kind is WhyKind.DEVELOPMENT and development.story is not None
     assert development.story.id == story.id and development.score is not None and development.score >= 0.14
@@ -244,7 +257,7 @@ async def test_an_item_that_says_nothing_new_makes_no_development(
     db: Database, site: FeedSite, service: FeedService, story: StoryRecord, clock: Clock
 ) -> None:
     site.routes["/a"] = Route(rss("Outlet A", []))
-    await service.add(site.url("/a"), GUILD, CHANNEL)
+    await service.add(site.url("/a"), OPERATOR, None)
     repeat = Item(
         "Zuckerberg visits South Korea to discuss AI and Meta's push in the region",
         "https://a.example/repeat",
@@ -258,7 +271,7 @@ async def test_an_item_that_says_nothing_new_makes_no_development(
 
     assert report.developments == 0 and await _developments(db) == []
     assert await _outcomes(db) == {repeat.link: ItemOutcome.NOTHING_NEW}
-    [answer] = (await service.why(repeat.link, GUILD)).answers
+    [answer] = (await service.why(repeat.link, OPERATOR)).answers
     assert answer.kind is WhyKind.NOTHING_NEW and "said nothing the story did not already say" in answer.text
 
 
@@ -266,7 +279,7 @@ async def test_dedupe_survives_reordering_redating_and_retitling(
     db: Database, site: FeedSite, service: FeedService, story: StoryRecord, clock: Clock
 ) -> None:
     site.routes["/a"] = Route(rss("Outlet A", []))
-    await service.add(site.url("/a"), GUILD, CHANNEL)
+    await service.add(site.url("/a"), OPERATOR, None)
     site.routes["/a"] = Route(rss("Outlet A", _items(DEAL, SNOW)))
     clock.advance(minutes=20)
     assert (await service.poll_due()).developments == 1
@@ -285,7 +298,7 @@ async def test_include_and_exclude_words_filter_items_as_plain_words(
     db: Database, site: FeedSite, service: FeedService, story: StoryRecord, clock: Clock
 ) -> None:
     site.routes["/a"] = Route(rss("Outlet A", []))
-    await service.add(site.url("/a"), GUILD, CHANNEL, include=["chip", "snow"], exclude=["Colorado"])
+    await service.add(site.url("/a"), OPERATOR, None, include=["chip", "snow"], exclude=["Colorado"])
     site.routes["/a"] = Route(rss("Outlet A", _items(DEAL, SNOW, EARNINGS)))
     clock.advance(minutes=20)
     await service.poll_due()
@@ -295,10 +308,10 @@ async def test_include_and_exclude_words_filter_items_as_plain_words(
         SNOW.link: ItemOutcome.FILTERED,  # has "snow", but also "Colorado"
         EARNINGS.link: ItemOutcome.FILTERED,  # none of the include words
     }
-    [snow] = (await service.why(SNOW.link, GUILD)).answers
+    [snow] = (await service.why(SNOW.link, OPERATOR)).answers
     assert snow.kind is WhyKind.FILTERED and snow.filter_word == "Colorado"
     assert "exclude word “Colorado”" in snow.text
-    [earnings] = (await service.why(EARNINGS.link, GUILD)).answers
+    [earnings] = (await service.why(EARNINGS.link, OPERATOR)).answers
     assert earnings.filter_word == "chip, snow" and "none of the include words" in earnings.text
 
 
@@ -307,12 +320,12 @@ async def test_a_feed_for_one_story_is_matched_against_that_story_only(
 ) -> None:
     other = await _own_story(stories, None, "Harbour strike")
     site.routes["/a"] = Route(rss("Outlet A", []))
-    await service.add(site.url("/a"), GUILD, CHANNEL, story=other.slug)
+    await service.add(site.url("/a"), OPERATOR, None, story=other.slug)
     site.routes["/a"] = Route(rss("Outlet A", [DEAL]))
     clock.advance(minutes=20)
     await service.poll_due()
     assert await _outcomes(db) == {DEAL.link: ItemOutcome.UNRELATED}
-    [answer] = (await service.why(DEAL.link, GUILD)).answers
+    [answer] = (await service.why(DEAL.link, OPERATOR)).answers
     assert answer.story is None or answer.story.id == other.id
 
 
@@ -322,8 +335,8 @@ async def test_a_restarted_service_remembers_items_and_developments(
     first = make_service()
     site.routes["/a"] = Route(rss("Outlet A", []))
     site.routes["/b"] = Route(rss("Outlet B", []))
-    await first.add(site.url("/a"), GUILD, CHANNEL)
-    await first.add(site.url("/b"), GUILD, CHANNEL)
+    await first.add(site.url("/a"), OPERATOR, None)
+    await first.add(site.url("/b"), OPERATOR, None)
     site.routes["/a"] = Route(rss("Outlet A", _items(DEAL, SNOW)))
     clock.advance(minutes=20)
     assert (await first.poll_due()).developments == 1
@@ -363,6 +376,88 @@ async def test_articles_are_read_when_asked_and_a_failure_is_recorded(
 
 
 # --- why, list, remove, scoping ------------------------------------------------------------------------
+
+
+async def test_a_server_feed_never_develops_a_global_story_even_with_a_perfect_match(
+    db: Database, site: FeedSite, service: FeedService, story: StoryRecord, clock: Clock, alerts_woken: WakeCounter
+) -> None:
+    site.routes["/a"] = Route(rss("Outlet A", []))
+    site.routes["/g"] = Route(rss("Outlet G", []))
+    added = await service.add(site.url("/a"), GUILD, CHANNEL)
+    assert not added.owns_stories and not added.global_feed  # the reply says items develop only its own stories
+    await service.add(site.url("/g"), OPERATOR, None)
+    site.routes["/a"] = Route(rss("Outlet A", [DEAL]))
+    clock.advance(minutes=20)
+    report = await service.poll_due()
+
+    assert (report.new_items, report.developments, report.duplicates) == (1, 0, 0)
+    assert await _outcomes(db) == {DEAL.link: ItemOutcome.UNRELATED}
+    assert await _developments(db) == [] and alerts_woken.calls == 0
+    async with db.reader.execute("SELECT best_story_id, reason FROM feed_items WHERE link = ?", (DEAL.link,)) as c:
+        [(best_story_id, reason)] = list(await c.fetchall())
+    assert best_story_id is None and reason.startswith("unrelated (only this server's own stories are candidates)")
+    [answer] = (await service.why(DEAL.link, GUILD)).answers
+    assert answer.kind is WhyKind.BELOW_THRESHOLD and answer.story is None and not answer.global_feed
+    assert "Feeds here develop only this server's own stories" in answer.text
+    # The same item in the operator's global feed develops the global story.
+    site.routes["/g"] = Route(rss("Outlet G", [DEAL]))
+    clock.advance(minutes=20)
+    assert (await service.poll_due()).developments == 1
+    assert [row[0] for row in await _developments(db)] == [story.id]
+
+
+async def test_a_server_feed_develops_that_server_s_own_story(
+    db: Database, site: FeedSite, service: FeedService, stories: StoryRepository, story: StoryRecord, clock: Clock
+) -> None:
+    own = await _own_story(stories, GUILD, "Harbour strike")
+    site.routes["/a"] = Route(rss("Outlet A", []))
+    added = await service.add(site.url("/a"), GUILD, CHANNEL)
+    assert added.owns_stories
+    site.routes["/b"] = Route(rss("Outlet B", []))
+    for_story = await service.add(site.url("/b"), GUILD, CHANNEL, story=own.slug)
+    assert for_story.story is not None and for_story.story.id == own.id
+    site.routes["/a"] = Route(rss("Outlet A", _items(STRIKE, DEAL)))
+    clock.advance(minutes=20)
+    await service.poll_due()
+
+    assert await _outcomes(db) == {STRIKE.link: ItemOutcome.DEVELOPMENT, DEAL.link: ItemOutcome.UNRELATED}
+    assert [row[0] for row in await _developments(db)] == [own.id]
+
+
+async def test_a_feed_for_a_global_story_is_refused_in_a_server_and_nothing_is_saved(
+    db: Database, site: FeedSite, service: FeedService, story: StoryRecord
+) -> None:
+    site.routes["/feed"] = Route(rss("Outlet", [DEAL]))
+    with pytest.raises(UserError) as refused:
+        await service.add(site.url("/feed"), GUILD, CHANNEL, story=story.slug)
+    assert "Feeds here can only develop this server's own stories" in str(refused.value)
+    assert "briefbot feed add URL --story SLUG" in str(refused.value)
+    assert site.hits("/feed") == [] and await service.list(GUILD) == [] and await _outcomes(db) == {}
+
+
+async def test_why_in_a_server_shows_global_items_marked_but_list_and_remove_stay_its_own(
+    site: FeedSite, service: FeedService, story: StoryRecord
+) -> None:
+    site.routes["/g"] = Route(rss("Operator Wire", [SNOW]))
+    site.routes["/a"] = Route(rss("Outlet A", [EARNINGS]))
+    operator = await service.add(site.url("/g"), OPERATOR, None, story=story.slug)
+    [answer] = (await service.why(SNOW.link, GUILD)).answers  # a server with no feed of its own
+    assert answer.kind is WhyKind.BASELINE and answer.global_feed and answer.feed_title == "Operator Wire"
+    [card] = why_reply(await service.why(SNOW.link, GUILD), UTC).cards
+    assert "in **Operator Wire**, a global feed of the bot's operator." in card.fields[0].value
+    [cli] = (await service.why(SNOW.link, OPERATOR)).answers
+    assert not cli.global_feed  # the operator's own view needs no mark
+    mine = await service.add(site.url("/a"), GUILD, CHANNEL)
+    [own] = (await service.why(EARNINGS.link, GUILD)).answers
+    assert own.feed_id == mine.feed_id and not own.global_feed
+    assert [f.feed_id for f in await service.list(GUILD)] == [mine.feed_id]
+    assert [c.value for c in await service.choices("", GUILD)] == [str(mine.feed_id)]
+    with pytest.raises(UnknownFeed):
+        await service.remove(str(operator.feed_id), GUILD)
+    assert [f.feed_id for f in await service.list(OPERATOR)] == [operator.feed_id]
+    # Another server's items stay hidden: only its own and the global ones.
+    [hidden] = (await service.why(EARNINGS.link, OTHER_GUILD)).answers
+    assert hidden.kind is WhyKind.NOT_SEEN and "Outlet A" not in hidden.text
 
 
 async def test_why_for_an_item_not_seen_yet_names_the_next_check(

@@ -55,6 +55,20 @@ def test_added_escapes_titles_links_only_http_and_dates_in_the_zone() -> None:
     assert card.footer == "#3 · next check 10 Mar 21:00 KST · dates in Asia/Seoul"
 
 
+def test_added_says_what_a_server_or_global_feed_develops() -> None:
+    base = {
+        "feed_id": 4, "url": "https://f.example/feed", "title": "Wire", "story": None, "every_minutes": 15,
+        "include": (), "exclude": (), "newest": (), "items_seen": 0, "next_check_at": T0,
+    }  # fmt: skip
+    [none_own] = added_reply(FeedAdded(**base, owns_stories=False), SEOUL).cards  # type: ignore[arg-type]
+    assert "matched against every story here" in none_own.description
+    assert "its items can only develop stories this server adds" in none_own.description
+    [owns] = added_reply(FeedAdded(**base), SEOUL).cards  # type: ignore[arg-type]
+    assert "can only develop" not in owns.description
+    [operator] = added_reply(FeedAdded(**base, global_feed=True), SEOUL).cards  # type: ignore[arg-type]
+    assert "matched against every global story" in operator.description
+
+
 def test_list_shows_status_reason_and_counts() -> None:
     reply = list_reply(
         [
