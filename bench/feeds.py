@@ -9,8 +9,8 @@ FETCH_ALLOW_HOSTS), and polled by the real `FeedService` built as `briefbot run`
 subprocess, and its set-up (stories, feeds added through `FeedService.add`) in another, so the figures are the
 round's own.
 
-* unchanged -- 10,000 feeds of 50 items, 100 per server (the most a server may have), all due; every fetch is a
-  conditional GET that gets a 304. Wall and CPU time of the round and the process's peak RSS.
+* unchanged -- 10,000 feeds of 50 items (the operator's global feeds; a server may have 100), all due; every
+  fetch is a conditional GET that gets a 304. Wall and CPU time of the round and the process's peak RSS.
 * changed -- 10,000 stories, 2,000 feeds (every story is a candidate): each feed gets 5 new items, a fifth of
   them written as developments of a random story, the rest ordinary news. Items/s from the fetch to each item's
   outcome (development, nothing new, duplicate or unrelated), with FEED_FETCH_ARTICLES off: the bytes of the
@@ -47,10 +47,7 @@ TARGET_UNCHANGED_CPU_S = 60.0
 TARGET_UNCHANGED_RSS_MIB = 300.0
 TARGET_ITEMS_PER_S = 500.0
 TARGET_LATENCY_EXTRA_S = 5.0  # beyond the feed's interval
-GUILD_BASE = 640000000000000000
-CHANNEL_BASE = 650000000000000000
 USER_BASE = 660000000000000000
-FEEDS_PER_SERVER = 100  # FeedService's MAX_FEEDS
 ADD_AT_ONCE = 8
 # The latency feeds fall due this long after the runtime's first periodic feeds tick (which comes one
 # FEED_TICK_SECONDS after the start): the steady state. The tick at start runs before the job is scheduled, so it
@@ -132,7 +129,8 @@ async def in_child(work: Callable[..., Awaitable[Any]], *args: Any) -> float:
 
 
 async def add_feeds(settings: Any, urls: list[str], stories: list[str | None], every: int) -> None:
-    """Each URL through `FeedService.add` (fetch, parse, items recorded as seen), 100 feeds per server."""
+    """Each URL through `FeedService.add` (fetch, parse, items recorded as seen), as the operator's global feeds:
+    global stories are developed only by global feeds (a server's feeds develop only its own stories)."""
     from bench.store import ROOT
     from bot.importer import import_seed_folder
     from storage.stories import StoryRepository
@@ -143,8 +141,7 @@ async def add_feeds(settings: Any, urls: list[str], stories: list[str | None], e
         for start in range(0, len(urls), ADD_AT_ONCE):
             await asyncio.gather(
                 *(
-                    feeds.add(urls[n], GUILD_BASE + n // FEEDS_PER_SERVER, CHANNEL_BASE + n // FEEDS_PER_SERVER,
-                              stories[n], every)
+                    feeds.add(urls[n], None, None, stories[n], every)
                     for n in range(start, min(start + ADD_AT_ONCE, len(urls)))
                 )
             )  # fmt: skip
@@ -183,9 +180,7 @@ async def feed_ids(db: Any, urls: list[str]) -> list[int]:
     from storage.feeds import FeedRepository
 
     repository = FeedRepository(db)
-    by_url: dict[str, int] = {}
-    for server in range(0, len(urls), FEEDS_PER_SERVER):
-        by_url |= {f.url: f.id for f in await repository.in_scope(GUILD_BASE + server // FEEDS_PER_SERVER)}
+    by_url = {f.url: f.id for f in await repository.in_scope(None)}
     return [by_url[url] for url in urls]
 
 

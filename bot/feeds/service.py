@@ -51,7 +51,7 @@ MIN_EVERY = 5  # minutes
 MAX_EVERY = 1440
 DEFAULT_EVERY = 15
 PREVIEW_ITEMS = 3
-MAX_FEEDS = 100  # per server, and for the global feeds
+MAX_FEEDS = 100  # per server; the operator's global feeds (CLI) have no cap
 WHY_LIMIT = 5
 TITLE_CHARS = 200
 CHOICE_CHARS = 100  # Discord's limit for a choice's name
@@ -165,7 +165,7 @@ class FeedService:
             if record.guild_id != guild_id:
                 raise UserError(NOT_OWNED)
             label = StoryLabel(record.id, record.slug, record.title)
-        if await self.feeds.count(guild_id) >= MAX_FEEDS:
+        if guild_id is not None and await self.feeds.count(guild_id) >= MAX_FEEDS:
             raise UserError(f"There are {MAX_FEEDS} feeds here already, the most there can be. Remove one first.")
         if await self.feeds.by_url(url, guild_id) is not None:
             raise UserError(f"{url} is already a feed here.")
