@@ -47,7 +47,7 @@ from bot.feeds.model import FeedItem
 from bot.feeds.outcomes import ItemOutcome
 from bot.limits import truncate
 from bot.text import escape_markdown, split_sentences
-from storage.feeds import FeedRecord, FeedRepository, NewItem, Report, StoryText
+from storage.feeds import FeedRecord, FeedRepository, LearnedItem, NewItem, Report, StoryText
 from storage.records import to_db_time
 from storage.stories import StoryRepository
 from storage.story_import import DevelopmentRow
@@ -143,18 +143,24 @@ class FeedMatching:
 
     async def _build(self) -> None:
         learned = await self.feeds.learned_items(LEARN_AT_START)
+        self._fingerprint = await self.feeds.stories_fingerprint()
+        texts = await self.feeds.story_texts()
+        # Profiling 10,000 stories is seconds of CPU: in a thread, so the loop keeps the platform's heartbeats.
+        # Nothing else touches the matcher meanwhile: deciding waits for `ready`, which holds the lock.
+        self.index = await asyncio.to_thread(self._profile, learned, texts)
+        self._owners = {text.id: text.guild_id for text in texts}
+        self._marks = {text.id: text.updated_at for text in texts}
+        log.info("feed matcher ready: %d stories, %d items replayed", len(texts), len(learned))
+
+    def _profile(self, learned: Sequence[LearnedItem], texts: Sequence[StoryText]) -> StoryIndex:
+        """Replays the learnt items into the matcher's statistics, then profiles every story (no I/O)."""
         for item in learned:
             kind = MatchKind.UNRELATED if item.outcome == ItemOutcome.UNRELATED else MatchKind.DEVELOPMENT
             self.matcher.observe(
                 FeedItemText(item.title, item.summary, published=item.published_at),
                 MatchDecision(kind, None, None, 0.0, None, 0.0, "replayed at start"),
             )
-        self._fingerprint = await self.feeds.stories_fingerprint()
-        texts = await self.feeds.story_texts()
-        self.index = self.matcher.index(candidate(text) for text in texts)
-        self._owners = {text.id: text.guild_id for text in texts}
-        self._marks = {text.id: text.updated_at for text in texts}
-        log.info("feed matcher ready: %d stories, %d items replayed", len(texts), len(learned))
+        return self.matcher.index(candidate(text) for text in texts)
 
     async def refresh(self) -> int:
         """Re-profiles the stories added or changed since the last look (a tick calls it); returns how many."""
