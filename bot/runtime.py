@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from bot import jobs
 from bot.audience import AudienceZones
@@ -19,6 +21,7 @@ from bot.delivery import OutboxWorker, Transport
 from bot.digest_service import DigestService
 from bot.follow_service import FollowService
 from bot.importer import SeedWatcher
+from bot.intake import ArticleParser
 from bot.platforms import Platform
 from bot.settings import Settings
 from bot.story_admin import StoryAdminService
@@ -30,6 +33,9 @@ from storage.follows import FollowRepository
 from storage.outbox import OutboxRepository
 from storage.state import StateRepository
 from storage.stories import StoryRepository
+
+if TYPE_CHECKING:
+    from bot.fetch import Fetcher  # aiohttp: loaded only where a Fetcher is opened
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +81,17 @@ class Services:
     seed_watcher: SeedWatcher
 
 
-def build_services(db: Database, settings: Settings, wakeups: Wakeups) -> Services:
+def build_services(
+    db: Database,
+    settings: Settings,
+    wakeups: Wakeups,
+    *,
+    fetcher: Fetcher | None = None,
+    intake_pool: Executor | None = None,
+) -> Services:
+    """`fetcher` fetches links; `intake_pool` parses articles off the event loop (see bot.intake)."""
     stories = StoryRepository(db)
+    parser = ArticleParser(settings.default_timezone, intake_pool)
     outbox = OutboxRepository(db)
     schedules = DigestRepository(db)
     zones = AudienceZones(schedules, settings.default_timezone)  # dates shown in each audience's zone
@@ -106,8 +121,8 @@ def build_services(db: Database, settings: Settings, wakeups: Wakeups) -> Servic
         story_service=story_service,
         digest_service=digests,
         follow_service=follows,
-        story_admin=StoryAdminService(stories, story_service, follows),
-        seed_watcher=SeedWatcher(settings.seeds_dir, stories, settings.default_timezone),
+        story_admin=StoryAdminService(stories, story_service, follows, parser=parser, fetcher=fetcher),
+        seed_watcher=SeedWatcher(settings.seeds_dir, stories, settings.default_timezone, pool=intake_pool),
     )
 
 
