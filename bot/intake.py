@@ -15,7 +15,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import multiprocessing
+import multiprocessing.connection
+import os
 import signal
+import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import asynccontextmanager
@@ -40,16 +43,25 @@ FEED_TYPES = frozenset(
 ARTICLE_ACCEPT = "text/html,application/xhtml+xml,text/markdown;q=0.9,text/plain;q=0.8,*/*;q=0.1"
 
 
-def _ignore_interrupts() -> None:
+def _start_worker() -> None:
     # Ctrl-C reaches the whole process group: the bot stops its workers itself, without their tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), name="exit with the bot", daemon=True).start()
+
+
+def _exit_with(parent_sentinel: int) -> None:
+    """A bot that is killed (SIGKILL, OOM) cannot stop its workers: each one leaves when its parent is gone."""
+    multiprocessing.connection.wait([parent_sentinel])
+    os._exit(0)
 
 
 @asynccontextmanager
 async def intake_pool(workers: int = INTAKE_WORKERS) -> AsyncIterator[Executor]:
     """The worker processes that parse and extract for the bot. Spawned, not forked: the bot has threads."""
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
     )
     try:
         yield pool
