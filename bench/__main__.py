@@ -5,7 +5,14 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ("bench.store", "bench.commands", "bench.digests", "bench.follows", "bench.intake")
+BENCHES = (
+    "bench.store",
+    "bench.commands",
+    "bench.digests",
+    "bench.follows",
+    "bench.intake",
+    "bench.add_latency",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
