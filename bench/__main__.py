@@ -12,6 +12,7 @@ BENCHES = (
     "bench.follows",
     "bench.intake",
     "bench.add_latency",
+    "bench.answers",
 )
 
 

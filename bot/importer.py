@@ -11,7 +11,7 @@ import stat
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -168,12 +168,13 @@ class ParsedFile:
     error: str | None
 
 
-def parse_files(paths: Sequence[Path], default_tz: tzinfo) -> list[ParsedFile]:
-    """Reads and parses files; plain data in and out, so it can run in a worker process."""
+def parse_files(paths: Sequence[Path], default_tz: tzinfo, now: datetime | None = None) -> list[ParsedFile]:
+    """Reads and parses files; plain data in and out, so it can run in a worker process. `now`: the import time."""
     parsed: list[ParsedFile] = []
     for path in paths:
         try:
-            parsed.append(ParsedFile(path, parse_article(read_article_file(path), str(path), default_tz), None))
+            story = parse_article(read_article_file(path), str(path), default_tz, now=now)
+            parsed.append(ParsedFile(path, story, None))
         except ParseError as exc:
             parsed.append(ParsedFile(path, None, str(exc)))
         except OSError as exc:
@@ -182,7 +183,7 @@ def parse_files(paths: Sequence[Path], default_tz: tzinfo) -> list[ParsedFile]:
 
 
 async def _parsed_batches(
-    files: list[Path], default_tz: tzinfo, pool: Executor | None
+    files: list[Path], default_tz: tzinfo, pool: Executor | None, now: datetime | None
 ) -> AsyncIterator[list[ParsedFile]]:
     """Batches of parsed files. In the bot, `pool` parses them all off the event loop (see bot.intake); else
     large imports parse in a worker process of their own while this one writes."""
@@ -190,14 +191,14 @@ async def _parsed_batches(
     loop = asyncio.get_running_loop()
     if pool is not None:
         for batch in batches:
-            yield await loop.run_in_executor(pool, parse_files, batch, default_tz)
+            yield await loop.run_in_executor(pool, parse_files, batch, default_tz, now)
         return
     if len(files) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
         for batch in batches:
-            yield parse_files(batch, default_tz)
+            yield parse_files(batch, default_tz, now)
         return
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending = [loop.run_in_executor(pool, parse_files, batch, default_tz) for batch in batches]
+        pending = [loop.run_in_executor(pool, parse_files, batch, default_tz, now) for batch in batches]
         for future in pending:
             yield await future
 
@@ -209,14 +210,17 @@ async def import_paths(
     guild_id: int | None = None,
     on_progress: ProgressCallback | None = None,
     pool: Executor | None = None,
+    now: datetime | None = None,
 ) -> ImportReport:
-    """Imports and reports; logs nothing, so a caller that prints the report does not show an error twice."""
+    """Imports and reports; logs nothing, so a caller that prints the report does not show an error twice.
+
+    `now` is the import time (the date of an article that gives none); the clock's when None."""
     scan = scan_paths(paths)
     report = ImportReport(errors=scan.errors, skipped=scan.skipped)
     done = 0
     if on_progress is not None:
         on_progress(done, len(scan.files))
-    async for batch in _parsed_batches(scan.files, default_tz, pool):
+    async for batch in _parsed_batches(scan.files, default_tz, pool, now):
         report.errors.extend(p.error for p in batch if p.error)
         items = [ImportItem(origin_for(p.path), p.story, guild_id) for p in batch if p.story is not None]
         if items:
