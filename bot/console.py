@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.cards import Reply
+from bot.command_line import CommandSpec, Param, bind, split_words
 from bot.console_terminal import LineReader
 from bot.digests import compose_digest
 from bot.errors import UserError
@@ -22,19 +22,7 @@ Handler = Callable[[dict[str, str]], Awaitable[Reply]]
 PROMPT = "briefbot> "
 GOODBYE = "Bye."
 QUIT_WORDS = ("quit", "exit", "q")
-_NAMED_OPTION = re.compile(r"^([a-z_]+):(.*)$")
-# "Double quotes" group words when they open a word and close one (an option's name may come first);
-# any other quote is a letter: what's, Meta's, an unbalanced ".
-_WORD = re.compile(r'(?<!\S)(?P<name>[a-z_]+:)?"(?P<quoted>[^"]*)"(?!\S)|\S+')
-_CURLY_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"'})
-
-
-def split_words(line: str) -> list[str]:
-    """A console line's words; never fails, so no line is "unreadable"."""
-    return [
-        (match["name"] or "") + match["quoted"] if match["quoted"] is not None else match[0]
-        for match in _WORD.finditer(line.translate(_CURLY_QUOTES))
-    ]
+__all__ = ["GOODBYE", "PROMPT", "Console", "ConsoleCommand", "split_words"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +30,14 @@ class ConsoleCommand:
     path: tuple[str, ...]
     params: tuple[str, ...]
     handler: Handler
+
+    @property
+    def spec(self) -> CommandSpec:
+        """Every parameter is required but `page`; the last one takes the rest of the words."""
+        usage = f"/{' '.join(self.path)} {' '.join(f'<{p}>' for p in self.params)}"
+        last = len(self.params) - 1
+        params = tuple(Param(p, optional=p == "page", rest=i == last) for i, p in enumerate(self.params))
+        return CommandSpec(self.path, params, usage)
 
 
 class Console:
@@ -98,28 +94,7 @@ class Console:
 
     @staticmethod
     def _options(command: ConsoleCommand, tokens: list[str]) -> dict[str, str]:
-        options: dict[str, str] = {}
-        positional: list[str] = []
-        current: str | None = None
-        for token in tokens:
-            match = _NAMED_OPTION.match(token)
-            if match and match.group(1) in command.params:
-                current = match.group(1)
-                options[current] = match.group(2)
-            elif current is not None:
-                options[current] = f"{options[current]} {token}".strip()
-            else:
-                positional.append(token)
-        free = [p for p in command.params if p not in options]
-        for index, name in enumerate(free):
-            if index >= len(positional):
-                break
-            options[name] = " ".join(positional[index:]) if index == len(free) - 1 else positional[index]
-        missing = [p for p in command.params if p not in options and p != "page"]
-        if missing:
-            usage = " ".join(f"<{p}>" for p in command.params)
-            raise UserError(f"Missing {', '.join(missing)}. Usage: /{' '.join(command.path)} {usage}")
-        return options
+        return bind(command.spec, tokens, ignore_extra=True)
 
     async def answer(self, line: str) -> Reply:
         try:

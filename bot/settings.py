@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +18,8 @@ from bot.text import plural
 from bot.urls import host_key
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+SLACK_API_BASE = "https://slack.com/api/"
+_SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
 
 class SettingsError(ValueError):
@@ -43,6 +46,10 @@ class Settings:
     alert_poll_seconds: float = 15.0
     seeds_check_seconds: float = 60.0
     mutes_check_seconds: float = 60.0
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_api_base: str = SLACK_API_BASE
+    slack_admin_users: frozenset[str] = frozenset()
 
     def describe(self) -> list[tuple[str, str]]:
         """Settings as (name, value) rows for `briefbot check`; the token is never shown."""
@@ -64,6 +71,10 @@ class Settings:
             ("ALERT_POLL_SECONDS", f"{self.alert_poll_seconds:g} seconds"),
             ("SEEDS_CHECK_SECONDS", f"{self.seeds_check_seconds:g} seconds"),
             ("MUTES_CHECK_SECONDS", f"{self.mutes_check_seconds:g} seconds"),
+            ("SLACK_BOT_TOKEN", "set (hidden)" if self.slack_bot_token else "not set"),
+            ("SLACK_APP_TOKEN", "set (hidden)" if self.slack_app_token else "not set"),
+            ("SLACK_API_BASE", self.slack_api_base),
+            ("SLACK_ADMIN_USERS", ", ".join(sorted(self.slack_admin_users)) or "none"),
         ]
 
 
@@ -78,6 +89,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         value = values.get(name, "").strip()
         return value or None
 
+    slack_bot_token, slack_app_token = _slack_tokens(get)
     return Settings(
         database_path=Path(get("DATABASE_PATH") or "data/briefbot.db"),
         discord_token=_token(get("DISCORD_TOKEN")),
@@ -97,7 +109,43 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         alert_poll_seconds=_seconds("ALERT_POLL_SECONDS", get("ALERT_POLL_SECONDS"), default=15),
         seeds_check_seconds=_seconds("SEEDS_CHECK_SECONDS", get("SEEDS_CHECK_SECONDS"), default=60),
         mutes_check_seconds=_seconds("MUTES_CHECK_SECONDS", get("MUTES_CHECK_SECONDS"), default=60),
+        slack_bot_token=slack_bot_token,
+        slack_app_token=slack_app_token,
+        slack_api_base=_slack_api_base(get("SLACK_API_BASE")),
+        slack_admin_users=_slack_users("SLACK_ADMIN_USERS", get("SLACK_ADMIN_USERS")),
     )
+
+
+def _slack_tokens(get: Callable[[str], str | None]) -> tuple[str | None, str | None]:
+    """Both Slack tokens or neither: Socket Mode needs the app-level token as well as the bot's."""
+    bot = _slack_token("SLACK_BOT_TOKEN", get("SLACK_BOT_TOKEN"), "xoxb-", "Bot User OAuth Token")
+    app = _slack_token("SLACK_APP_TOKEN", get("SLACK_APP_TOKEN"), "xapp-", "App-Level Token")
+    if bool(bot) != bool(app):
+        have, need = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN") if bot else ("SLACK_APP_TOKEN", "SLACK_BOT_TOKEN")
+        raise SettingsError(f"{need} is not set: Slack needs it as well as {have} (README: Connecting to Slack)")
+    return bot, app
+
+
+def _slack_api_base(value: str | None) -> str:
+    base = _url("SLACK_API_BASE", value, ("http", "https"))
+    return base + "/" if base else SLACK_API_BASE  # slack_sdk joins method names onto it: it must end with /
+
+
+def _slack_users(name: str, value: str | None) -> frozenset[str]:
+    users = (value or "").replace(",", " ").split()
+    for user in users:
+        if not _SLACK_USER_ID.fullmatch(user):
+            raise SettingsError(f"{name} must list Slack user IDs like U012AB3CDE, got {user!r}")
+    return frozenset(users)
+
+
+def _slack_token(name: str, value: str | None, prefix: str, kind: str) -> str | None:
+    """Never echoes the value: only says what a token of this kind looks like."""
+    if value is None:
+        return None
+    if not value.startswith(prefix) or any(ch.isspace() for ch in value) or len(value) < len(prefix) + 10:
+        raise SettingsError(f"{name} must be the Slack app's {kind}, starting with {prefix}")
+    return value
 
 
 def _token(value: str | None) -> str | None:

@@ -167,3 +167,56 @@ def test_scheduler_job_runs_are_logged_only_at_debug(level: str, scheduler_level
     finally:
         logging.getLogger().setLevel(root_level)
         apscheduler.setLevel(own_level)
+
+
+SLACK_BOT = "xoxb-1111-2222-testbottokenvalue"
+SLACK_APP = "xapp-1-A0APP-3333-testapptokenvalue"
+
+
+def test_slack_settings(tmp_path: Path) -> None:
+    defaults = _load(tmp_path, {})
+    assert (defaults.slack_bot_token, defaults.slack_app_token) == (None, None)
+    assert defaults.slack_api_base == "https://slack.com/api/"
+    assert defaults.slack_admin_users == frozenset()
+    settings = _load(
+        tmp_path,
+        {
+            "SLACK_BOT_TOKEN": SLACK_BOT,
+            "SLACK_APP_TOKEN": SLACK_APP,
+            "SLACK_API_BASE": "http://127.0.0.1:9000/api",
+            "SLACK_ADMIN_USERS": "U0ADMIN01, W0ORGADMIN,U0TWO",
+        },
+    )
+    assert (settings.slack_bot_token, settings.slack_app_token) == (SLACK_BOT, SLACK_APP)
+    assert settings.slack_api_base == "http://127.0.0.1:9000/api/"  # slack_sdk needs the trailing slash
+    assert settings.slack_admin_users == {"U0ADMIN01", "W0ORGADMIN", "U0TWO"}
+
+
+@pytest.mark.parametrize(
+    ("environ", "name"),
+    [
+        ({"SLACK_BOT_TOKEN": SLACK_APP, "SLACK_APP_TOKEN": SLACK_APP}, "SLACK_BOT_TOKEN"),  # swapped
+        ({"SLACK_BOT_TOKEN": SLACK_BOT, "SLACK_APP_TOKEN": SLACK_BOT}, "SLACK_APP_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxp-1111-2222-usertokenvalue", "SLACK_APP_TOKEN": SLACK_APP}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": SLACK_APP}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1111 2222 with spaces", "SLACK_APP_TOKEN": SLACK_APP}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": SLACK_BOT}, "SLACK_APP_TOKEN"),  # one without the other
+        ({"SLACK_APP_TOKEN": SLACK_APP}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_API_BASE": "slack.com/api"}, "SLACK_API_BASE"),
+        ({"SLACK_ADMIN_USERS": "U0ADMIN01,@bob"}, "SLACK_ADMIN_USERS"),
+    ],
+)
+def test_invalid_slack_settings_name_the_variable(tmp_path: Path, environ: dict[str, str], name: str) -> None:
+    with pytest.raises(SettingsError, match=name) as caught:
+        _load(tmp_path, environ)
+    assert "testbottokenvalue" not in str(caught.value) and "testapptokenvalue" not in str(caught.value)
+
+
+def test_slack_tokens_are_never_shown(tmp_path: Path) -> None:
+    settings = _load(tmp_path, {"SLACK_BOT_TOKEN": SLACK_BOT, "SLACK_APP_TOKEN": SLACK_APP})
+    for secret in (SLACK_BOT, SLACK_APP):
+        assert secret not in repr(settings)
+        assert secret not in " ".join(value for _, value in settings.describe())
+    rows = dict(settings.describe())
+    assert rows["SLACK_BOT_TOKEN"] == rows["SLACK_APP_TOKEN"] == "set (hidden)"
+    assert dict(_load(tmp_path, {}).describe())["SLACK_BOT_TOKEN"] == "not set"
