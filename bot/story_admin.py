@@ -80,9 +80,7 @@ class StoryAdminService:
             raise UserError("This bot was started without fetching links; add the article as a file or text.")
         try:
             story = await fetch_story(self.fetcher, self.parser, url)
-        except ParseError as exc:
-            raise UserError(f"Nothing was saved. {exc}") from None
-        except UserError as exc:  # FetchError included: its message says why the link was not fetched
+        except (ParseError, UserError) as exc:  # FetchError is a UserError: its message says why
             raise UserError(f"Nothing was saved. {exc}") from None
         assert story.url is not None  # the final URL, after redirects
         reply = await self._save(story, link_origin(story.url, guild_id), guild_id)

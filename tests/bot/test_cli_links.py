@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from tests.bot.test_cli import BRIEFBOT, Result, Workspace
 from tests.conftest import SEED_PATH
-from tests.pages import BUS_PAGE, BUS_SLUG, BUS_TITLE, HTML, PageSite, page_site
+from tests.pages import BUS_PAGE, BUS_SLUG, BUS_TITLE, HTML, PageSite
 
 pytestmark = pytest.mark.skipif(not BRIEFBOT.exists(), reason="the briefbot console script is not installed")
 
 
 @pytest.fixture
-async def site() -> AsyncIterator[PageSite]:
-    async with page_site({"/news/bus": (HTML, BUS_PAGE)}) as opened:
-        opened.redirects["/b"] = "/news/bus"
-        yield opened
+def site(bus_site: PageSite) -> PageSite:
+    return bus_site
 
 
 async def _run(workspace: Workspace, site: PageSite, *args: str) -> Result:

@@ -17,15 +17,14 @@ from bot.fetch import Fetcher, FetchError, FetchFailure, FetchLimits
 from bot.intake import ArticleParser, fetch_story, intake_pool, link_origin
 from bot.parser import MAX_ARTICLE_BYTES, ParseError
 from tests.conftest import REPO_ROOT, SEED_KEY_POINT_LABELS, SEED_PATH, markdown_article
-from tests.pages import BUS_PAGE, BUS_TITLE, HTML, PageSite, page_site
+from tests.pages import BUS_PAGE, BUS_TITLE, HTML, PageSite
 
 LIMITS = FetchLimits(connect_timeout=2.0, total_timeout=10.0)
 
 
 @pytest.fixture
-async def site() -> AsyncIterator[PageSite]:
-    async with page_site({"/news/bus": (HTML, BUS_PAGE)}) as opened:
-        yield opened
+def site(bus_site: PageSite) -> PageSite:
+    return bus_site
 
 
 @pytest.fixture

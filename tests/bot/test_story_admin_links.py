@@ -17,17 +17,15 @@ from bot.story_service import StoryService
 from storage.database import Database
 from storage.follows import FollowRepository
 from storage.stories import StoryRepository
-from tests.pages import BUS_PAGE, BUS_SLUG, BUS_TITLE, HTML, PageSite, page_site
+from tests.pages import BUS_PAGE, BUS_SLUG, BUS_TITLE, HTML, PageSite
 
 GUILD = 111111111111111111
 OTHER_GUILD = 222222222222222222
 
 
 @pytest.fixture
-async def site() -> AsyncIterator[PageSite]:
-    async with page_site({"/news/bus": (HTML, BUS_PAGE)}) as opened:
-        opened.redirects["/b"] = "/news/bus"
-        yield opened
+def site(bus_site: PageSite) -> PageSite:
+    return bus_site
 
 
 @pytest.fixture

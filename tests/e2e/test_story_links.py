@@ -17,10 +17,8 @@ ADD_TIMEOUT = 30  # the first add starts the intake worker process
 
 
 @pytest.fixture
-async def site() -> AsyncIterator[PageSite]:
-    async with page_site({"/news/bus": (HTML, BUS_PAGE)}) as opened:
-        opened.redirects["/b"] = "/news/bus"
-        yield opened
+def site(bus_site: PageSite) -> PageSite:
+    return bus_site
 
 
 @pytest.fixture
