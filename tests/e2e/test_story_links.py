@@ -62,5 +62,13 @@ async def test_a_link_becomes_a_story_and_private_addresses_are_refused(
         assert refused.ephemeral, link
         assert refused.text == f"Nothing was saved. {why}", refused.text
     assert unlisted.requests == []  # never reached, not even through a redirect
+
+    pdf = stub.add_attachment("report.pdf", b"%PDF-1.7")
+    wrong_type = await stub.invoke_slash("story", subcommand="add", options={"file": pdf}, channel_id=CHANNEL_ID,
+                                         user_id=MEMBER_ID, member_permissions=MANAGE_GUILD)  # fmt: skip
+    assert wrong_type.ephemeral and wrong_type.text == "Attach an article file: .txt, .md, .markdown, .html or .htm."
+    both = await stub.invoke_slash("story", subcommand="add", options={"text": "Title", "link": site.url("/b")},
+                                   channel_id=CHANNEL_ID, user_id=MEMBER_ID, member_permissions=MANAGE_GUILD)
+    assert both.ephemeral and both.text == "Give one of a file, the text or a link."
     assert site.requests.count("/to-private") == site.requests.count("/to-unlisted") == 1
     assert "Traceback" not in bot.logs
