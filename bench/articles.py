@@ -233,6 +233,16 @@ class ArticleGenerator:
         )
         return Article("\n".join(lines), title, slug)
 
+    def update_text(self) -> str:
+        """What a `/story update` or `briefbot update --text` says: a sentence, then 1-3 "- Label: text" bullets."""
+        org, place = self._org(), self._place()
+        lines = [self._sentence(org, place, self.rng.randint(60, 160))]
+        lines += [
+            f"- {self._label()}: {self._sentence(org, place, self.rng.randint(50, 100))}"
+            for _ in range(self.rng.randint(1, 3))
+        ]
+        return "\n".join(lines)
+
     def articles(self, count: int) -> Iterator[Article]:
         for _ in range(count):
             yield self.article()

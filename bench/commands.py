@@ -25,7 +25,7 @@ import random
 import re
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,9 @@ class CommandsConfig:
     pool: int = 1_000
     build_batch: int = 1_000
     developed: int = 1_000  # stories given 1-5 developments each (for timeline, show's latest development)
+    heavy: int = 1_000  # other stories given `heavy_developments` /story updates each (issue 9: ask over them)
+    heavy_developments: int = 20
+    heavy_share: float = 0.5  # of show, keypoints and ask calls, on those stories
     calls: int = 1_000  # per handler
     warmup: int = 50
     deep_list_share: float = 0.05  # /story list pages anywhere in the store; the rest are pages 1-10
@@ -70,14 +73,20 @@ class CommandsConfig:
 
     @classmethod
     def quick(cls) -> CommandsConfig:
-        return cls(store_size=5_000, pool=100, developed=100, calls=200, warmup=20, interactions=40, concurrency=5)
+        return cls(
+            store_size=5_000, pool=100, developed=100, heavy=100, calls=200, warmup=20, interactions=40, concurrency=5
+        )
 
 
 # --- the store ---------------------------------------------------------------------------------------
 
 
 async def build(config: CommandsConfig, db_path: Path) -> tuple[list[Any], dict[str, Any]]:
-    """bench.store's big store (same generator, same import path), plus developments on some stories."""
+    """bench.store's big store (same generator, same import path), plus developments on some stories: 1-5 short
+    ones on `developed` stories, and `heavy_developments` realistic /story updates (a sentence and 1-3 labelled
+    bullets, split as `/story update` does) on `heavy` others."""
+    from bench.articles import ArticleGenerator
+    from bot.story_admin import development_from_text
     from storage.database import Database
     from storage.stories import StoryRepository
 
@@ -101,10 +110,26 @@ async def build(config: CommandsConfig, db_path: Path) -> tuple[list[Any], dict[
                 )
                 developments += 1
             developed.append(slug)
+        chosen = set(developed)
+        generator = ArticleGenerator(config.seed + 7)
+        heavy: list[str] = []
+        others = [s for s in visible if s.slug not in chosen]
+        for story in rng.sample(others, min(config.heavy, len(others))):
+            for number in range(config.heavy_developments):
+                headline, body, points = development_from_text(generator.update_text())
+                await repo.add_development(
+                    story.id, headline, body, key_points=points, content_hash=f"bench:{story.slug}:heavy:{number}"
+                )
+                developments += 1
+            heavy.append(story.slug)
     info["developments"] = developments
     info["developed_stories"] = len(developed)
+    info["heavy_stories"] = len(heavy)
     info["developments_s"] = time.perf_counter() - started
+    # Closed, so the write-ahead log is checkpointed into the file.
+    info["db_mib_with_developments"] = sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*")) / 2**20
     info["developed_slugs"] = developed
+    info["heavy_slugs"] = heavy
     return stored, info
 
 
@@ -124,20 +149,22 @@ def _question(rng: random.Random, story: Any) -> str:
 
 
 async def _ask_about_body(stories: Any, calls: list[tuple[str, Any]], seed: int, share: float = 0.8) -> None:
-    """Most questions ask about a word of the story's own sections (the big store's bodies come from other
-    articles than its titles, so title words often get the "does not cover that" answer; both are kept)."""
+    """Most questions ask about a word of the story's own sections or developments (the big store's bodies come
+    from other articles than its titles, so title words often get the "does not cover that" answer; both are
+    kept). Of a story with developments, half the questions ask about a development's words."""
     rng = random.Random(seed)
-    for index, (_label, (slug, _question)) in enumerate(calls):
+    for index, (label, (slug, _question)) in enumerate(calls):
         if rng.random() >= share:
             continue
         detail = await stories.detail(slug, VIEWER)
-        sections = detail.sections if detail else ()
-        text = " ".join(
-            " ".join([*s.paragraphs, *(f"{b.label} {b.text}" for b in s.bullets)]) for s in sections
-        )
-        words = [w.lower() for w in _WORD.findall(text) if len(w) > 4]
+        if detail is None:
+            continue
+        texts = [" ".join([*s.paragraphs, *(f"{b.label} {b.text}" for b in s.bullets)]) for s in detail.sections]
+        if detail.developments and rng.random() < 0.5:
+            texts = [d.body for d in detail.developments]
+        words = [w.lower() for w in _WORD.findall(" ".join(texts)) if len(w) > 4]
         if words:
-            calls[index] = ("slug + question", (slug, f"{rng.choice(QUESTION_STARTS)} {rng.choice(words)}"))
+            calls[index] = (label, (slug, f"{rng.choice(QUESTION_STARTS)} {rng.choice(words)}"))
 
 
 def _search_query(rng: random.Random, story: Any) -> str:
@@ -156,21 +183,33 @@ def _typed(rng: random.Random, story: Any) -> tuple[str, str]:
     return "6-20 chars of the title", story.title[: rng.randint(6, 20)]
 
 
-def make_calls(config: CommandsConfig, stored: list[Any], developed: list[str], total_stories: int) -> dict[str, list]:
-    """Per handler: (label, argument) pairs, varied, reproducible."""
+def make_calls(
+    config: CommandsConfig, stored: list[Any], developed: list[str], total_stories: int, heavy: Sequence[str] = ()
+) -> dict[str, list]:
+    """Per handler: (label, argument) pairs, varied, reproducible. `heavy`: the stories with many developments,
+    which get `heavy_share` of show, keypoints and ask calls, labelled apart."""
     rng = random.Random(config.seed + 4)
     visible = [s for s in stored if s.visible]
+    heavy_stories = [s for s in visible if s.slug in set(heavy)]
+    heavy_label = f"{config.heavy_developments} developments"
     count = config.warmup + config.calls
     pages = max(1, -(-total_stories // 8))
     calls: dict[str, list[tuple[str, Any]]] = {name: [] for name in HANDLERS}
+
+    def pick() -> tuple[str, Any]:
+        if heavy_stories and rng.random() < config.heavy_share:
+            return heavy_label, rng.choice(heavy_stories)
+        return "slug", rng.choice(visible)
+
     for _ in range(count):
         deep = rng.random() < config.deep_list_share
         page = rng.randint(1, pages) if deep else rng.randint(1, 10)
         calls["list"].append(("deep page" if deep else "page 1-10", page))
-        calls["show"].append(("slug", rng.choice(visible).slug))
-        calls["keypoints"].append(("slug", rng.choice(visible).slug))
-        story = rng.choice(visible)
-        calls["ask"].append(("slug + question", (story.slug, _question(rng, story))))
+        for name in ("show", "keypoints"):
+            label, story = pick()
+            calls[name].append((label, story.slug))
+        label, story = pick()
+        calls["ask"].append((label if heavy_stories else "slug + question", (story.slug, _question(rng, story))))
         if developed and rng.random() < 0.5:
             calls["timeline"].append(("with developments", rng.choice(developed)))
         else:
@@ -222,7 +261,7 @@ def handler_functions(service: Any, viewer: int) -> dict[str, Callable[[Any], Aw
 
 
 async def bench_handlers(
-    config: CommandsConfig, db_path: Path, stored: list[Any], developed: list[str]
+    config: CommandsConfig, db_path: Path, stored: list[Any], developed: list[str], heavy: Sequence[str] = ()
 ) -> dict[str, Any]:
     from bot.cards import Reply
     from bot.errors import UserError
@@ -234,7 +273,7 @@ async def bench_handlers(
     async with Database.open(db_path) as db:
         service = StoryService(StoryRepository(db))
         total = await service.stories.count(VIEWER)
-        calls = make_calls(config, stored, developed, total)
+        calls = make_calls(config, stored, developed, total, heavy)
         await _ask_about_body(service.stories, calls["ask"], config.seed + 6)
         functions = handler_functions(service, VIEWER)
         for name in HANDLERS:
@@ -394,8 +433,9 @@ async def _run(config: CommandsConfig, workdir: Path, with_bot: bool) -> dict[st
     db_path = workdir / "briefbot.db"
     stored, store_info = await build(config, db_path)
     developed = store_info.pop("developed_slugs")
+    heavy = store_info.pop("heavy_slugs")
     results: dict[str, Any] = {"store": store_info}
-    results["handlers"] = await bench_handlers(config, db_path, stored, developed)
+    results["handlers"] = await bench_handlers(config, db_path, stored, developed, heavy)
     if with_bot:
         results["bot"] = await bench_bot(config, workdir)
     return results
@@ -418,8 +458,14 @@ def format_table(results: dict[str, Any]) -> str:
         (
             f"store of {store['stories']:,} stories",
             f"built in {store['build_s']:.0f} s",
-            f"{store['developments']:,} developments on {store['developed_stories']:,} stories",
-        )
+            f"{store['developments']:,} developments on {store['developed_stories'] + store['heavy_stories']:,} "
+            f"stories ({store['heavy_stories']:,} with {results['config']['heavy_developments']} each)",
+        ),
+        (
+            "  database size",
+            f"{store['db_mib_with_developments']:,.0f} MiB",
+            f"{store['db_mib_with_developments'] * 2**20 / store['stories']:,.0f} bytes per story",
+        ),
     ]
     for name in HANDLERS:
         h = handlers[name]

@@ -36,6 +36,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 TARGET_IMPORT_PER_S = 2000.0
 TARGET_P99_MS = 5.0
+TARGET_SIZE_RATIO = 3.0  # database bytes per story, over the story's article text
 VIEWER = 1  # the guild the lookups are made from
 OTHER_GUILD = 2
 
@@ -157,6 +158,7 @@ async def bench_import(config: StoreConfig, workdir: Path) -> dict[str, Any]:
         "fts_rows": totals.indexed,
         "key_point_rows": totals.key_points,
         "db_mib": db_bytes / (1024 * 1024),
+        "db_bytes_per_story": db_bytes / count if count else 0,
         "parse_only_s": parse_s,
         "parse_only_per_s": count / parse_s if parse_s else math.inf,
         "store_only_s": store_s,
@@ -176,13 +178,12 @@ class _Stored:
     visible: bool
 
 
-def _pool(config: StoreConfig, generator: ArticleGenerator) -> list[Any]:
+def _pool(config: StoreConfig, generator: ArticleGenerator) -> tuple[list[Any], list[int]]:
+    """The parsed pool articles, and each one's text size in bytes."""
     from bot.parser import parse_article
 
-    return [
-        parse_article(article.text.encode("utf-8"), f"pool:{number}", UTC)
-        for number, article in enumerate(generator.articles(config.pool))
-    ]
+    texts = [article.text.encode("utf-8") for article in generator.articles(config.pool)]
+    return [parse_article(data, f"pool:{number}", UTC) for number, data in enumerate(texts)], [len(t) for t in texts]
 
 
 async def _build_store(config: StoreConfig, db_path: Path) -> tuple[list[_Stored], dict[str, Any]]:
@@ -194,12 +195,13 @@ async def _build_store(config: StoreConfig, db_path: Path) -> tuple[list[_Stored
     rng = random.Random(config.seed + 1)
     generator = ArticleGenerator(config.seed + 1)
     started = time.perf_counter()
-    pool = _pool(config, generator)
+    pool, pool_bytes = _pool(config, generator)
     bullets = [b for story in pool for s in story.sections for b in s.bullets]
     pool_s = time.perf_counter() - started
 
     stored: list[_Stored] = []
     created = 0
+    text_bytes = 0
     started = time.perf_counter()
     async with Database.open(db_path) as db:
         repo = StoryRepository(db)
@@ -208,6 +210,7 @@ async def _build_store(config: StoreConfig, db_path: Path) -> tuple[list[_Stored
             for number in range(start, min(start + config.build_batch, config.store_size)):
                 title, slug = generator.title()
                 base = pool[number % len(pool)]
+                text_bytes += pool_bytes[number % len(pool)]
                 points = tuple(rng.sample(bullets, 3))
                 story = dataclasses.replace(
                     base,
@@ -239,6 +242,10 @@ async def _build_store(config: StoreConfig, db_path: Path) -> tuple[list[_Stored
         "build_s": build_s,
         "build_per_s": config.store_size / build_s if build_s else math.inf,
         "db_mib": db_bytes / (1024 * 1024),
+        "db_bytes_per_story": db_bytes / config.store_size,
+        # The text a story was parsed from (its pool article's file): what "N times the text" is measured against.
+        "text_bytes_per_story": text_bytes / config.store_size,
+        "size_ratio": db_bytes / text_bytes if text_bytes else math.inf,
     }
 
 
@@ -371,7 +378,7 @@ def run(config: StoreConfig, *, in_process: bool = False, workdir: Path | None =
             "cpus": os.cpu_count(),
             "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
         },
-        "targets": {"import_per_s": TARGET_IMPORT_PER_S, "p99_ms": TARGET_P99_MS},
+        "targets": {"import_per_s": TARGET_IMPORT_PER_S, "p99_ms": TARGET_P99_MS, "size_ratio": TARGET_SIZE_RATIO},
         "rss_isolation": "in-process (shared peak)" if in_process else "one subprocess per part",
         "notes": [
             "import_per_s: bot.importer.import_paths over a folder of generated files (already written, so in "
@@ -391,6 +398,7 @@ def format_table(results: dict[str, Any]) -> str:
     imp, look = results["import"], results["lookups"]
     store, kp, ac = look["store"], look["keypoints"], look["autocomplete"]
     target_rate, target_ms = results["targets"]["import_per_s"], results["targets"]["p99_ms"]
+    target_ratio = results["targets"].get("size_ratio", TARGET_SIZE_RATIO)
 
     def verdict(ok: bool) -> str:
         return "ok" if ok else "MISSED"
@@ -408,12 +416,22 @@ def format_table(results: dict[str, Any]) -> str:
         ),
         ("  parse only (parse_article, bytes in memory)", f"{imp['parse_only_per_s']:,.0f} articles/s", ""),
         ("  store only (import_stories, pre-parsed)", f"{imp['store_only_per_s']:,.0f} articles/s", ""),
-        ("  mean article size", f"{imp['article_bytes_mean']:,.0f} bytes", f"db {imp['db_mib']:.1f} MiB"),
+        (
+            "  mean article size",
+            f"{imp['article_bytes_mean']:,.0f} bytes",
+            f"db {imp['db_mib']:.1f} MiB, {imp['db_bytes_per_story']:,.0f} bytes per story",
+        ),
         ("  peak RSS (import run)", f"{imp['peak_rss_mib']:.0f} MiB", ""),
         (
             f"store of {store['stories']:,} stories built",
             f"in {store['build_s']:.1f} s",
             f"{store['build_per_s']:,.0f}/s, db {store['db_mib']:.0f} MiB",
+        ),
+        (
+            "  bytes per story (database / stories)",
+            f"{store['db_bytes_per_story']:,.0f} bytes",
+            f"{store['size_ratio']:.2f}x its text ({store['text_bytes_per_story']:,.0f} bytes); "
+            f"<= {target_ratio:g}x {verdict(store['size_ratio'] <= target_ratio)}",
         ),
         (
             f"keypoints by slug, {kp['count']:,} lookups (p50/p99)",

@@ -11,6 +11,7 @@ from bot import local_time
 from bot.answers import ScoredPassage
 from bot.cards import Card, CardField, Reply
 from bot.story_model import Bullet
+from bot.story_now import DATE, DatedPoint, key_points_now, summary_now
 from bot.text import plural
 from storage.records import DevelopmentRecord, StoryDetail, StoryRecord
 
@@ -24,14 +25,29 @@ def bullet_lines(bullets: tuple[Bullet, ...]) -> str:
     return "\n".join(f"• **{b.label}**: {b.text}" if b.label else f"• {b.text}" for b in bullets)
 
 
+def dated_point_lines(points: tuple[DatedPoint, ...], zone: tzinfo | None = None) -> str:
+    """Key points as they stand now: later developments' points carry the date they were reported."""
+    lines = []
+    for point in points:
+        text = f"**{point.bullet.label}**: {point.bullet.text}" if point.bullet.label else point.bullet.text
+        if point.reported_at is None:
+            lines.append(f"• {text}")
+            continue
+        day = local_time.day(point.reported_at, zone) if zone else point.reported_at.strftime(DATE)
+        lines.append(f"• {day} · {text}")
+    return "\n".join(lines)
+
+
 def development_line(development: DevelopmentRecord, zone: tzinfo) -> str:
     link = f" ([source]({development.url}))" if development.url else ""
     return f"{local_time.day(development.published_at, zone)}: {development.headline}{link}"
 
 
 def show_card(detail: StoryDetail, zone: tzinfo) -> Card:
+    """The story as it stands now: the newest development leads the summary, its key points lead the list."""
     story = detail.story
-    fields = [CardField("Key points", bullet_lines(detail.key_points) or "None recorded.")]
+    points = key_points_now(detail.key_points, detail.developments)
+    fields = [CardField("Key points", dated_point_lines(points, zone) or "None recorded.")]
     if detail.last_development:
         fields.append(CardField("Latest development", development_line(detail.last_development, zone)))
     if story.url or story.source:
@@ -39,14 +55,18 @@ def show_card(detail: StoryDetail, zone: tzinfo) -> Card:
     footer = f"{story.slug} · {when(story, zone)}"
     if story.reading_minutes:
         footer += f" · {story.reading_minutes} min read"
-    return Card(title=story.title, description=story.summary, fields=tuple(fields), url=story.url, footer=footer)
+    description = summary_now(story, detail.developments)
+    return Card(title=story.title, description=description, fields=tuple(fields), url=story.url, footer=footer)
 
 
-def keypoints_card(story: StoryRecord, points: tuple[Bullet, ...]) -> Card:
+def keypoints_card(story: StoryRecord, points: tuple[DatedPoint, ...]) -> Card:
+    footer = story.slug
+    if any(p.reported_at for p in points):
+        footer += " · dated points came with later developments, newest first; the others with the article"
     return Card(
         title=f"Key points: {story.title}",
-        description=bullet_lines(points) or "This story has no key points recorded.",
-        footer=story.slug,
+        description=dated_point_lines(points) or "This story has no key points recorded.",
+        footer=footer,
     )
 
 
@@ -80,7 +100,12 @@ def ask_reply(story: StoryRecord, question: str, ranked: list[ScoredPassage]) ->
         )
     by_section: dict[str, list[str]] = {}
     for item in ranked:
-        by_section.setdefault(item.passage.section, []).append(item.passage.text)
+        passage = item.passage
+        # Dated when the story has developments: which passage is newer is part of the answer.
+        name = passage.section
+        if passage.reported_at:
+            name += f" · reported {passage.reported_at.strftime(DATE)}"
+        by_section.setdefault(name, []).append(passage.text)
     fields = tuple(
         CardField(section, "\n".join(f"> {text}" for text in texts)) for section, texts in by_section.items()
     )

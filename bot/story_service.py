@@ -6,10 +6,11 @@ import math
 from datetime import UTC
 
 from bot import story_cards
-from bot.answers import ask_hint, asks_about_nothing, clean_question, passages, rank
+from bot.answers import ask_hint, asks_about_nothing, clean_question, rank
 from bot.audience import AudienceZones
 from bot.cards import Reply
 from bot.errors import UnknownStory, UserError
+from bot.story_now import key_points_now, passages_now
 from bot.text import plural
 from storage.records import StoryChoice, StoryDetail, StoryRecord
 from storage.stories import StoryRepository
@@ -72,7 +73,8 @@ class StoryService:
 
     async def keypoints(self, text: str, viewer: int | None) -> Reply:
         story = await self.resolve(text, viewer)
-        return Reply(cards=(story_cards.keypoints_card(story, await self.stories.key_points(story.id)),))
+        points = key_points_now(await self.stories.key_points(story.id), await self.stories.developments(story.id))
+        return Reply(cards=(story_cards.keypoints_card(story, points),))
 
     async def ask(self, text: str, question: str, viewer: int | None) -> Reply:
         question = clean_question(question)
@@ -83,8 +85,7 @@ class StoryService:
         detail = await self.detail(text, viewer)
         if asks_about_nothing(question):  # "what is it?": a random paragraph would not help
             return Reply(text=ask_hint(detail.sections), ephemeral=True)
-        candidates = passages(detail.story.dek, detail.lead, detail.sections)
-        return story_cards.ask_reply(detail.story, question, rank(question, candidates))
+        return story_cards.ask_reply(detail.story, question, rank(question, passages_now(detail)))
 
     async def timeline(self, text: str, viewer: int | None, *, user_id: int | None = None) -> Reply:
         detail = await self.detail(text, viewer)

@@ -15,6 +15,7 @@ from pathlib import Path
 import aiosqlite
 
 from storage import migrations
+from storage.migrations import STEPS
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +160,8 @@ async def _migrate(conn: aiosqlite.Connection, path: Path) -> None:
         try:
             for statement in _statements(sql):
                 await conn.execute(statement)
+            if number in STEPS:
+                await STEPS[number](conn)
             await conn.execute(f"PRAGMA user_version = {number:d}")
         except BaseException:
             await conn.execute("ROLLBACK")

@@ -1,7 +1,8 @@
 """Stories, their sections, key points and developments: reads and search (FTS5).
 
 Writes (the import unit of work, developments, removal) live in storage/story_import.py; the repository
-hands them on, so callers keep one object."""
+hands them on, so callers keep one object. What the search index holds, and how a query is quoted for it, is
+storage/search_index.py."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from storage.records import (
     from_db_time,
     to_db_time,
 )
+from storage.search_index import fts_prefix_query, fts_quote
 from storage.story_import import ImportItem, ImportOutcome, ImportStatus, StoryWriter
 
 __all__ = [
@@ -44,7 +46,6 @@ _STORY_COLUMNS = (
     "s.id, s.slug, s.guild_id, s.title, s.dek, s.summary, s.published_at, s.timezone_assumed, "
     "s.reading_minutes, s.source, s.url, s.tags_json, s.updated_at, s.last_development_at, s.created_at"
 )
-MIN_PREFIX_CHARS = 2
 SEARCH_WINDOW = 2000  # search ranks the newest matches only, so a word in every story costs the same
 
 
@@ -58,20 +59,8 @@ class StoryRef:
 @dataclass(frozen=True, slots=True)
 class StoreTotals:
     stories: int
-    indexed: int  # rows in the FTS5 index: one per story
+    indexed: int  # stories in the full-text index: one entry each
     key_points: int
-
-
-def fts_quote(text: str) -> str:
-    """Each term in double quotes (inner quotes doubled), so user text can never break MATCH."""
-    terms = [t for t in text.replace("\x00", " ").split() if t.strip('"')]
-    return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
-
-
-def fts_prefix_query(text: str) -> str:
-    """Prefix terms for autocomplete. One-letter prefixes are left out: they expand to most of the index."""
-    terms = [t for t in text.replace("\x00", " ").split() if len(t.strip('"')) >= MIN_PREFIX_CHARS]
-    return " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
 
 
 def _story(row: aiosqlite.Row) -> StoryRecord:
@@ -318,7 +307,7 @@ class StoryRepository:
         return int(row[0]) if row else 0
 
     async def autocomplete(self, text: str, viewer: int | None, limit: int = 25) -> list[StoryChoice]:
-        """Slug prefix first (index range scan), then title/key-point word prefixes (FTS5)."""
+        """Slug prefix first (index range scan), then title word prefixes (FTS5, CJK included)."""
         text = text.strip().lower()
         params = {"viewer": viewer, "limit": limit}
         if not text:  # the most active visible stories: merge the global and the viewer's index runs (see recent)
@@ -344,12 +333,11 @@ class StoryRepository:
         query = fts_prefix_query(text)
         if len(choices) < limit and query:
             word_sql = (
-                "SELECT s.slug, s.title FROM story_search f JOIN stories s ON s.id = f.rowid "
+                "SELECT s.slug, s.title FROM story_titles f JOIN stories s ON s.id = f.rowid "
                 # Newest first, not by rank: ranking scores every match, which a 3-letter prefix makes 100k.
-                f"WHERE story_search MATCH :query AND {_VISIBLE} ORDER BY f.rowid DESC LIMIT :limit"
+                f"WHERE story_titles MATCH :query AND {_VISIBLE} ORDER BY f.rowid DESC LIMIT :limit"
             )
-            match = "{title key_points} : (" + query + ")"
-            async with self.db.reader.execute(word_sql, {**params, "query": match}) as cursor:
+            async with self.db.reader.execute(word_sql, {**params, "query": query}) as cursor:
                 seen = {c.slug for c in choices}
                 for row in await cursor.fetchall():
                     if row[0] not in seen and len(choices) < limit:
@@ -361,9 +349,9 @@ class StoryRepository:
         if not query:
             return []
         sql = (
-            f"SELECT {_STORY_COLUMNS} FROM story_search f JOIN stories s ON s.id = f.rowid "
-            "WHERE story_search MATCH :query AND f.rowid >= COALESCE((SELECT rowid FROM story_search "
-            "WHERE story_search MATCH :query ORDER BY rowid DESC LIMIT 1 OFFSET :window), 0) "
+            f"SELECT {_STORY_COLUMNS} FROM story_text f JOIN stories s ON s.id = f.rowid "
+            "WHERE story_text MATCH :query AND f.rowid >= COALESCE((SELECT rowid FROM story_text "
+            "WHERE story_text MATCH :query ORDER BY rowid DESC LIMIT 1 OFFSET :window), 0) "
             f"AND {_VISIBLE} ORDER BY f.rank LIMIT :limit"
         )
         params = {"query": query, "viewer": viewer, "limit": limit, "window": SEARCH_WINDOW - 1}
@@ -380,7 +368,7 @@ class StoryRepository:
     async def totals(self) -> StoreTotals:
         """Row counts over every server's stories (the benchmarks check an import with them)."""
         sql = (
-            "SELECT (SELECT COUNT(*) FROM stories), (SELECT COUNT(*) FROM story_search), "
+            "SELECT (SELECT COUNT(*) FROM stories), (SELECT COUNT(*) FROM story_text), "
             "(SELECT COUNT(*) FROM key_points)"
         )
         async with self.db.reader.execute(sql) as cursor:

@@ -8,6 +8,7 @@ columns, and the INSERT names them from there."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,11 +18,16 @@ from typing import NamedTuple
 
 import aiosqlite
 
-from bot.story_model import Bullet, Story
+from bot.story_model import Bullet, SectionKind, Story
+from storage import search_index
 from storage.database import Database
 from storage.records import to_db_time
 
 _LOOKUP_CHUNK = 500
+# An unknown file is an edited copy of a story with its title when this share of its 3-word runs is in the story.
+SAME_ARTICLE_SHARE = 0.5
+_SHINGLE_WORDS = 3
+_WORD = re.compile(r"\w+")
 # json.dumps(value, ensure_ascii=False), without building a new encoder for every call.
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -92,14 +98,6 @@ class KeyPointRow(NamedTuple):
     text: str
 
 
-class SearchRow(NamedTuple):
-    TABLE = "story_search"
-    rowid: int  # the story's id
-    title: str
-    sections: str
-    key_points: str
-
-
 class SourceRow(NamedTuple):
     TABLE = "sources"
     origin: str
@@ -122,7 +120,7 @@ class DevelopmentRow(NamedTuple):
     content_hash: str
 
 
-Row = StoryRow | SectionRow | KeyPointRow | SearchRow | SourceRow | DevelopmentRow
+Row = StoryRow | SectionRow | KeyPointRow | SourceRow | DevelopmentRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,12 +196,29 @@ def _key_point_rows(story_id: int, story: Story) -> list[KeyPointRow]:
     return [KeyPointRow(story_id, i, b.label, b.text) for i, b in enumerate(story.key_points)]
 
 
-def _search_row(story_id: int, story: Story) -> SearchRow:
-    return SearchRow(story_id, story.title, story.search_sections_text(), story.search_key_points_text())
-
-
 def _development_body(story: Story) -> str:
-    return "\n\n".join([story.dek, *story.lead, *(s.plain_text() for s in story.sections)]).strip()
+    """A follow-up document's text, headings kept: they say what the paragraphs under them answer."""
+    parts = [story.dek, *story.lead, *(f"{s.heading}\n{s.plain_text()}".strip() for s in story.sections)]
+    return "\n\n".join(part for part in parts if part).strip()
+
+
+def _development_points(story: Story) -> tuple[Bullet, ...]:
+    """A follow-up's key points: its key points section, else its labelled bullets, else the parser's choice."""
+    if any(s.kind is SectionKind.KEY_POINTS and s.bullets for s in story.sections):
+        return story.key_points
+    labelled = tuple(b for s in story.sections for b in s.bullets if b.label)
+    return labelled or story.key_points
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    return {tuple(words[i : i + _SHINGLE_WORDS]) for i in range(max(1, len(words) - _SHINGLE_WORDS + 1))}
+
+
+def mostly_the_same(new: str, old: str) -> bool:
+    """Whether most of `new` (its 3-word runs) is in `old`: an edited copy, not another article."""
+    runs = _shingles(new)
+    return bool(runs) and len(runs & _shingles(old)) >= SAME_ARTICLE_SHARE * len(runs)
 
 
 class StoryImport:
@@ -211,11 +226,20 @@ class StoryImport:
 
     New stories are numbered here and written in bulk (`_flush`); an update, or a follow-up development,
     is written when it is met; follow-ups wait until the batch's new stories are written, since they may
-    follow one of them."""
+    follow one of them.
+
+    Which story a document is: its origin (a file's path) when that is known. A new origin is the story
+    (1) whose stored text is exactly the same (a copied or moved file), else (2) whose `url` is the same (the
+    article's own address), else (3) whose title is the same when most of the text is too (an edited copy, or a
+    file moved and edited): the story is updated and remembers the new origin. Otherwise it is a new story."""
 
     def __init__(self, conn: aiosqlite.Connection, now: str) -> None:
         self.conn = conn
         self.now = now
+        self._pending: list[NewStory] = []  # new stories not written yet
+        self._batch_titles: set[str] = set()
+        self._batch_urls: set[str] = set()
+        self._copies: list[SourceRow] = []  # new origins of known texts, written after the new stories
 
     async def run(self, items: Sequence[ImportItem]) -> list[ImportOutcome]:
         conn = self.conn
@@ -224,40 +248,54 @@ class StoryImport:
         async with conn.execute("SELECT COALESCE(MAX(id), 0) FROM stories") as cursor:
             row = await cursor.fetchone()
         next_id = (row[0] if row else 0) + 1
-        new_rows: list[NewStory] = []
         batch_slugs: set[str] = set()
-        batch_hashes: dict[str, str] = {}
+        batch_hashes: dict[str, tuple[int, str]] = {}
         follow_ups: list[tuple[int, ImportItem]] = []
-        # One query per batch instead of one per new item: slugs and hashes already stored (see below).
+        # One query per batch instead of one per new item: what is already stored (see below).
         fresh = [item.story for item in items if not item.story.follows and item.origin not in known]
         taken_slugs = await self._present("stories", "slug", {story.slug for story in fresh})
         stored_hashes = await self._present("sources", "content_hash", {s.content_hash for s in fresh})
+        stored_titles = await self._present("stories", "title", {story.title for story in fresh})
+        stored_urls = await self._present("stories", "url", {story.url for story in fresh if story.url})
         for item in items:
+            story = item.story
             source = known.get(item.origin)
-            if new_rows and source is not None and (source.story_id or 0) >= new_rows[0].story_id:
+            if self._pending and source is not None and (source.story_id or 0) >= self._pending[0].story_id:
                 # This origin was already created earlier in the batch: write it before reading it back.
-                await self._flush(new_rows)
-                new_rows = []
-            if item.story.follows:
+                await self._flush()
+            if story.follows:
                 # Resolved after the batch's new stories are written: it may follow one of them.
                 follow_ups.append((len(outcomes), item))
                 outcomes.append(None)
             elif source is None and (
-                same := batch_hashes.get(item.story.content_hash)
-                or await self._same_content_if_stored(item.story.content_hash, stored_hashes)
+                same := batch_hashes.get(story.content_hash)
+                or await self._same_content_if_stored(story.content_hash, stored_hashes)
             ):
                 # The same text under another path (a moved or copied file) is the same story.
-                outcomes.append(ImportOutcome(item.origin, ImportStatus.UNCHANGED, same))
+                story_id, slug = same
+                self._copies.append(SourceRow(item.origin, story.content_hash, story_id, None, self.now))
+                known[item.origin] = KnownSource(story.content_hash, story_id, None)
+                outcomes.append(ImportOutcome(item.origin, ImportStatus.UNCHANGED, slug))
+            elif source is None and (
+                target := await self._same_article(item, stored_titles, stored_urls)
+            ):
+                await self._update_story(target, item)
+                stored_hashes.add(story.content_hash)
+                known[item.origin] = KnownSource(story.content_hash, target, None)
+                outcomes.append(ImportOutcome(item.origin, ImportStatus.UPDATED, await self._slug(target)))
             elif source is None:
-                slug = await self._free_slug(item.story.slug, batch_slugs, taken_slugs)
+                slug = await self._free_slug(story.slug, batch_slugs, taken_slugs)
                 batch_slugs.add(slug)
-                batch_hashes[item.story.content_hash] = slug
-                stored_hashes.add(item.story.content_hash)
-                new_rows.append(NewStory(next_id, item, slug))
-                known[item.origin] = KnownSource(item.story.content_hash, next_id, None)
+                batch_hashes[story.content_hash] = (next_id, slug)
+                stored_hashes.add(story.content_hash)
+                self._pending.append(NewStory(next_id, item, slug))
+                self._batch_titles.add(story.title)
+                if story.url:
+                    self._batch_urls.add(story.url)
+                known[item.origin] = KnownSource(story.content_hash, next_id, None)
                 outcomes.append(ImportOutcome(item.origin, ImportStatus.CREATED, slug))
                 next_id += 1
-            elif source.content_hash == item.story.content_hash:
+            elif source.content_hash == story.content_hash:
                 outcomes.append(ImportOutcome(item.origin, ImportStatus.UNCHANGED, await self._slug(source.story_id)))
             elif source.development_id is not None:
                 outcomes.append(
@@ -271,10 +309,12 @@ class StoryImport:
             else:
                 assert source.story_id is not None  # a source is a story's or a development's
                 await self._update_story(source.story_id, item)
-                stored_hashes.add(item.story.content_hash)
-                known[item.origin] = KnownSource(item.story.content_hash, source.story_id, None)
+                stored_hashes.add(story.content_hash)
+                known[item.origin] = KnownSource(story.content_hash, source.story_id, None)
                 outcomes.append(ImportOutcome(item.origin, ImportStatus.UPDATED, await self._slug(source.story_id)))
-        await self._flush(new_rows)
+        await self._flush()
+        if self._copies:
+            await self.conn.executemany(insert_sql(SourceRow) + " ON CONFLICT (origin) DO NOTHING", self._copies)
         for index, item in follow_ups:
             outcomes[index] = await self._import_development(item, known.get(item.origin))
         return [outcome for outcome in outcomes if outcome is not None]
@@ -304,7 +344,7 @@ class StoryImport:
                 found.update(row[0] for row in await cursor.fetchall())
         return found
 
-    async def _same_content_if_stored(self, content_hash: str, stored: set[str]) -> str | None:
+    async def _same_content_if_stored(self, content_hash: str, stored: set[str]) -> tuple[int, str] | None:
         """`_same_content`, without the query when `stored` (a superset of the stored hashes) rules it out.
 
         `stored` comes from `_present` at the start of the batch; the loop adds every hash it writes (new
@@ -313,14 +353,42 @@ class StoryImport:
             return None
         return await self._same_content(content_hash)
 
-    async def _same_content(self, content_hash: str) -> str | None:
+    async def _same_content(self, content_hash: str) -> tuple[int, str] | None:
         async with self.conn.execute(
-            "SELECT s.slug FROM sources JOIN stories s ON s.id = sources.story_id "
+            "SELECT s.id, s.slug FROM sources JOIN stories s ON s.id = sources.story_id "
             "WHERE sources.content_hash = ? AND sources.development_id IS NULL LIMIT 1",
             (content_hash,),
         ) as cursor:
             row = await cursor.fetchone()
-        return row[0] if row else None
+        return (row[0], row[1]) if row else None
+
+    async def _same_article(self, item: ImportItem, titles: set[str], urls: set[str]) -> int | None:
+        """The story that a new origin's new text is an edited copy of (see the class docstring), if any.
+
+        `titles` and `urls` are those of the batch's new documents that were stored when it started; with the
+        batch's own new stories' (`_batch_titles`, `_batch_urls`), a document with neither costs no query."""
+        story = item.story
+        if story.url in urls or story.url in self._batch_urls:
+            await self._flush()
+            async with self.conn.execute(
+                "SELECT id FROM stories WHERE url = ? AND guild_id IS ? ORDER BY id LIMIT 1", (story.url, item.guild_id)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None:
+                return int(row[0])
+        if story.title not in titles and story.title not in self._batch_titles:
+            return None
+        await self._flush()
+        async with self.conn.execute(
+            "SELECT id FROM stories WHERE title = ? AND guild_id IS ? ORDER BY id", (story.title, item.guild_id)
+        ) as cursor:
+            candidates = [int(row[0]) for row in await cursor.fetchall()]
+        body = search_index.story_document(story).body
+        for candidate in candidates:
+            stored = await search_index.stored_document(self.conn, candidate)
+            if stored is not None and mostly_the_same(body, stored.body):
+                return candidate
+        return None
 
     async def _slug(self, story_id: int | None) -> str | None:
         async with self.conn.execute("SELECT slug FROM stories WHERE id = ?", (story_id,)) as cursor:
@@ -343,30 +411,32 @@ class StoryImport:
             number += 1
             candidate = f"{wanted}-{number}"
 
-    async def _flush(self, new: list[NewStory]) -> None:
+    async def _flush(self) -> None:
         """Writes the batch's new stories so far: each table in one executemany."""
+        new, self._pending = self._pending, []
         if not new:
             return
         stories: list[StoryRow] = []
         sections: list[SectionRow] = []
         points: list[KeyPointRow] = []
-        search: list[SearchRow] = []
+        search: list[tuple[int, search_index.SearchDocument]] = []
         sources: list[SourceRow] = []
         for row in new:
             story = row.item.story
             stories.append(_story_row(row.story_id, row.slug, row.item, self.now))
             sections.extend(_section_rows(row.story_id, story))
             points.extend(_key_point_rows(row.story_id, story))
-            search.append(_search_row(row.story_id, story))
+            search.append((row.story_id, search_index.story_document(story)))
             sources.append(SourceRow(row.item.origin, story.content_hash, row.story_id, None, self.now))
         await insert_rows(self.conn, StoryRow, stories)
         await insert_rows(self.conn, SectionRow, sections)
         await insert_rows(self.conn, KeyPointRow, points)
-        await insert_rows(self.conn, SearchRow, search)
+        await search_index.add(self.conn, search)
         await insert_rows(self.conn, SourceRow, sources)
 
     async def _update_story(self, story_id: int, item: ImportItem) -> None:
         story = item.story
+        await search_index.remove(self.conn, story_id)  # while it still holds the text it was indexed with
         # The stored slug, owner and creation time stay; everything the document says is replaced.
         await self.conn.execute(
             "UPDATE stories SET title = :title, dek = :dek, summary = :summary, lead_json = :lead_json, "
@@ -378,13 +448,14 @@ class StoryImport:
         )
         for table in ("sections", "key_points"):
             await self.conn.execute(f"DELETE FROM {table} WHERE story_id = ?", (story_id,))  # noqa: S608
-        await self.conn.execute("DELETE FROM story_search WHERE rowid = ?", (story_id,))
         await insert_rows(self.conn, SectionRow, _section_rows(story_id, story))
         await insert_rows(self.conn, KeyPointRow, _key_point_rows(story_id, story))
-        await insert_rows(self.conn, SearchRow, [_search_row(story_id, story)])
+        await search_index.refresh(self.conn, story_id)
+        # The origin may be new (an edited copy): it joins the story's sources.
         await self.conn.execute(
-            "UPDATE sources SET content_hash = ?, imported_at = ? WHERE origin = ?",
-            (story.content_hash, self.now, item.origin),
+            insert_sql(SourceRow) + " ON CONFLICT (origin) DO UPDATE SET content_hash = excluded.content_hash, "
+            "imported_at = excluded.imported_at",
+            SourceRow(item.origin, story.content_hash, story_id, None, self.now),
         )
 
     async def _import_development(self, item: ImportItem, source: KnownSource | None) -> ImportOutcome:
@@ -406,7 +477,7 @@ class StoryImport:
             story_id=target_id,
             headline=story.title,
             body=_development_body(story),
-            key_points_json=bullets_json(story.key_points),
+            key_points_json=bullets_json(_development_points(story)),
             url=story.url,
             source=story.source,
             published_at=to_db_time(story.published_at),
@@ -422,6 +493,7 @@ class StoryImport:
                     return ImportOutcome(
                         item.origin, ImportStatus.FAILED, target_slug, "this text is already another development"
                     )
+            await search_index.remove(self.conn, target_id)
             # created_at stays: it says when the development first arrived.
             await self.conn.execute(
                 "UPDATE developments SET headline = :headline, body = :body, key_points_json = :key_points_json, "
@@ -429,6 +501,7 @@ class StoryImport:
                 "WHERE id = :id",
                 {**row._asdict(), "id": source.development_id},
             )
+            await search_index.refresh(self.conn, target_id)
             await self.conn.execute(
                 "UPDATE sources SET content_hash = ?, imported_at = ? WHERE origin = ?",
                 (story.content_hash, self.now, item.origin),
@@ -448,11 +521,14 @@ class StoryImport:
 
 
 async def insert_development(conn: aiosqlite.Connection, row: DevelopmentRow) -> int | None:
-    """Adds a development and moves its story's activity time; None when the same content is recorded."""
+    """Adds a development, to the story's searchable text too, and moves the story's activity time; None when
+    the same content is recorded."""
+    await search_index.remove(conn, row.story_id)  # the entry as indexed, before the development joins it
     async with conn.execute(
         insert_sql(DevelopmentRow) + " ON CONFLICT (story_id, content_hash) DO NOTHING RETURNING id", row
     ) as cursor:
         inserted = await cursor.fetchone()
+    await search_index.refresh(conn, row.story_id)
     if inserted is None:
         return None
     await conn.execute(
@@ -511,8 +587,9 @@ class StoryWriter:
 
 async def delete_story(conn: aiosqlite.Connection, story_id: int, guild_id: int) -> bool:
     """Inside the caller's transaction: removes a server's own story (never a global or another server's one)."""
-    cursor = await conn.execute("DELETE FROM stories WHERE id = ? AND guild_id = ?", (story_id, guild_id))
-    removed = cursor.rowcount > 0
-    if removed:
-        await conn.execute("DELETE FROM story_search WHERE rowid = ?", (story_id,))
-    return removed
+    async with conn.execute("SELECT 1 FROM stories WHERE id = ? AND guild_id = ?", (story_id, guild_id)) as cursor:
+        if await cursor.fetchone() is None:
+            return False
+    await search_index.remove(conn, story_id)  # the index keeps no text: remove the entry before its rows go
+    await conn.execute("DELETE FROM stories WHERE id = ?", (story_id,))
+    return True

@@ -15,13 +15,14 @@ def _finite(value: float) -> bool:
 
 def test_commands_handlers_on_a_small_store(tmp_path) -> None:
     config = commands.CommandsConfig(
-        store_size=300, pool=10, build_batch=100, developed=20, calls=30, warmup=5, interactions=0
+        store_size=300, pool=10, build_batch=100, developed=20, heavy=10, calls=30, warmup=5, interactions=0
     )
     results = commands.run(config, with_bot=False, workdir=tmp_path)
 
     store = results["store"]
     assert store["created"] == store["stories_rows"] == 300
-    assert store["developed_stories"] == 20 and store["developments"] >= 20
+    assert store["developed_stories"] == 20 and store["heavy_stories"] == 10
+    assert store["developments"] >= 20 + 10 * config.heavy_developments
     handlers = results["handlers"]
     for name in commands.HANDLERS:
         summary = handlers[name]
@@ -36,6 +37,9 @@ def test_commands_handlers_on_a_small_store(tmp_path) -> None:
     assert "bot" not in results
     assert "/story keypoints" in commands.format_table(results)
     assert not list(tmp_path.iterdir())
+    # Show, keypoints and ask were also measured on the stories with many developments.
+    for name in ("show", "keypoints", "ask"):
+        assert handlers[name]["by_input"][f"{config.heavy_developments} developments"]["count"] > 0, name
 
 
 def test_digests_compose_enqueues_every_due_digest_once(tmp_path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import UTC
 
+import pytest
+
 from bench.articles import ArticleGenerator
 from bench.store import StoreConfig, format_table, run
 from bot.parser import parse_article
@@ -37,6 +39,9 @@ def test_store_bench_quick_in_process(tmp_path) -> None:
 
     lookups = results["lookups"]
     assert lookups["store"]["created"] == lookups["store"]["stories_rows"] == 150
+    store = lookups["store"]
+    assert 2000 < store["text_bytes_per_story"] < 4000
+    assert store["size_ratio"] == pytest.approx(store["db_bytes_per_story"] / store["text_bytes_per_story"])
     keypoints, autocomplete = lookups["keypoints"], lookups["autocomplete"]
     assert keypoints["count"] == autocomplete["count"] == 40
     assert keypoints["correct"] == 40  # every lookup by slug found its story and its key points

@@ -203,3 +203,97 @@ async def test_import_paths_itself_logs_nothing(
     report = await import_paths(stories, [folder], UTC)
     assert report.errors and report.skipped
     assert caplog.records == []  # the CLI prints the report; a log line would say each error twice
+
+
+# --- copies and moves (issue 9, item 10) -----------------------------------------------------------------
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+async def _import_folder(stories: StoryRepository, folder: Path) -> list[tuple[ImportStatus, str | None]]:
+    report = await import_paths(stories, [folder], UTC)
+    assert report.ok, report.lines()
+    return [(o.status, o.slug) for o in report.outcomes]
+
+
+@pytest.fixture
+def one_seed(tmp_path: Path) -> Path:
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    shutil.copy(SEED_PATH, articles / "zuck.txt")
+    return articles
+
+
+async def _assert_one_story_saying(stories: StoryRepository, slug: str, words: str) -> None:
+    assert await stories.count(None) == 1
+    assert [s.slug for s in await stories.search(words, None)] == [slug]
+
+
+async def test_a_copied_then_edited_file_updates_the_same_story(
+    stories: StoryRepository, one_seed: Path, seed_story: Story
+) -> None:
+    await _import_folder(stories, one_seed)
+    shutil.copy(one_seed / "zuck.txt", one_seed / "zuck-copy.txt")
+    _edit(one_seed / "zuck-copy.txt", "SK Telecom", "SK Telecom and LG Display")
+    outcomes = await _import_folder(stories, one_seed)
+    assert (ImportStatus.UPDATED, seed_story.slug) in outcomes
+    assert all(slug == seed_story.slug for _, slug in outcomes)  # no "...-2"
+    await _assert_one_story_saying(stories, seed_story.slug, "LG Display")
+    # The copy is now one of the story's files: editing it again updates the story again.
+    _edit(one_seed / "zuck-copy.txt", "LG Display", "Hanwha Ocean")
+    assert (ImportStatus.UPDATED, seed_story.slug) in await _import_folder(stories, one_seed)
+    await _assert_one_story_saying(stories, seed_story.slug, "Hanwha Ocean")
+
+
+async def test_a_moved_then_edited_file_updates_the_same_story(
+    stories: StoryRepository, one_seed: Path, seed_story: Story, tmp_path: Path
+) -> None:
+    await _import_folder(stories, one_seed)
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    (one_seed / "zuck.txt").rename(moved / "seoul-visit.txt")
+    _edit(moved / "seoul-visit.txt", "SK Telecom", "SK Telecom and LG Display")
+    assert await _import_folder(stories, moved) == [(ImportStatus.UPDATED, seed_story.slug)]
+    await _assert_one_story_saying(stories, seed_story.slug, "LG Display")
+
+
+async def test_a_moved_file_imported_unchanged_then_edited_updates_the_same_story(
+    stories: StoryRepository, one_seed: Path, seed_story: Story
+) -> None:
+    await _import_folder(stories, one_seed)
+    (one_seed / "zuck.txt").rename(one_seed / "renamed.txt")
+    assert await _import_folder(stories, one_seed) == [(ImportStatus.UNCHANGED, seed_story.slug)]
+    # Even a new title: the file's path is the story's now.
+    _edit(one_seed / "renamed.txt", "Zuckerberg Visits South Korea", "Zuckerberg Tours Seoul")
+    assert await _import_folder(stories, one_seed) == [(ImportStatus.UPDATED, seed_story.slug)]
+    await _assert_one_story_saying(stories, seed_story.slug, "Tours Seoul")
+
+
+async def test_a_moved_article_with_a_new_title_is_found_by_its_url(stories: StoryRepository, tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir(), second.mkdir()
+    url = "https://news.example/chips"
+    (first / "chips.md").write_text(markdown_article(url=url))
+    [(created, slug)] = await _import_folder(stories, first)
+    assert created is ImportStatus.CREATED
+    retitled = markdown_article(title="Memory Makers Add Lines", url=url, body="Three new lines open in May.\n")
+    (first / "chips.md").rename(second / "memory.md")
+    (second / "memory.md").write_text(retitled)
+    assert await _import_folder(stories, second) == [(ImportStatus.UPDATED, slug)]
+    await _assert_one_story_saying(stories, str(slug), "lines May")
+
+
+async def test_another_article_with_the_same_title_is_still_another_story(
+    stories: StoryRepository, tmp_path: Path
+) -> None:
+    (tmp_path / "monday.md").write_text(markdown_article(title="Markets Rally", body="Stocks rose on Monday.\n"))
+    (tmp_path / "later.md").write_text(
+        markdown_article(title="Markets Rally", body="Bonds rallied too, a week later, as yields fell.\n")
+    )
+    outcomes = await _import_folder(stories, tmp_path)
+    assert [status for status, _ in outcomes] == [ImportStatus.CREATED, ImportStatus.CREATED]
+    assert len({slug for _, slug in outcomes}) == 2

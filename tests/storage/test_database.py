@@ -31,7 +31,9 @@ async def test_migrations_set_user_version_to_the_latest(db: Database, db_path: 
     with sqlite3.connect(db_path) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
         tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"stories", "sections", "key_points", "developments", "sources", "story_search", "bot_state"} <= tables
+    expected = {"stories", "sections", "key_points", "developments", "sources", "bot_state"}
+    expected |= {"story_text", "story_titles"}
+    assert expected <= tables
 
 
 async def test_wal_and_foreign_keys_are_on(db: Database, db_path: Path) -> None:

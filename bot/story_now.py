@@ -1,0 +1,83 @@
+"""A story as it stands now: the original article, and every development since.
+
+- **Key points**: the developments' key points come first, newest development first, each marked with the date it
+  was reported; the original article's key points follow in their own order, undated (the card says where they
+  come from). A point whose label an older point also has replaces that older point here: "LG Deal" of 3 March
+  stands for the deal as it is now. The timeline keeps every development, so nothing older is lost.
+- **Summary**: the newest development's headline, dated, before the original summary.
+- **Passages** for `/story ask`: the article's, then each development's (its headline when the text does not start
+  with it, and each paragraph or bullet of its text), all dated by when they were reported, so that ranking can
+  prefer the newer of two passages that answer the question (bot/answers.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from bot.answers import Passage, passages, section_passages
+from bot.story_model import Bullet
+from storage.records import DevelopmentRecord, StoryDetail, StoryRecord
+
+MAX_DEVELOPMENT_POINTS = 10  # the newest ones; older developments' points stay in the timeline
+DATE = "%d %b %Y"
+_BULLET_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_SECTION_CHARS = 80
+
+
+@dataclass(frozen=True, slots=True)
+class DatedPoint:
+    bullet: Bullet
+    reported_at: datetime | None  # None: a key point of the original article
+
+
+def newest_first(developments: Sequence[DevelopmentRecord]) -> list[DevelopmentRecord]:
+    return sorted(developments, key=lambda d: (d.published_at, d.id), reverse=True)
+
+
+def _key(bullet: Bullet) -> str:
+    return (bullet.label or bullet.text).casefold().strip()
+
+
+def key_points_now(original: Sequence[Bullet], developments: Sequence[DevelopmentRecord]) -> tuple[DatedPoint, ...]:
+    """The developments' key points, newest first and dated, then the article's own (see the module docstring)."""
+    seen: set[str] = set()
+    dated: list[DatedPoint] = []
+    for development in newest_first(developments):
+        for bullet in development.key_points:
+            if _key(bullet) not in seen and len(dated) < MAX_DEVELOPMENT_POINTS:
+                seen.add(_key(bullet))
+                dated.append(DatedPoint(bullet, development.published_at))
+    return (*dated, *(DatedPoint(b, None) for b in original if _key(b) not in seen))
+
+
+def summary_now(story: StoryRecord, developments: Sequence[DevelopmentRecord]) -> str:
+    """The original summary, led by the newest development when there is one."""
+    if not developments:
+        return story.summary
+    latest = newest_first(developments)[0]
+    return f"**Latest, {latest.published_at.strftime(DATE)}:** {latest.headline}\n\n{story.summary}"
+
+
+def development_passages(development: DevelopmentRecord) -> list[Passage]:
+    """A development's passages: its lines (bullet marks taken off), led by its headline unless the text is."""
+    lines = [_BULLET_MARK.sub("", line).strip() for line in development.body.splitlines()]
+    lines = [line for line in lines if line]
+    headline = development.headline.strip()
+    if headline and not development.body.lstrip().startswith(headline.rstrip("…")):
+        lines.insert(0, headline)
+    section = f"Update: {headline}" if len(headline) <= _SECTION_CHARS else f"Update: {headline[:_SECTION_CHARS]}…"
+    return section_passages(section, lines, (), reported_at=development.published_at)
+
+
+def passages_now(detail: StoryDetail) -> list[Passage]:
+    """Every passage of the story: dated when the story has developments, so the newer can be preferred."""
+    found = passages(detail.story.dek, detail.lead, detail.sections)
+    if not detail.developments:
+        return found
+    found = [replace(p, reported_at=detail.story.published_at) for p in found]
+    for development in detail.developments:
+        found += development_passages(development)
+    return found
