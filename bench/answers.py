@@ -12,7 +12,9 @@ import time and default zone. Then:
   Target: 1.0.
 * answered from the right section -- every manifest question is asked through `StoryService.ask` (the
   `/story ask` handler's core) about the article's story (a follow-up's: the story it follows), and the
-  answer counts when the section it quotes first is the one the manifest names. Overall and per language.
+  answer counts when the section it quotes first is the one the manifest names. A follow-up is stored as a
+  development, which keeps its text but not its headings: its question counts when the passage quoted first is
+  the development's, from the section the manifest names. Overall and per language.
   Target: at least 0.9.
 
 Results are printed as a table and written as JSON to bench/results/answers.json (answers-quick.json).
@@ -45,11 +47,38 @@ class AnswersConfig:
         return cls(articles=6)
 
 
-def answered_section(reply: Any) -> str | None:
-    """The heading of the section an answer quotes first (its first field), or None for "does not cover that"."""
+REPORTED = " · reported "  # a dated passage's field: "Why now? · reported 05 Mar 2024"
+UPDATE = "Update: "  # a development's passages: "Update: <its headline>"
+
+
+def first_answer(reply: Any) -> tuple[str, str] | None:
+    """(section heading, passage) that an answer quotes first, or None for "does not cover that"."""
     if not reply.cards or not reply.cards[0].fields:
         return None
-    return str(reply.cards[0].fields[0].name)
+    field = reply.cards[0].fields[0]
+    quoted = field.value.split("\n", 1)[0].removeprefix("> ")
+    return field.name.split(REPORTED, 1)[0], quoted
+
+
+def section_of(passage: str, story: Any) -> str | None:
+    """The section of a parsed article that a development's passage comes from: a development keeps its text,
+    not its headings, so its passages are found by their text."""
+    for section in story.sections:
+        if any(text and text in passage for text in [*section.paragraphs, *(b.render() for b in section.bullets)]):
+            return str(section.heading)
+    return None
+
+
+def answered_section(reply: Any, follow_up: Any = None) -> str | None:
+    """The heading of the section an answer quotes first; for a follow-up's question (`follow_up`: the parsed
+    document), the follow-up's section its quoted passage is from, when the passage is the development's."""
+    answer = first_answer(reply)
+    if answer is None:
+        return None
+    heading, passage = answer
+    if follow_up is not None and heading.startswith(UPDATE):
+        return section_of(passage, follow_up) or heading
+    return heading
 
 
 async def _as_written(stories: Any, article: Any, slug: str | None) -> list[str]:
@@ -79,6 +108,7 @@ async def _as_written(stories: Any, article: Any, slug: str | None) -> list[str]
 
 async def _run(config: AnswersConfig, workdir: Path) -> dict[str, Any]:
     from bot.importer import import_paths, origin_for
+    from bot.parser import parse_article
     from bot.story_service import StoryService
     from storage.database import Database
     from storage.stories import StoryRepository
@@ -102,10 +132,13 @@ async def _run(config: AnswersConfig, workdir: Path) -> dict[str, Any]:
             wrong = await _as_written(stories, article, slug)
             rows.append({"file": article.name, "ok": not wrong, "why": ", ".join(wrong)})
             asked_about = article.manifest["follows"] or slug
+            follow_up = None
+            if article.manifest["follows"]:
+                follow_up = parse_article(article.data(), str(article.path), zone, now=import_time)
             for question in article.questions:
                 got = None
                 if asked_about is not None:
-                    got = answered_section(await service.ask(asked_about, question.question, None))
+                    got = answered_section(await service.ask(asked_about, question.question, None), follow_up)
                 questions.append(
                     {
                         "file": article.name,

@@ -118,6 +118,7 @@ class Passage:
     section: str
     text: str
     reported_at: datetime | None = None  # set when the story has developments (bot/story_now.py)
+    introduction: bool = False  # the text before the first heading: it sums up what the sections tell
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +228,12 @@ def _heading_like(text: str) -> bool:
 
 
 def section_passages(
-    heading: str, paragraphs: Iterable[str], bullets: tuple[Bullet, ...], reported_at: datetime | None = None
+    heading: str,
+    paragraphs: Iterable[str],
+    bullets: tuple[Bullet, ...],
+    reported_at: datetime | None = None,
+    *,
+    introduction: bool = False,
 ) -> list[Passage]:
     """A section's passages. A heading-like line is never a passage alone: it opens the text it introduces."""
     texts: list[str] = []
@@ -246,11 +252,11 @@ def section_passages(
         rendered = bullet.render().strip()
         if rendered and not _heading_like(rendered):
             texts.append(f"{prefix} {rendered}" if prefix else rendered)
-    return [Passage(heading, text, reported_at) for text in texts]
+    return [Passage(heading, text, reported_at, introduction) for text in texts]
 
 
 def passages(dek: str, lead: tuple[str, ...], sections: tuple[Section, ...]) -> list[Passage]:
-    found = section_passages(INTRODUCTION, (dek, *lead), ())
+    found = section_passages(INTRODUCTION, (dek, *lead), (), introduction=True)
     for section in sections:
         found += section_passages(section.heading, section.paragraphs, section.bullets)
     return found
@@ -303,7 +309,7 @@ def rank(question: str, candidates: list[Passage], limit: int = 3) -> list[Score
         heading_hits = len(query & heading_terms)
         if heading_hits and (content_terms & heading_terms or score > 0):
             score += _HEADING_WEIGHT * heading_hits
-        if passage.section == INTRODUCTION:
+        if passage.introduction:
             score *= INTRODUCTION_WEIGHT
         elif kind not in (None, QuestionKind.ANY) and _heading_kind(passage.section) is kind:
             score += KIND_WEIGHT

@@ -59,13 +59,13 @@ def test_a_section_asking_the_same_kind_of_question_answers_it_in_other_words() 
 
 def test_the_introduction_counts_half_when_a_section_says_as_much() -> None:
     candidates = [
-        Passage(INTRODUCTION, "More than 9,000 residents are under evacuation orders after the fire jumped the road."),
+        Passage(INTRODUCTION, "More than 9,000 residents are under evacuation orders.", introduction=True),
         Passage("Key points", "Evacuations: Orders now cover about 9,000 residents in the Ophir and Bell Road areas."),
         Passage("Key points", "Containment: Crews have contained 12 percent of the fire."),
     ]
     [best, *_] = rank("How many residents are under evacuation orders?", candidates)
     assert best.passage.section == "Key points" and "Ophir" in best.passage.text
-    alone = rank("Where did the fire jump the road?", candidates[:1])
+    alone = rank("Are residents under evacuation orders?", candidates[:1])
     assert [s.passage.section for s in alone] == [INTRODUCTION]  # it still answers what only it says
 
 
