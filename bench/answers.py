@@ -7,9 +7,9 @@ The corpus (tests/corpus: articles written for briefbot, each with a manifest) i
 file through the real importer (`bot.importer.import_paths`, as `briefbot import` does), with the corpus's
 import time and default zone. Then:
 
-* imported as written -- each article, read back from the store, has its manifest's title, date (UTC), key
-  points and section headings; a follow-up (`follows:`) is instead a development of the story it follows.
-  Target: 1.0.
+* imported as written -- each article, read back from the store, has its manifest's title, date (UTC, the
+  zone it was written in, whether it was assumed), key points and section headings; a follow-up (`follows:`)
+  is instead a development of the story it follows. Target: 1.0.
 * answered from the right section -- every manifest question is asked through `StoryService.ask` (the
   `/story ask` handler's core) about the article's story (a follow-up's: the story it follows), and the
   answer counts when the section it quotes first is the one the manifest names. A follow-up is stored as a
@@ -97,7 +97,12 @@ async def _as_written(stories: Any, article: Any, slug: str | None) -> list[str]
     wrong = []
     if story.title != expected["title"]:
         wrong.append("title")
-    if story.published_at != datetime.fromisoformat(expected["date"]["utc"]):
+    date = expected["date"]
+    if (story.published_at, story.published_zone, story.date_assumed) != (
+        datetime.fromisoformat(date["utc"]),
+        date["zone"],
+        date["date_assumed"],
+    ):
         wrong.append("date")
     if [b.render() for b in await stories.key_points(story.id)] != expected["key_points"]:
         wrong.append("key points")

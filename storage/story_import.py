@@ -78,6 +78,10 @@ class StoryRow(NamedTuple):
     created_at: str
     updated_at: str
     last_development_at: str
+    date_assumed: int
+    published_zone: str
+    author: str | None
+    extra_json: str
 
 
 class SectionRow(NamedTuple):
@@ -175,6 +179,10 @@ def _story_row(story_id: int, slug: str, item: ImportItem, now: str) -> StoryRow
         created_at=now,
         updated_at=now,
         last_development_at=published,
+        date_assumed=int(story.date_assumed),
+        published_zone=story.published_zone,
+        author=story.author,
+        extra_json=_to_json([list(pair) for pair in story.extra]),
     )
 
 
@@ -249,7 +257,7 @@ class StoryImport:
             row = await cursor.fetchone()
         next_id = (row[0] if row else 0) + 1
         batch_slugs: set[str] = set()
-        batch_hashes: dict[str, tuple[int, str]] = {}
+        batch_hashes: dict[tuple[int | None, str], tuple[int, str]] = {}
         follow_ups: list[tuple[int, ImportItem]] = []
         # One query per batch instead of one per new item: what is already stored (see below).
         fresh = [item.story for item in items if not item.story.follows and item.origin not in known]
@@ -268,10 +276,11 @@ class StoryImport:
                 follow_ups.append((len(outcomes), item))
                 outcomes.append(None)
             elif source is None and (
-                same := batch_hashes.get(story.content_hash)
-                or await self._same_content_if_stored(story.content_hash, stored_hashes)
+                same := batch_hashes.get((item.guild_id, story.content_hash))
+                or await self._same_content_if_stored(story.content_hash, stored_hashes, item.guild_id)
             ):
-                # The same text under another path (a moved or copied file) is the same story.
+                # The same text under another path (a moved or copied file) is the same story, in its server: another
+                # server's story of the same text is that server's own.
                 story_id, slug = same
                 self._copies.append(SourceRow(item.origin, story.content_hash, story_id, None, self.now))
                 known[item.origin] = KnownSource(story.content_hash, story_id, None)
@@ -286,7 +295,7 @@ class StoryImport:
             elif source is None:
                 slug = await self._free_slug(story.slug, batch_slugs, taken_slugs)
                 batch_slugs.add(slug)
-                batch_hashes[story.content_hash] = (next_id, slug)
+                batch_hashes[(item.guild_id, story.content_hash)] = (next_id, slug)
                 stored_hashes.add(story.content_hash)
                 self._pending.append(NewStory(next_id, item, slug))
                 self._batch_titles.add(story.title)
@@ -344,20 +353,22 @@ class StoryImport:
                 found.update(row[0] for row in await cursor.fetchall())
         return found
 
-    async def _same_content_if_stored(self, content_hash: str, stored: set[str]) -> tuple[int, str] | None:
+    async def _same_content_if_stored(
+        self, content_hash: str, stored: set[str], guild_id: int | None
+    ) -> tuple[int, str] | None:
         """`_same_content`, without the query when `stored` (a superset of the stored hashes) rules it out.
 
         `stored` comes from `_present` at the start of the batch; the loop adds every hash it writes (new
         stories, updated stories), so a hash missing from it is missing from `sources` too."""
         if content_hash not in stored:
             return None
-        return await self._same_content(content_hash)
+        return await self._same_content(content_hash, guild_id)
 
-    async def _same_content(self, content_hash: str) -> tuple[int, str] | None:
+    async def _same_content(self, content_hash: str, guild_id: int | None) -> tuple[int, str] | None:
         async with self.conn.execute(
             "SELECT s.id, s.slug FROM sources JOIN stories s ON s.id = sources.story_id "
-            "WHERE sources.content_hash = ? AND sources.development_id IS NULL LIMIT 1",
-            (content_hash,),
+            "WHERE sources.content_hash = ? AND sources.development_id IS NULL AND s.guild_id IS ? LIMIT 1",
+            (content_hash, guild_id),
         ) as cursor:
             row = await cursor.fetchone()
         return (row[0], row[1]) if row else None
@@ -442,8 +453,9 @@ class StoryImport:
             "UPDATE stories SET title = :title, dek = :dek, summary = :summary, lead_json = :lead_json, "
             "published_at = :published_at, timezone_assumed = :timezone_assumed, "
             "reading_minutes = :reading_minutes, source = :source, url = :url, tags_json = :tags_json, "
-            "updated_at = :updated_at, last_development_at = MAX(last_development_at, :published_at) "
-            "WHERE id = :id",
+            "updated_at = :updated_at, last_development_at = MAX(last_development_at, :published_at), "
+            "date_assumed = :date_assumed, published_zone = :published_zone, author = :author, "
+            "extra_json = :extra_json WHERE id = :id",
             _story_row(story_id, "", item, self.now)._asdict(),
         )
         for table in ("sections", "key_points"):

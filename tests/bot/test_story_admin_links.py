@@ -64,7 +64,6 @@ async def test_the_same_link_again_updates_the_same_story(
     assert detail is not None and "fourteen overnight bus routes" in detail.story.summary
 
 
-@pytest.mark.xfail(strict=True, reason="storage matches the same text across servers; fixed with migration 007")
 async def test_each_server_gets_its_own_story_of_a_link(
     admin: StoryAdminService, stories: StoryRepository, site: PageSite
 ) -> None:
