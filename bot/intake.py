@@ -13,6 +13,7 @@ URL after redirects, and its origin is that URL, so importing the same link agai
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import multiprocessing
 import multiprocessing.connection
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 INTAKE_WORKERS = 2  # started on first use; a second one only when two parses overlap
+WORKER_NICENESS = 10
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
 FEED_TYPES = frozenset(
@@ -46,6 +48,9 @@ ARTICLE_ACCEPT = "text/html,application/xhtml+xml,text/markdown;q=0.9,text/plain
 def _start_worker() -> None:
     # Ctrl-C reaches the whole process group: the bot stops its workers itself, without their tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Below the bot in the CPU's queue: on a busy machine its event loop, answering everyone, goes first.
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(WORKER_NICENESS)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent.sentinel,), name="exit with the bot", daemon=True).start()
