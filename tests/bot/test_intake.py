@@ -14,7 +14,7 @@ import pytest
 
 from bot.errors import UserError
 from bot.fetch import Fetcher, FetchError, FetchFailure, FetchLimits
-from bot.intake import ArticleParser, fetch_story, intake_pool, link_origin
+from bot.intake import WORKER_NICENESS, ArticleParser, fetch_story, intake_pool, link_origin
 from bot.parser import MAX_ARTICLE_BYTES, ParseError
 from tests.conftest import REPO_ROOT, SEED_KEY_POINT_LABELS, SEED_PATH, markdown_article
 from tests.pages import BUS_PAGE, BUS_TITLE, HTML, PageSite
@@ -87,6 +87,7 @@ async def test_the_pool_parses_in_another_process_and_raises_parse_errors() -> N
             await parser.parse(b"", "empty.txt")
         assert str(raised.value) == "empty.txt:1: file is empty"
         assert await parser.run(os.getpid) != os.getpid()
+        assert await parser.run(os.nice, 0) == min(19, os.nice(0) + WORKER_NICENESS)  # the bot goes first
 
 
 async def test_a_web_page_becomes_a_story_whose_url_is_the_final_one(site: PageSite, fetcher: Fetcher) -> None:
