@@ -25,6 +25,9 @@ MIB = 1024 * 1024
 MAX_ARTICLE_BYTES = MIB
 KEY_POINTS_FALLBACK_COUNT = 3
 HEADER_LINES = 6  # lines under the title searched for the byline and the date
+# No article has more: later headings stay text of the last section. Each section is a row to store and an object
+# to hand from the intake worker to the bot, and 20,000 of them (1 MiB of nothing but headings) held its event loop.
+MAX_SECTIONS = 2000
 
 _DEFAULT_SUMMARIZER = ExtractiveSummarizer()
 
@@ -490,14 +493,17 @@ def _body(lines: list[_Line], markdown: bool) -> tuple[list[str], list[Section]]
         current = sections[-1] if sections else None
         heading = _MD_HEADING.match(text) if markdown else None
         if heading:
-            sections.append(_SectionBuilder(_strip_markdown(heading.group("text")).rstrip(":：").rstrip()))
+            name = _strip_markdown(heading.group("text")).rstrip(":：").rstrip()
         elif bullet := _BULLET.match(text):
             if current is None:
                 lead.append(_bullet(bullet.group("body")).render())
             else:
                 current.bullets.append(_bullet(bullet.group("body")))
-        elif (name := _heading(_strip_markdown(text), following)) is not None:
+            continue
+        else:
+            name = _heading(_strip_markdown(text), following)
+        if name is not None and len(sections) < MAX_SECTIONS:
             sections.append(_SectionBuilder(name))
         else:
-            (current.paragraphs if current else lead).append(_strip_markdown(text))
+            (current.paragraphs if current else lead).append(name or _strip_markdown(text))
     return lead, [s.build() for s in sections]
