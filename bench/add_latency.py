@@ -127,7 +127,7 @@ async def bench_mode(config: AddLatencyConfig, mode: str, workdir: Path) -> dict
             cpu_s: list[float] = []
             for number in range(config.adds):
                 data = huge_input(shape, MAX_ARTICLE_BYTES - 100)
-                data = data.replace(b"A Very Long", f"{mode} {number}".encode(), 2)  # a new story each time
+                data = data.replace(b"A Very Long", f"{mode} {shape} {number}".encode(), 2)  # a new story each time
                 name = f"huge-{number}.html" if shape == "web page" else f"huge-{number}.txt"
                 started, started_cpu = time.perf_counter(), time.process_time()
                 add = asyncio.create_task(admin.add(data, name, ADDER))

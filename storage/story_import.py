@@ -421,7 +421,8 @@ class StoryImport:
         body = search_index.story_document(story).body
         for candidate in candidates:
             stored = await search_index.stored_document(self.conn, candidate)
-            if stored is not None and mostly_the_same(body, stored.body):
+            # In a thread: comparing two 1 MiB texts takes a good part of a second.
+            if stored is not None and await asyncio.to_thread(mostly_the_same, body, stored.body):
                 return candidate
         return None
 
