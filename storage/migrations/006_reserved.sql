@@ -1,2 +1,0 @@
--- Placeholder for number 006, which branch h-feeds uses (006_feeds.sql). This branch needs 007 and the numbers may
--- have no gap; when h-feeds is merged, delete this file.
