@@ -13,6 +13,9 @@ BENCHES = (
     "bench.intake",
     "bench.add_latency",
     "bench.answers",
+    "bench.feeds_parse",
+    "bench.feeds_quality",
+    "bench.feeds",
 )
 
 

@@ -16,6 +16,8 @@ from bot.cards import Reply
 from bot.console import GOODBYE, Console
 from bot.console_terminal import until_interrupted
 from bot.errors import UnknownStory, UserError
+from bot.feeds import cli as feed_cli
+from bot.feeds.service import UnknownFeed
 from bot.follow_service import FollowService
 from bot.import_progress import ImportProgress
 from bot.importer import ImportReport, import_links, import_paths, import_seed_folder, is_link
@@ -63,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     update.add_argument("slug")
     update.add_argument("--text", required=True, help="what happened (bullets '- Label: text' become key points)")
     update.add_argument("--url", help="a public http(s) link to the source")
+    feed_cli.add_parser(sub)
     sub.add_parser("check", help="validate the settings and the database")
     sub.add_parser("console", help="try the slash commands locally, e.g. /story keypoints zuck")
     sub.add_parser("run", help="run the bot (the local console when DISCORD_TOKEN is not set)")
@@ -223,6 +226,7 @@ def _main(argv: Sequence[str] | None) -> int:
         "show": lambda: _show(settings, args.slug),
         "ask": lambda: _reply(settings, lambda service: service.ask(args.slug, args.question, None)),
         "update": lambda: _update(settings, args.slug, args.text, args.url),
+        "feed": lambda: feed_cli.run(settings, args),
         "check": lambda: _check(settings),
         "console": lambda: _console(settings, import_seeds=False),
         "run": lambda: _run(settings),
@@ -234,6 +238,9 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_FAILED
     except UnknownStory as exc:  # at a shell, stories are listed by a CLI command, not a slash command
         print(f"briefbot: {exc.message(list_command=LIST_COMMAND)}", file=sys.stderr)
+        return EXIT_FAILED
+    except UnknownFeed as exc:
+        print(f"briefbot: {exc.message(list_command=feed_cli.LIST_COMMAND)}", file=sys.stderr)
         return EXIT_FAILED
     except UserError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)

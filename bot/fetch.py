@@ -373,9 +373,7 @@ class Fetcher:
         visited.append(checked)
         return checked
 
-    async def _result(
-        self, url: URL, response: aiohttp.ClientResponse, redirects: tuple[Redirect, ...]
-    ) -> FetchResult:
+    async def _result(self, url: URL, response: aiohttp.ClientResponse, redirects: tuple[Redirect, ...]) -> FetchResult:
         status = response.status
         if status >= 400:
             retry_after = parse_retry_after(response.headers.get("Retry-After"), datetime.now(UTC))

@@ -41,7 +41,18 @@ DIGEST_COMMANDS = (
     CommandHelp("/brief me <time> <timezone> [days]", "Your own digest by DM; `/brief off` stops it."),
 )
 
-ALL_COMMANDS = (*STORY_COMMANDS, *DIGEST_COMMANDS, CommandHelp("/help", "This list."))
+FEED_COMMANDS = (
+    CommandHelp(
+        "/feed add <url> [story] [every] [include] [exclude]",
+        "Watch a news feed; items that develop a story here alert its followers.",
+        admin=True,
+    ),
+    CommandHelp("/feed list", "Each feed: its story, interval, last fetch, status and items."),
+    CommandHelp("/feed remove <feed>", "Stop watching a feed.", admin=True),
+    CommandHelp("/feed why <item>", "What happened to a feed item, and why (a link or words of its title)."),
+)
+
+ALL_COMMANDS = (*STORY_COMMANDS, *DIGEST_COMMANDS, *FEED_COMMANDS, CommandHelp("/help", "This list."))
 
 
 def help_lines(commands: tuple[CommandHelp, ...] = ALL_COMMANDS) -> list[str]:

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 MISFIRE_GRACE_SECONDS = 50
 ALERT_POLL = "alert poll"
+FEEDS_TICK = "feeds tick"
 
 
 @dataclass(frozen=True, slots=True)

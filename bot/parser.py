@@ -110,7 +110,9 @@ _WIRE_DATELINES = (
     # 【ソウル共同】
     re.compile(r"^【(?P<place>[^】]{1,15}?)[=＝]?(?P<agency>共同|時事|ロイター|AFP時事|ブルームバーグ)】\s*"),
     # 新华社北京3月5日电（记者 …）
-    re.compile(r"^(?P<agency>新华社|中新社|中新网)(?P<place>[^\d\s]{1,10}?)(?P<date>\d{1,2}月\d{1,2}日)电(?:（[^）]{0,40}）)?\s*"),
+    re.compile(
+        r"^(?P<agency>新华社|中新社|中新网)(?P<place>[^\d\s]{1,10}?)(?P<date>\d{1,2}月\d{1,2}日)电(?:（[^）]{0,40}）)?\s*"
+    ),
 )
 
 _CREDIT = re.compile(

@@ -79,7 +79,7 @@ async def _until_stopped(settings: Settings, clients: Sequence[PlatformClient], 
         ):
             await import_seed_folder(settings.seeds_dir, StoryRepository(db), settings.default_timezone, pool=pool)
             wakeups = Wakeups()
-            services = build_services(db, settings, wakeups, fetcher=fetcher, intake_pool=pool)
+            services = build_services(db, settings, wakeups, fetcher, intake_pool=pool)
             async with Runtime(services, wakeups) as runtime:
                 result = await work(clients, runtime)
     except asyncio.CancelledError:

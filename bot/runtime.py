@@ -11,14 +11,16 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 from bot import jobs
 from bot.audience import AudienceZones
 from bot.delivery import OutboxWorker, Transport
 from bot.digest_service import DigestService
+from bot.feeds.service import FeedService
+from bot.feeds.settings import FeedSettings
+from bot.fetch import Fetcher
 from bot.follow_service import FollowService
 from bot.importer import SeedWatcher
 from bot.intake import ArticleParser
@@ -29,13 +31,11 @@ from bot.story_service import StoryService
 from storage.database import Database
 from storage.digests import DigestRepository
 from storage.direct_messages import DirectMessageRepository
+from storage.feeds import FeedRepository
 from storage.follows import FollowRepository
 from storage.outbox import OutboxRepository
 from storage.state import StateRepository
 from storage.stories import StoryRepository
-
-if TYPE_CHECKING:
-    from bot.fetch import Fetcher  # aiohttp: loaded only where a Fetcher is opened
 
 log = logging.getLogger(__name__)
 
@@ -79,17 +79,19 @@ class Services:
     follow_service: FollowService
     story_admin: StoryAdminService
     seed_watcher: SeedWatcher
+    feed_service: FeedService
 
 
 def build_services(
     db: Database,
     settings: Settings,
     wakeups: Wakeups,
-    *,
     fetcher: Fetcher | None = None,
+    *,
     intake_pool: Executor | None = None,
 ) -> Services:
-    """`fetcher` fetches links; `intake_pool` parses articles off the event loop (see bot.intake)."""
+    """`fetcher`: the one HTTP client (see bot.process); without it feeds can be listed and explained, not fetched,
+    and links not added. `intake_pool` parses articles off the event loop (see bot.intake)."""
     stories = StoryRepository(db)
     parser = ArticleParser(settings.default_timezone, intake_pool)
     outbox = OutboxRepository(db)
@@ -123,6 +125,15 @@ def build_services(
         follow_service=follows,
         story_admin=StoryAdminService(stories, story_service, follows, parser=parser, fetcher=fetcher),
         seed_watcher=SeedWatcher(settings.seeds_dir, stories, settings.default_timezone, pool=intake_pool),
+        feed_service=FeedService(
+            FeedRepository(db),
+            stories,
+            story_service,
+            fetcher,
+            settings=FeedSettings.from_settings(settings),
+            wake_alerts=wakeups.alerts,
+            wake_delivery=wakeups.delivery,
+        ),
     )
 
 
@@ -186,7 +197,8 @@ class Runtime:
         await asyncio.gather(*(worker.stop() for worker in workers))
 
     def periodic_jobs(self) -> tuple[jobs.PeriodicJob, ...]:
-        """In catch-up order: files dropped while the bot was down, ended mutes, pending alerts, due digests."""
+        """In catch-up order: files dropped while the bot was down, ended mutes, pending alerts, due digests, due
+        feeds (last: a first poll after a long stop can take a while)."""
         services, settings = self.services, self.services.settings
         return (
             jobs.PeriodicJob("seeds check", services.seed_watcher.check, settings.seeds_check_seconds),
@@ -196,6 +208,7 @@ class Runtime:
             jobs.PeriodicJob(
                 "digest liveness", services.digest_service.check_liveness, settings.digest_tick_seconds, at_start=False
             ),
+            jobs.PeriodicJob(jobs.FEEDS_TICK, self.feeds_tick, settings.feed_tick_seconds),
         )
 
     async def catch_up(self) -> None:
@@ -205,6 +218,17 @@ class Runtime:
         for job in periodic:
             jobs.schedule(self.scheduler, job)
         log.info("caught up at start; then %s", ", ".join(f"{job.name} every {job.seconds:g}s" for job in periodic))
+
+    async def feeds_tick(self) -> None:
+        """Polls the due feeds; when the next one is due before the next tick, the tick runs early for it, so a
+        feed is checked on time rather than up to FEED_TICK_SECONDS late."""
+        report = await self.services.feed_service.poll_due()
+        job = self.scheduler.get_job(jobs.FEEDS_TICK)
+        if report.next_due is None or job is None or job.next_run_time is None:
+            return
+        due = max(report.next_due, datetime.now(UTC) + timedelta(seconds=1))
+        if due < job.next_run_time:
+            job.modify(next_run_time=due)
 
     def _wake_workers(self) -> None:
         for worker in self.workers.values():

@@ -50,6 +50,10 @@ class Settings:
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_base: str = SLACK_API_BASE
     slack_admin_users: frozenset[str] = frozenset()
+    feed_tick_seconds: float = 30.0  # how often due feeds are claimed and polled
+    feed_concurrency: int = 8  # feed fetches at once, overall (2 at most per host)
+    feed_max_failures: int = 10  # failed fetches in a row before a feed is disabled
+    feed_fetch_articles: bool = True  # read each new item's linked article for matching
 
     def describe(self) -> list[tuple[str, str]]:
         """Settings as (name, value) rows for `briefbot check`; the token is never shown."""
@@ -75,6 +79,10 @@ class Settings:
             ("SLACK_APP_TOKEN", "set (hidden)" if self.slack_app_token else "not set"),
             ("SLACK_API_BASE", self.slack_api_base),
             ("SLACK_ADMIN_USERS", ", ".join(sorted(self.slack_admin_users)) or "none"),
+            ("FEED_TICK_SECONDS", f"{self.feed_tick_seconds:g} seconds"),
+            ("FEED_CONCURRENCY", f"{self.feed_concurrency} fetches at once"),
+            ("FEED_MAX_FAILURES", plural(self.feed_max_failures, "failure")),
+            ("FEED_FETCH_ARTICLES", "on" if self.feed_fetch_articles else "off"),
         ]
 
 
@@ -113,6 +121,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         slack_app_token=slack_app_token,
         slack_api_base=_slack_api_base(get("SLACK_API_BASE")),
         slack_admin_users=_slack_users("SLACK_ADMIN_USERS", get("SLACK_ADMIN_USERS")),
+        feed_tick_seconds=_seconds("FEED_TICK_SECONDS", get("FEED_TICK_SECONDS"), default=30),
+        feed_concurrency=_count("FEED_CONCURRENCY", get("FEED_CONCURRENCY"), default=8, maximum=64),
+        feed_max_failures=_count("FEED_MAX_FAILURES", get("FEED_MAX_FAILURES"), default=10, maximum=1000),
+        feed_fetch_articles=_flag("FEED_FETCH_ARTICLES", get("FEED_FETCH_ARTICLES"), default=True),
     )
 
 
@@ -213,6 +225,29 @@ def _seconds(name: str, value: str | None, default: float, maximum: float = 8640
     if not 0.1 <= seconds <= maximum:  # also refuses nan and inf
         raise SettingsError(f"{name} must be a number of seconds between 0.1 and {maximum:g}, got {value!r}")
     return seconds
+
+
+def _count(name: str, value: str | None, default: int, maximum: int) -> int:
+    """A whole number from 1 up to `maximum`."""
+    if value is None:
+        return default
+    text = value.strip()
+    if not text.isdigit() or not 1 <= int(text) <= maximum:
+        raise SettingsError(f"{name} must be a whole number from 1 to {maximum}, got {value!r}")
+    return int(text)
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _flag(name: str, value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    text = value.strip().lower()
+    if text not in _TRUE | _FALSE:
+        raise SettingsError(f"{name} must be on or off (true/false, yes/no, 1/0), got {value!r}")
+    return text in _TRUE
 
 
 def _rate(name: str, value: str | None, default: float) -> float:

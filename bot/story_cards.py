@@ -12,7 +12,7 @@ from bot.answers import ScoredPassage
 from bot.cards import Card, CardField, Reply
 from bot.story_model import Bullet
 from bot.story_now import DATE, DatedPoint, key_points_now, summary_now
-from bot.text import plural
+from bot.text import escape_markdown, plural
 from storage.records import DevelopmentRecord, StoryDetail, StoryRecord
 
 
@@ -52,7 +52,10 @@ def dated_point_lines(points: tuple[DatedPoint, ...], zone: tzinfo | None = None
 
 def development_line(development: DevelopmentRecord, zone: tzinfo) -> str:
     link = f" ([source]({development.url}))" if development.url else ""
-    return f"{local_time.day(development.published_at, zone)}: {development.headline}{link}"
+    also = ""
+    if development.also_reported_by:  # outlet names come from feeds: shown as written, never as Markdown
+        also = " · also reported by " + ", ".join(escape_markdown(o) for o in development.also_reported_by)
+    return f"{local_time.day(development.published_at, zone)}: {development.headline}{link}{also}"
 
 
 def show_card(detail: StoryDetail, zone: tzinfo) -> Card:

@@ -13,6 +13,10 @@ STOPWORDS = frozenset(
     while who whom why will with would you your yours also""".split()
 )
 
+# The core's cards are Markdown; feed text must not add any. A backslash before any punctuation is literal in
+# Discord's Markdown (and in CommonMark). Line-start marks (headings, quotes, lists) only matter at a line start.
+_MARKDOWN_MARKS = re.compile(r"([\\*_~`|\[\]<>])")  # without [ ], ( ) cannot make a link
+_LINE_MARKS = re.compile(r"^([ \t]*(?:\d+(?=\.\s))?)([#>\-+.])", re.MULTILINE)
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 # After '.', '!' or '?' (and a closing quote) and a space, before anything but a lowercase letter: capitals of
@@ -58,3 +62,8 @@ def plural(count: int, noun: str) -> str:
     if noun.endswith("y") and noun[-2:-1] not in tuple("aeiou"):
         return f"{count} {noun[:-1]}ies"
     return f"{count} {noun}s"
+
+
+def escape_markdown(text: str) -> str:
+    """Text shown as itself inside a card: Markdown marks, masked links and `<…>` mentions made literal."""
+    return _LINE_MARKS.sub(r"\1\\\2", _MARKDOWN_MARKS.sub(r"\\\1", text))

@@ -25,8 +25,9 @@ EPHEMERAL_NOTE = "only you can see this"
 NOTHING = "(nothing to show)"
 
 _INLINE = re.compile(
-    r"\*\*(?P<bold>.+?)\*\*"
-    r"|(?<![*\w])\*(?P<italic>[^*\s](?:[^*]*[^*\s])?)\*(?![*\w])"
+    r"\\(?P<escaped>[!-/:-@\[-`{-~])"  # a backslash before punctuation: that character, as itself
+    r"|\*\*(?P<bold>.+?)(?<!\\)\*\*"  # an escaped star never closes: `**a \***` is bold "a *"
+    r"|(?<![*\w\\])\*(?P<italic>[^*\s](?:[^*]*[^*\s\\])?)\*(?![*\w])"
     r"|`(?P<code>[^`]+)`"
     r"|\[(?P<label>[^\]]+)\]\((?P<url>[^)\s]+)\)"
 )
@@ -62,7 +63,9 @@ def spans(line: str, mark: Mark = Mark.PLAIN) -> Iterator[Span]:
     for match in _INLINE.finditer(line):
         if match.start() > position:
             yield Span(line[position : match.start()], mark)
-        if match["bold"] is not None:
+        if match["escaped"] is not None:
+            yield Span(match["escaped"], mark)
+        elif match["bold"] is not None:
             yield from spans(match["bold"], Mark.BOLD)
         elif match["italic"] is not None:
             yield Span(match["italic"], Mark.ITALIC)

@@ -58,6 +58,7 @@ class DevelopmentRecord:
     source: str | None
     published_at: datetime
     created_at: datetime
+    also_reported_by: tuple[str, ...] = ()  # other outlets that reported the same (feeds' duplicates)
 
 
 @dataclass(frozen=True, slots=True)

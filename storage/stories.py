@@ -92,7 +92,15 @@ def _bullets(text: str) -> tuple[Bullet, ...]:
     return tuple(Bullet(label, body) for label, body in json.loads(text))
 
 
+# The outlets that reported a development again (a feed's duplicates), in the order they did, one per line.
+_ALSO_REPORTED = (
+    "(SELECT group_concat(outlet, char(10)) FROM (SELECT outlet FROM development_reports r "
+    "WHERE r.development_id = developments.id ORDER BY r.reported_at, r.outlet)) AS also_reported_by"
+)
+
+
 def _development(row: aiosqlite.Row) -> DevelopmentRecord:
+    also = row["also_reported_by"] if "also_reported_by" in row.keys() else None
     return DevelopmentRecord(
         id=row["id"],
         story_id=row["story_id"],
@@ -103,6 +111,7 @@ def _development(row: aiosqlite.Row) -> DevelopmentRecord:
         source=row["source"],
         published_at=from_db_time(row["published_at"]),
         created_at=from_db_time(row["created_at"]),
+        also_reported_by=tuple(also.split("\n")) if also else (),
     )
 
 
@@ -160,7 +169,7 @@ class StoryRepository:
 
     async def developments(self, story_id: int, after_id: int = 0) -> list[DevelopmentRecord]:
         async with self.db.reader.execute(
-            "SELECT * FROM developments WHERE story_id = ? AND id > ? ORDER BY published_at, id",
+            f"SELECT *, {_ALSO_REPORTED} FROM developments WHERE story_id = ? AND id > ? ORDER BY published_at, id",
             (story_id, after_id),
         ) as cursor:
             return [_development(r) for r in await cursor.fetchall()]

@@ -309,9 +309,7 @@ class StoryImport:
                 self._copies.append(SourceRow(item.origin, story.content_hash, story_id, None, self.now))
                 known[item.origin] = KnownSource(story.content_hash, story_id, None)
                 outcomes.append(ImportOutcome(item.origin, ImportStatus.UNCHANGED, slug))
-            elif source is None and (
-                target := await self._same_article(item, stored_titles, stored_urls)
-            ):
+            elif source is None and (target := await self._same_article(item, stored_titles, stored_urls)):
                 await self._update_story(target, item)
                 stored_hashes.add(story.content_hash)
                 known[item.origin] = KnownSource(story.content_hash, target, None)

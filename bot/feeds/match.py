@@ -49,12 +49,12 @@ import heapq
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from bot.feeds.terms import Analysed, Background, analyse, cosine, weigh
+from bot.feeds.terms import Analysed, Background, analyse, cosine, log_tf, weigh
 
 
 class MatchKind(StrEnum):
@@ -145,6 +145,7 @@ class _Development:
     counts: Counter[str]
     names: frozenset[str]
     shingles: frozenset[int]
+    log_tf: dict[str, float] = field(default_factory=dict)
     vector: dict[str, float] = field(default_factory=dict)
     vector_version: int = -1
 
@@ -157,6 +158,7 @@ class _Story:
     anchors: frozenset[str]
     settings: frozenset[str]
     developments: list[_Development]
+    log_tf: dict[str, float] = field(default_factory=dict)  # ln(1 + tf): weights without the background
     vector: dict[str, float] = field(default_factory=dict)
     norm: float = 0.0
     vector_version: int = -1
@@ -187,6 +189,7 @@ def _story_profile(story: CandidateStory, vocabulary: set[str]) -> _Story:
                 own.counts,
                 own.names,
                 _shingles(f"{development.headline}\n{development.text}"),
+                log_tf(own.counts),
             )
         )
     whole = analyse(parts, vocabulary)
@@ -195,7 +198,8 @@ def _story_profile(story: CandidateStory, vocabulary: set[str]) -> _Story:
     anchors = whole.names & title_terms
     if not anchors:  # a title without names: the summary's names stand in
         anchors = whole.names & set(analyse([(story.summary, 1.0)]).counts)
-    return _Story(story.story_id, whole.counts, whole.names, frozenset(anchors), whole.settings, developments)
+    counts = whole.counts
+    return _Story(story.story_id, counts, whole.names, frozenset(anchors), whole.settings, developments, log_tf(counts))
 
 
 class StoryIndex:
@@ -252,6 +256,9 @@ class Matcher:
         self.background = background or Background()
         # Words seen in lower case anywhere: tells "Engineers warned…" (a word) from "Medivant halts…" (a name).
         self.vocabulary: set[str] = set()
+        # The last item analysed, for `observe` right after `decide`: (item, vocabulary size, analysis). The
+        # vocabulary only grows, so an unchanged size means the same analysis.
+        self._last: tuple[FeedItemText, int, Analysed] | None = None
 
     def index(self, stories: Iterable[CandidateStory]) -> StoryIndex:
         return StoryIndex(stories, self.vocabulary)
@@ -266,12 +273,18 @@ class Matcher:
             self.background.add(analysed.counts)
 
     def _analyse(self, item: FeedItemText) -> Analysed:
+        last = self._last
+        if last is not None and last[0] is item and last[1] == len(self.vocabulary):
+            return last[2]
         article = " ".join(item.article.split()[: self.settings.article_words])
-        return analyse([(item.title, 2.0), (item.summary, 1.0), (article, 0.5)], self.vocabulary)
+        analysed = analyse([(item.title, 2.0), (item.summary, 1.0), (article, 0.5)], self.vocabulary)
+        self._last = (item, len(self.vocabulary), analysed)
+        return analysed
 
-    def _damped(self, counts: Counter[str], anchors: frozenset[str], names: frozenset[str]) -> dict[str, float]:
-        """Weighted vector with names turned down: matching is about what happened, more than to whom."""
-        vector = weigh(counts, self.background)
+    def _damped(self, logged: dict[str, float], anchors: frozenset[str], names: frozenset[str]) -> dict[str, float]:
+        """Weighted vector (of ln(1 + tf) terms) with names turned down: matching is about what happened, more than
+        to whom."""
+        vector = self.background.weigh_logged(logged)
         anchor_weight, name_weight = self.settings.anchor_weight, self.settings.name_weight
         for term in vector:
             if term in anchors:
@@ -282,21 +295,22 @@ class Matcher:
 
     def _story_vector(self, story: _Story) -> dict[str, float]:
         if story.vector_version != self.background.epoch:
-            story.vector = self._damped(story.counts, story.anchors, story.names)
+            story.vector = self._damped(story.log_tf, story.anchors, story.names)
             story.norm = math.sqrt(sum(weight * weight for weight in story.vector.values()))
             story.vector_version = self.background.epoch
         return story.vector
 
     def _development_vector(self, story: _Story, development: _Development) -> dict[str, float]:
         if development.vector_version != self.background.epoch:
-            development.vector = self._damped(development.counts, story.anchors, development.names)
+            development.vector = self._damped(development.log_tf, story.anchors, development.names)
             development.vector_version = self.background.epoch
         return development.vector
 
-    def _candidates(self, item: Analysed, index: StoryIndex) -> set[int]:
+    def _candidates(self, item: Analysed, index: StoryIndex, allowed: Callable[[int], bool] | None) -> set[int]:
         """The stories worth a full score: the anchored ones sharing the most rare words with the item, and a few
         unanchored ones (only ever reported as "best story"). Words used by over a tenth of the stories are left
-        out of this shortlist's ranking: they cannot tell stories apart, and would make it cost O(stories)."""
+        out of this shortlist's ranking: they cannot tell stories apart, and would make it cost O(stories).
+        `allowed(story_id)`: only those stories are candidates (a feed's own story, or a server's)."""
         common = max(50, len(index) // 10)
         overlap: Counter[int] = Counter()
         for term in item.counts:
@@ -306,15 +320,19 @@ class Matcher:
                 for position in postings:
                     overlap[position] += rarity
         anchored = {position for term in item.counts for position in index.anchor_postings.get(term, ())}
+        if allowed is not None:
+            stories = index.stories
+            overlap = Counter({p: v for p, v in overlap.items() if allowed(stories[p].story_id)})
+            anchored = {p for p in anchored if allowed(stories[p].story_id)}
         ranked = heapq.nlargest(ANCHORED_CANDIDATES, anchored, key=overlap.__getitem__)
         others = heapq.nlargest(OTHER_CANDIDATES, (p for p in overlap if p not in anchored), key=overlap.__getitem__)
         return set(ranked) | set(others)
 
-    def _score_all(self, item: Analysed, index: StoryIndex) -> list[_Scored]:
+    def _score_all(self, item: Analysed, index: StoryIndex, allowed: Callable[[int], bool] | None) -> list[_Scored]:
         base = weigh(item.counts, self.background)
         anchor_weight, name_weight = self.settings.anchor_weight, self.settings.name_weight
         scored: list[_Scored] = []
-        for position in self._candidates(item, index):
+        for position in self._candidates(item, index, allowed):
             story = index.stories[position]
             story_vector = self._story_vector(story)
             # The cosine of the damped vectors (see _damped), without building the item's vector per story.
@@ -367,10 +385,16 @@ class Matcher:
                 best = (development, similarity, containment)
         return best
 
-    def decide(self, item: FeedItemText, stories: StoryIndex | Sequence[CandidateStory]) -> MatchDecision:
+    def decide(
+        self,
+        item: FeedItemText,
+        stories: StoryIndex | Sequence[CandidateStory],
+        allowed: Callable[[int], bool] | None = None,
+    ) -> MatchDecision:
+        """`allowed(story_id)`: the candidates among the indexed stories (all of them when None)."""
         index = stories if isinstance(stories, StoryIndex) else self.index(stories)
         analysed = self._analyse(item)
-        scored = self._score_all(analysed, index)
+        scored = self._score_all(analysed, index, allowed)
         best = scored[0] if scored else None
         best_id, best_score = (best.story.story_id, round(best.score, 4)) if best else (None, 0.0)
         anchored = [s for s in scored if s.anchored]

@@ -57,7 +57,10 @@ from bot.feeds.xmlprep import (
 # "yesterday" relative to now: a date that moves at every poll. Feed dates are absolute or none, so the fallback
 # keeps every dateparser parser but the relative one. (The settings dict is fastfeedparser's, read at each call.)
 fastfeedparser.main._DATEPARSER_SETTINGS["PARSERS"] = [  # noqa: SLF001
-    "timestamp", "custom-formats", "absolute-time", "no-spaces-time"
+    "timestamp",
+    "custom-formats",
+    "absolute-time",
+    "no-spaces-time",
 ]
 
 log = logging.getLogger(__name__)

@@ -154,21 +154,46 @@ class Background:
         # recomputing every vector after each item would cost more than all the rest of matching.
         self.epoch = 0
         self._epoch_size = prior
+        # idf by document frequency, for the current document count: most terms share a handful of frequencies
+        # (0, 1, 2…), so a logarithm per frequency instead of per term. Emptied by every `add`.
+        self._idf_by_frequency: dict[int, float] = {}
 
     def add(self, terms: Iterable[str]) -> None:
         self.documents += 1
         self.frequency.update(set(terms))
+        self._idf_by_frequency = {}
         if self.documents + self.prior >= EPOCH_GROWTH * self._epoch_size:
             self.epoch += 1
             self._epoch_size = self.documents + self.prior
 
     def idf(self, term: str) -> float:
-        return math.log((self.documents + self.prior) / (self.frequency[term] + 0.5))
+        frequency = self.frequency.get(term, 0)
+        value = self._idf_by_frequency.get(frequency)
+        if value is None:
+            value = self._idf_by_frequency[frequency] = math.log((self.documents + self.prior) / (frequency + 0.5))
+        return value
+
+    def weigh_logged(self, log_tf: dict[str, float]) -> dict[str, float]:
+        """`weigh` for counts already turned into ln(1 + tf): the same values, without a call per term."""
+        frequency, cached, documents = self.frequency.get, self._idf_by_frequency, self.documents + self.prior
+        out: dict[str, float] = {}
+        for term, logged in log_tf.items():
+            f = frequency(term, 0)
+            idf = cached.get(f)
+            if idf is None:
+                idf = cached[f] = math.log(documents / (f + 0.5))
+            out[term] = logged * idf
+        return out
 
 
 def weigh(counts: Counter[str], background: Background) -> dict[str, float]:
     """Sublinear term frequency times rarity: ln(1 + tf) · idf (tf is weighted, so it may be a fraction)."""
-    return {term: math.log1p(count) * background.idf(term) for term, count in counts.items() if count > 0}
+    return background.weigh_logged(log_tf(counts))
+
+
+def log_tf(counts: Counter[str]) -> dict[str, float]:
+    """ln(1 + tf) of the terms that occur: the part of a weight that the background does not move."""
+    return {term: math.log1p(count) for term, count in counts.items() if count > 0}
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:

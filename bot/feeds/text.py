@@ -74,11 +74,11 @@ def safe_link(value: object, base: str | None = None) -> str | None:
     value = value.strip()
     if not value or len(value) > MAX_LINK_LENGTH or _INVISIBLE.search(value) or _SPACE.search(value):
         return None
-    if base and not urlsplit(value).scheme:
-        value = urljoin(base, value)
-    try:
+    try:  # urlsplit and urljoin raise ValueError on a malformed host ("[" without "]") or port
+        if base and not urlsplit(value).scheme:
+            value = urljoin(base, value)
         parts = urlsplit(value)
-        port = parts.port  # raises on a malformed port
+        port = parts.port
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname or port == 0:

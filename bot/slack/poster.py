@@ -118,7 +118,13 @@ class SlackPoster:
     # --- posting -------------------------------------------------------------------------------------------
 
     async def post(
-        self, channel: str, text: str, blocks: list[Block], *, thread_ts: str | None = None, outbox_id: int,
+        self,
+        channel: str,
+        text: str,
+        blocks: list[Block],
+        *,
+        thread_ts: str | None = None,
+        outbox_id: int,
         retried: bool = False,
     ) -> str:
         """Posts once and returns the message's ts. Raises TemporaryFailure or PermanentFailure."""
@@ -132,7 +138,10 @@ class SlackPoster:
         await self._turn()
         try:
             answer = await self.client.chat_postMessage(
-                channel=channel, text=defuse(text), blocks=defuse(blocks), thread_ts=thread_ts,
+                channel=channel,
+                text=defuse(text),
+                blocks=defuse(blocks),
+                thread_ts=thread_ts,
                 metadata={"event_type": OUTBOX_EVENT, "event_payload": {"outbox_id": outbox_id}},
             )
         except Exception as exc:

@@ -15,6 +15,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 
 from bot import delivery, jobs, payloads
 from bot.delivery import Transport
+from bot.fetch import Fetcher
 from bot.follow_service import FollowTarget
 from bot.limits import MessagePart
 from bot.platforms import Platform
@@ -23,6 +24,7 @@ from bot.settings import Settings
 from bot.story_admin import OPERATOR
 from bot.story_model import Story
 from storage.database import Database
+from storage.feeds import FeedRepository, NewFeed
 from storage.outbox import OutboxItem, OutboxStatus, OutgoingMessage, TargetKind
 from storage.stories import ImportItem
 
@@ -52,6 +54,7 @@ def settings(tmp_path: Path) -> Settings:
         alert_poll_seconds=HOUR,
         seeds_check_seconds=HOUR,
         mutes_check_seconds=HOUR,
+        feed_tick_seconds=HOUR,
     )
 
 
@@ -171,3 +174,44 @@ async def test_leaving_the_runtime_stops_the_scheduler_and_the_workers(settings:
         assert not runtime.scheduler.running
         assert runtime.workers == {}
         assert not worker.running
+
+
+async def test_feeds_are_polled_by_one_tick_job_and_only_with_a_fetcher(db: Database, settings: Settings) -> None:
+    wakeups = Wakeups()
+    runtime = Runtime(build_services(db, settings, wakeups), wakeups)
+    [tick] = [job for job in runtime.periodic_jobs() if job.name == jobs.FEEDS_TICK]
+    assert tick.seconds == settings.feed_tick_seconds and tick.at_start
+    assert tick.run == runtime.feeds_tick
+    assert runtime.services.feed_service.poller is None  # no fetcher: nothing is fetched
+    assert (await runtime.services.feed_service.poll_due()).feeds == 0
+    async with Fetcher.open(settings.fetch_allow_hosts) as fetcher:
+        assert build_services(db, settings, Wakeups(), fetcher).feed_service.poller is not None
+
+
+async def test_the_feeds_tick_runs_early_when_a_feed_is_due_before_it(db: Database, settings: Settings) -> None:
+    soon = datetime.now(UTC) + timedelta(seconds=20)
+    feed = NewFeed(
+        url="http://127.0.0.1:9/feed",
+        guild_id=None,
+        channel_id=None,
+        story_id=None,
+        every_minutes=5,
+        include=(),
+        exclude=(),
+        title="Feed",
+        etag=None,
+        last_modified=None,
+        last_status=200,
+        next_check_at=soon,
+        created_at=soon - timedelta(minutes=5),
+    )
+    await FeedRepository(db).add(feed, [])
+    wakeups = Wakeups()
+    async with Fetcher.open() as fetcher, Runtime(build_services(db, settings, wakeups, fetcher), wakeups) as runtime:
+        started = caught_up(runtime)
+        runtime.start()
+        await asyncio.wait_for(started.wait(), WAIT)
+        job = runtime.scheduler.get_job(jobs.FEEDS_TICK)
+        assert job is not None and job.next_run_time > soon + timedelta(minutes=30)  # an hour's tick
+        await runtime.feeds_tick()
+        assert job.next_run_time == soon

@@ -31,6 +31,8 @@ def test_defaults(tmp_path: Path) -> None:
     assert settings.discord_login_timeout == 30
     assert (settings.digest_tick_seconds, settings.alert_poll_seconds) == (60, 15)
     assert (settings.seeds_check_seconds, settings.mutes_check_seconds) == (60, 60)
+    assert (settings.feed_tick_seconds, settings.feed_concurrency, settings.feed_max_failures) == (30, 8, 10)
+    assert settings.feed_fetch_articles is True
 
 
 def test_job_periods_and_login_timeout_are_seconds(tmp_path: Path) -> None:
@@ -96,6 +98,11 @@ def test_valid_values(tmp_path: Path) -> None:
         ("ALERT_POLL_SECONDS", "-1"),
         ("SEEDS_CHECK_SECONDS", "nan"),
         ("MUTES_CHECK_SECONDS", "inf"),
+        ("FEED_TICK_SECONDS", "0"),
+        ("FEED_CONCURRENCY", "0"),
+        ("FEED_CONCURRENCY", "many"),
+        ("FEED_MAX_FAILURES", "1001"),
+        ("FEED_FETCH_ARTICLES", "sometimes"),
     ],
 )
 def test_invalid_values_name_the_variable(tmp_path: Path, name: str, value: str) -> None:
@@ -220,3 +227,13 @@ def test_slack_tokens_are_never_shown(tmp_path: Path) -> None:
     rows = dict(settings.describe())
     assert rows["SLACK_BOT_TOKEN"] == rows["SLACK_APP_TOKEN"] == "set (hidden)"
     assert dict(_load(tmp_path, {}).describe())["SLACK_BOT_TOKEN"] == "not set"
+def test_feed_settings(tmp_path: Path) -> None:
+    settings = _load(
+        tmp_path,
+        {"FEED_TICK_SECONDS": "0.5", "FEED_CONCURRENCY": "2", "FEED_MAX_FAILURES": "3", "FEED_FETCH_ARTICLES": "off"},
+    )
+    assert (settings.feed_tick_seconds, settings.feed_concurrency, settings.feed_max_failures) == (0.5, 2, 3)
+    assert settings.feed_fetch_articles is False
+    assert _load(tmp_path, {"FEED_FETCH_ARTICLES": "Yes"}).feed_fetch_articles is True
+    described = dict(settings.describe())
+    assert described["FEED_FETCH_ARTICLES"] == "off" and described["FEED_MAX_FAILURES"] == "3 failures"

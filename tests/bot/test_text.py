@@ -45,3 +45,24 @@ async def test_follow_reply_says_one_minute(db: Database, stories: StoryReposito
     follows = FollowService(FollowRepository(db), stories, StoryService(stories), burst_window=timedelta(minutes=1))
     reply = await follows.follow(seed_story.slug, None, 42, FollowTarget.DM, None)
     assert "Updates within 1 minute are merged" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("**bold** _it_ ~~gone~~ `code` ||spoiler||", r"\*\*bold\*\* \_it\_ \~\~gone\~\~ \`code\` \|\|spoiler\|\|"),
+        ("[click](https://evil.example)", r"\[click\](https://evil.example)"),
+        ("<@123> <@&456> <#789>", r"\<@123\> \<@&456\> \<#789\>"),
+        ("# Heading", r"\# Heading"),
+        ("> quote", r"\> quote"),
+        ("- item\n1. first", "\\- item\n1\\. first"),
+        ("12.5 million (est.) - a C:\\path", "12.5 million (est.) - a C:\\\\path"),
+        ("Plain title, nothing to do", "Plain title, nothing to do"),
+    ],
+)
+def test_escape_markdown_leaves_no_markup(text: str, escaped: str) -> None:
+    from bot.text import escape_markdown
+    from bot.text_render import plain
+
+    assert escape_markdown(text) == escaped
+    assert plain(escape_markdown(text)) == text  # and reads back as the text itself

@@ -92,3 +92,10 @@ def test_write_reply_is_styled_only_at_a_terminal() -> None:
     write_reply(REPLY, terminal_stream)
     assert BOLD in terminal_stream.getvalue() and "**" not in terminal_stream.getvalue()
     assert terminal_for(piped) is None
+
+
+def test_backslash_escapes_show_the_character_and_never_start_or_end_markup() -> None:
+    assert plain(r"\*\*not bold\*\* and \[not\](a link)") == "**not bold** and [not](a link)"
+    assert plain(r"**Seoul \*Herald\*** today") == "Seoul *Herald* today"
+    assert plain(r"\*not italic\*") == "*not italic*"
+    assert plain(r"a\\b and \d") == r"a\b and \d"  # a backslash before a letter stays

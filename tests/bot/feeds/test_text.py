@@ -58,3 +58,9 @@ def test_plain_text_limit_cuts_at_a_word() -> None:
 )
 def test_safe_link(link: object, base: str | None, kept: str | None) -> None:
     assert safe_link(link, base) == kept
+
+
+def test_a_malformed_host_is_no_link_not_an_error() -> None:
+    # Found by the mangled-feed fuzz test: a "[" in the host made urlsplit raise before the check.
+    assert safe_link("http://[::1/]]>x", base="https://feed.example/") is None
+    assert safe_link("//[bad/x", base="https://feed.example/") is None  # a relative link with a broken host
