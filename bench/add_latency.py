@@ -23,7 +23,6 @@ Results are printed as a table and written as JSON to bench/results/add_latency.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import dataclasses
 import os
@@ -36,7 +35,7 @@ from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.botrun import header, render_table, run_with_timeout, verdict, write_results
+from bench.botrun import header, render_table, run_with_timeout, simple_main, verdict
 from bench.intake import huge_input
 from bench.store import latency_summary
 
@@ -181,16 +180,7 @@ def format_table(results: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.add_latency", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--out", type=Path, help="JSON results file (default: bench/results/add_latency.json)")
-    args = parser.parse_args(argv)
-    config = AddLatencyConfig.quick() if args.quick else AddLatencyConfig()
-    results = run(config)
-    out = write_results(results, "add_latency", args.quick, args.out)
-    print(format_table(results))
-    print(f"results: {out}")
-    return 0
+    return simple_main(argv, "add_latency", __doc__ or "", AddLatencyConfig, run, format_table)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ Results are printed as a table and written as JSON to bench/results/answers.json
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import dataclasses
 import tempfile
@@ -32,7 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.botrun import header, render_table, verdict, write_results
+from bench.botrun import header, render_table, simple_main, verdict
 
 TARGET_ANSWERED = 0.9
 TARGET_AS_WRITTEN = 1.0
@@ -214,16 +213,7 @@ def format_table(results: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.answers", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a few articles, for a smoke run")
-    parser.add_argument("--out", type=Path, help="JSON results file (default: bench/results/answers.json)")
-    args = parser.parse_args(argv)
-    config = AnswersConfig.quick() if args.quick else AnswersConfig()
-    results = run(config)
-    out = write_results(results, "answers", args.quick, args.out)
-    print(format_table(results))
-    print(f"results: {out}")
-    return 0
+    return simple_main(argv, "answers", __doc__ or "", AnswersConfig, run, format_table)
 
 
 if __name__ == "__main__":
