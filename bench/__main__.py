@@ -11,6 +11,8 @@ BENCHES = (
     "bench.digests",
     "bench.follows",
     "bench.intake",
+    "bench.add_latency",
+    "bench.answers",
     "bench.feeds_parse",
     "bench.feeds_quality",
     "bench.feeds",

@@ -198,6 +198,21 @@ def verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
+def simple_main(
+    argv: list[str] | None, name: str, description: str, config_type: Any, run: Any, format_table: Any
+) -> int:
+    """The command line of a benchmark run in one process: `--quick`, `--out`; prints its table, writes its JSON."""
+    parser = argparse.ArgumentParser(prog=f"python -m bench.{name}", description=description.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--out", type=Path, help=f"JSON results file (default: bench/results/{name}.json)")
+    args = parser.parse_args(argv)
+    results = run(config_type.quick() if args.quick else config_type())
+    out = write_results(results, name, args.quick, args.out)
+    print(format_table(results))
+    print(f"results: {out}")
+    return 0
+
+
 def run_with_timeout(coro: Any, timeout: float) -> Any:
     """asyncio.run with an overall deadline, so a stuck benchmark stops by itself."""
 
@@ -221,6 +236,7 @@ __all__ = [
     "render_table",
     "routes_between",
     "run_with_timeout",
+    "simple_main",
     "start_bot",
     "steady_rate",
     "stop_bot",

@@ -23,7 +23,6 @@ Results are printed as a table and written as JSON to bench/results/intake.json 
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import os
 import subprocess
@@ -31,10 +30,9 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from bench.botrun import header, render_table, verdict, write_results
+from bench.botrun import header, render_table, simple_main, verdict
 from bench.store import ROOT
 
 TARGET_HUGE_S = 1.0
@@ -331,16 +329,7 @@ def format_table(results: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.intake", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--out", type=Path, help="JSON results file (default: bench/results/intake.json)")
-    args = parser.parse_args(argv)
-    config = IntakeConfig.quick() if args.quick else IntakeConfig()
-    results = run(config)
-    out = write_results(results, "intake", args.quick, args.out)
-    print(format_table(results))
-    print(f"results: {out}")
-    return 0
+    return simple_main(argv, "intake", __doc__ or "", IntakeConfig, run, format_table)
 
 
 if __name__ == "__main__":

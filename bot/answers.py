@@ -1,5 +1,9 @@
 """Answer a question from a story's own text: rank its passages with BM25, favouring matching headings.
 
+Three rules of news writing sit on top (measured by `python -m bench.answers`): the introduction counts half, since
+the sections say the same at more length; a section headed by the same kind of question ("Why now?" for "why is
+…") answers it; and a question of quantity is answered by a passage that gives a number (bot/question_kinds.py).
+
 Terms are language-aware. Latin-script words are stemmed with the Snowball stemmer of the story's language (English,
 German, French or Spanish, guessed from common function words), so "investigating" finds "investigation". Runs of
 Han, Katakana and Hangul become overlapping character bigrams (bot/cjk.py says why): "韓国訪問" gives 韓国, 国訪,
@@ -25,6 +29,7 @@ from typing import Protocol
 import snowballstemmer
 
 from bot import cjk
+from bot.question_kinds import QuestionKind, gives_number, heading_kind, question_kind
 from bot.story_model import Bullet, Section
 from bot.text import STOPWORDS
 
@@ -32,6 +37,11 @@ INTRODUCTION = "Introduction"
 _K1 = 1.2
 _B = 0.75
 _HEADING_WEIGHT = 1.5
+# The introduction (dek and lead) summarises the sections, and /story show already shows it: when a section says
+# as much, its passage is the fuller answer, so the introduction's passages count half.
+INTRODUCTION_WEIGHT = 0.5
+# A section headed by the same kind of question ("Why now?" for "why is …") answers it even in other words.
+KIND_WEIGHT = 3.0
 _GUESS_CHARS = 4000  # enough text to tell the language of a story apart
 _MAX_EXAMPLES = 3
 # Passages scoring at least this share of the best one answer the question too; among them the newest comes first,
@@ -108,6 +118,7 @@ class Passage:
     section: str
     text: str
     reported_at: datetime | None = None  # set when the story has developments (bot/story_now.py)
+    introduction: bool = False  # the text before the first heading: it sums up what the sections tell
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +228,12 @@ def _heading_like(text: str) -> bool:
 
 
 def section_passages(
-    heading: str, paragraphs: Iterable[str], bullets: tuple[Bullet, ...], reported_at: datetime | None = None
+    heading: str,
+    paragraphs: Iterable[str],
+    bullets: tuple[Bullet, ...],
+    reported_at: datetime | None = None,
+    *,
+    introduction: bool = False,
 ) -> list[Passage]:
     """A section's passages. A heading-like line is never a passage alone: it opens the text it introduces."""
     texts: list[str] = []
@@ -236,11 +252,11 @@ def section_passages(
         rendered = bullet.render().strip()
         if rendered and not _heading_like(rendered):
             texts.append(f"{prefix} {rendered}" if prefix else rendered)
-    return [Passage(heading, text, reported_at) for text in texts]
+    return [Passage(heading, text, reported_at, introduction) for text in texts]
 
 
 def passages(dek: str, lead: tuple[str, ...], sections: tuple[Section, ...]) -> list[Passage]:
-    found = section_passages(INTRODUCTION, (dek, *lead), ())
+    found = section_passages(INTRODUCTION, (dek, *lead), (), introduction=True)
     for section in sections:
         found += section_passages(section.heading, section.paragraphs, section.bullets)
     return found
@@ -271,6 +287,7 @@ def rank(question: str, candidates: list[Passage], limit: int = 3) -> list[Score
     if not content_terms:
         return []
     query = set(terms(question, keep_question_words=True, language=language))
+    kind = question_kind(question)
     documents = [_passage_terms(p.text, language) for p in candidates]
     average = sum(sum(d.values()) for d in documents) / len(documents) or 1.0
     frequency = Counter(t for d in documents for t in d)
@@ -292,10 +309,21 @@ def rank(question: str, candidates: list[Passage], limit: int = 3) -> list[Score
         heading_hits = len(query & heading_terms)
         if heading_hits and (content_terms & heading_terms or score > 0):
             score += _HEADING_WEIGHT * heading_hits
+        if passage.introduction:
+            score *= INTRODUCTION_WEIGHT
+        elif kind not in (None, QuestionKind.ANY) and _heading_kind(passage.section) is kind:
+            score += KIND_WEIGHT
         if score > 0:
             scored.append(ScoredPassage(passage, score))
+    if kind is QuestionKind.QUANTITY and any(gives_number(s.passage.text) for s in scored):
+        scored = [s for s in scored if gives_number(s.passage.text)]  # "how many" is answered by a figure
     scored.sort(key=lambda s: -s.score)
     return _newer_first(scored)[:limit]
+
+
+@lru_cache(maxsize=4096)
+def _heading_kind(heading: str) -> QuestionKind | None:
+    return heading_kind(heading)
 
 
 def _newer_first(scored: list[ScoredPassage]) -> list[ScoredPassage]:

@@ -20,7 +20,8 @@ from bot.feeds import cli as feed_cli
 from bot.feeds.service import UnknownFeed
 from bot.follow_service import FollowService
 from bot.import_progress import ImportProgress
-from bot.importer import import_paths, import_seed_folder
+from bot.importer import ImportReport, import_links, import_paths, import_seed_folder, is_link
+from bot.intake import ArticleParser
 from bot.platforms import configured_clients
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
 from bot.story_admin import OPERATOR, StoryAdminService
@@ -52,8 +53,8 @@ class CommandFailed(Exception):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="briefbot", description="News briefings for Discord.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    imp = sub.add_parser("import", help="import article files or folders (.txt, .md)")
-    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    imp = sub.add_parser("import", help="import article files or folders (.txt, .md, .html), or web pages by link")
+    imp.add_argument("paths", nargs="+", metavar="PATH_OR_URL", help="a file, a folder, or an http(s) link")
     sub.add_parser("stories", help="list the tracked stories")
     show = sub.add_parser("show", help="a story's summary, key points and sections")
     show.add_argument("slug")
@@ -87,10 +88,21 @@ async def _stories_table(stories: StoryRepository) -> None:
         print(f"{story.slug:<44} {story.published_at:%Y-%m-%d %H:%M}  {story.title}")
 
 
-async def _import(settings: Settings, paths: list[Path]) -> None:
+async def _import(settings: Settings, targets: list[str]) -> None:
+    links = [target for target in targets if is_link(target)]
+    paths = [Path(target) for target in targets if not is_link(target)]
+
     async def action(db: Database, stories: StoryRepository) -> None:
-        with ImportProgress.on_stderr() as progress:
-            report = await import_paths(stories, paths, settings.default_timezone, on_progress=progress)
+        report = ImportReport()
+        if paths:
+            with ImportProgress.on_stderr() as progress:
+                report = await import_paths(stories, paths, settings.default_timezone, on_progress=progress)
+        if links:
+            from bot.fetch import Fetcher  # aiohttp: only imports of links need it
+
+            async with Fetcher.open(settings.fetch_allow_hosts) as fetcher:
+                parser = ArticleParser(settings.default_timezone)  # nothing else runs here: parse in this process
+                report.merge(await import_links(stories, fetcher, parser, links))
         for line in report.lines():
             print(line)
         if not report.ok:

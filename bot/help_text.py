@@ -27,7 +27,7 @@ STORY_COMMANDS = (
     CommandHelp("/story follow <story> [where] [ping]", "Be told what changed when it develops, by DM or here."),
     CommandHelp("/story unfollow <story>", "Stop following; `/story following` lists your follows."),
     CommandHelp("/story mute <story> <hours>", "Hold alerts for a while; they come in your next digest."),
-    CommandHelp("/story add <file|text>", "Track a new story in this server.", admin=True),
+    CommandHelp("/story add <file|text|link>", "Track a new story here (a link fetches the page).", admin=True),
     CommandHelp("/story update <story> <text> [url]", "Add a development to this server's story.", admin=True),
     CommandHelp("/story remove <story>", "Remove a story this server added.", admin=True),
 )

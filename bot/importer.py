@@ -9,14 +9,20 @@ import multiprocessing
 import os
 import stat
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bot.errors import UserError
+from bot.intake import ArticleParser, fetch_story, link_origin
 from bot.parser import MAX_ARTICLE_BYTES, ParseError, parse_article
 from bot.story_model import Story
 from storage.stories import ImportItem, ImportOutcome, ImportStatus, StoryRepository
+
+if TYPE_CHECKING:
+    from bot.fetch import Fetcher  # aiohttp: loaded only where a Fetcher is opened
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +54,11 @@ class ImportReport:
 
     def count(self, status: ImportStatus) -> int:
         return sum(1 for o in self.outcomes if o.status is status)
+
+    def merge(self, other: ImportReport) -> None:
+        self.outcomes.extend(other.outcomes)
+        self.errors.extend(other.errors)
+        self.skipped.extend(other.skipped)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,12 +168,13 @@ class ParsedFile:
     error: str | None
 
 
-def parse_files(paths: Sequence[Path], default_tz: tzinfo) -> list[ParsedFile]:
-    """Reads and parses files; plain data in and out, so it can run in a worker process."""
+def parse_files(paths: Sequence[Path], default_tz: tzinfo, now: datetime | None = None) -> list[ParsedFile]:
+    """Reads and parses files; plain data in and out, so it can run in a worker process. `now`: the import time."""
     parsed: list[ParsedFile] = []
     for path in paths:
         try:
-            parsed.append(ParsedFile(path, parse_article(read_article_file(path), str(path), default_tz), None))
+            story = parse_article(read_article_file(path), str(path), default_tz, now=now)
+            parsed.append(ParsedFile(path, story, None))
         except ParseError as exc:
             parsed.append(ParsedFile(path, None, str(exc)))
         except OSError as exc:
@@ -170,16 +182,23 @@ def parse_files(paths: Sequence[Path], default_tz: tzinfo) -> list[ParsedFile]:
     return parsed
 
 
-async def _parsed_batches(files: list[Path], default_tz: tzinfo) -> AsyncIterator[list[ParsedFile]]:
-    """Batches of parsed files. Large imports parse in a worker process while this one writes."""
+async def _parsed_batches(
+    files: list[Path], default_tz: tzinfo, pool: Executor | None, now: datetime | None
+) -> AsyncIterator[list[ParsedFile]]:
+    """Batches of parsed files. In the bot, `pool` parses them all off the event loop (see bot.intake); else
+    large imports parse in a worker process of their own while this one writes."""
     batches = [files[start : start + BATCH_SIZE] for start in range(0, len(files), BATCH_SIZE)]
+    loop = asyncio.get_running_loop()
+    if pool is not None:
+        for batch in batches:
+            yield await loop.run_in_executor(pool, parse_files, batch, default_tz, now)
+        return
     if len(files) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
         for batch in batches:
-            yield parse_files(batch, default_tz)
+            yield parse_files(batch, default_tz, now)
         return
-    loop = asyncio.get_running_loop()
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending = [loop.run_in_executor(pool, parse_files, batch, default_tz) for batch in batches]
+        pending = [loop.run_in_executor(pool, parse_files, batch, default_tz, now) for batch in batches]
         for future in pending:
             yield await future
 
@@ -190,14 +209,18 @@ async def import_paths(
     default_tz: tzinfo,
     guild_id: int | None = None,
     on_progress: ProgressCallback | None = None,
+    pool: Executor | None = None,
+    now: datetime | None = None,
 ) -> ImportReport:
-    """Imports and reports; logs nothing, so a caller that prints the report does not show an error twice."""
+    """Imports and reports; logs nothing, so a caller that prints the report does not show an error twice.
+
+    `now` is the import time (the date of an article that gives none); the clock's when None."""
     scan = scan_paths(paths)
     report = ImportReport(errors=scan.errors, skipped=scan.skipped)
     done = 0
     if on_progress is not None:
         on_progress(done, len(scan.files))
-    async for batch in _parsed_batches(scan.files, default_tz):
+    async for batch in _parsed_batches(scan.files, default_tz, pool, now):
         report.errors.extend(p.error for p in batch if p.error)
         items = [ImportItem(origin_for(p.path), p.story, guild_id) for p in batch if p.story is not None]
         if items:
@@ -205,6 +228,30 @@ async def import_paths(
         done += len(batch)
         if on_progress is not None:
             on_progress(done, len(scan.files))
+    return report
+
+
+def is_link(target: str) -> bool:
+    """An import target that is a web address rather than a path."""
+    return target.lower().startswith(("http://", "https://"))
+
+
+async def import_links(
+    stories: StoryRepository, fetcher: Fetcher, parser: ArticleParser, urls: Sequence[str], guild_id: int | None = None
+) -> ImportReport:
+    """Fetches each page and imports it as a story (see bot.intake); a link that fails is an error line."""
+    report = ImportReport()
+    items: list[ImportItem] = []
+    for url in urls:
+        try:
+            story = await fetch_story(fetcher, parser, url)
+        except (UserError, ParseError) as exc:  # FetchError is a UserError
+            report.errors.append(f"{url}: {exc}")
+            continue
+        assert story.url is not None  # the final URL, after redirects
+        items.append(ImportItem(link_origin(story.url, guild_id), story, guild_id))
+    if items:
+        report.outcomes.extend(await stories.import_stories(items))
     return report
 
 
@@ -219,12 +266,14 @@ def _log_problems(report: ImportReport) -> None:
         log.info("import: %s", message)
 
 
-async def import_seed_folder(seeds_dir: Path, stories: StoryRepository, default_tz: tzinfo) -> ImportReport:
+async def import_seed_folder(
+    seeds_dir: Path, stories: StoryRepository, default_tz: tzinfo, *, pool: Executor | None = None
+) -> ImportReport:
     """The import done at every start; a missing folder is a warning, not a failure."""
     if not seeds_dir.is_dir():
         log.warning("seeds folder %s does not exist; nothing imported", seeds_dir)
         return ImportReport()
-    report = await import_paths(stories, [seeds_dir], default_tz)
+    report = await import_paths(stories, [seeds_dir], default_tz, pool=pool)
     _log_problems(report)
     log.info(
         "seeds: %d new, %d updated, %d unchanged, %d developments, %d errors",
@@ -240,10 +289,13 @@ async def import_seed_folder(seeds_dir: Path, stories: StoryRepository, default_
 class SeedWatcher:
     """Re-imports the seeds folder's new or changed files; unchanged files are not even re-read."""
 
-    def __init__(self, seeds_dir: Path, stories: StoryRepository, default_tz: tzinfo) -> None:
+    def __init__(
+        self, seeds_dir: Path, stories: StoryRepository, default_tz: tzinfo, *, pool: Executor | None = None
+    ) -> None:
         self.seeds_dir = seeds_dir
         self.stories = stories
         self.default_tz = default_tz
+        self.pool = pool
         self._seen: dict[Path, tuple[int, int]] = {}
 
     async def check(self) -> ImportReport:
@@ -260,7 +312,7 @@ class SeedWatcher:
                 self._seen[path] = signature
         if not changed:
             return ImportReport()
-        report = await import_paths(self.stories, changed, self.default_tz)
+        report = await import_paths(self.stories, changed, self.default_tz, pool=self.pool)
         _log_problems(report)
         for outcome in report.outcomes:
             if outcome.status is not ImportStatus.UNCHANGED:

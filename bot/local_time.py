@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 
 def zone_name(zone: tzinfo) -> str:
@@ -32,6 +32,13 @@ def day(when: datetime, zone: tzinfo) -> str:
     """`6 Jan 2024`, the local date: name the zone nearby (see `dates_in`)."""
     local = when.astimezone(zone)
     return f"{local.day} {local:%b %Y}"
+
+
+def day_in_year(when: datetime, zone: tzinfo, now: datetime | None = None) -> str:
+    """`30 Nov` in the current year (in `zone`), `30 Nov 2023` in another."""
+    local = when.astimezone(zone)
+    this_year = (now or datetime.now(UTC)).astimezone(zone).year
+    return f"{local.day} {local:%b}" if local.year == this_year else f"{local.day} {local:%b %Y}"
 
 
 def short_day(when: datetime, zone: tzinfo) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 
 from bot.dates import ReadDate, parse_datetime, read_date
@@ -21,9 +21,13 @@ from bot.summarizer import ExtractiveSummarizer, Summarizer, SummaryInput
 
 __all__ = ["MAX_ARTICLE_BYTES", "ParseError", "bullet_line", "looks_like_date", "parse_article", "parse_datetime"]
 
-MAX_ARTICLE_BYTES = 1024 * 1024
+MIB = 1024 * 1024
+MAX_ARTICLE_BYTES = MIB
 KEY_POINTS_FALLBACK_COUNT = 3
 HEADER_LINES = 6  # lines under the title searched for the byline and the date
+# No article has more: later headings stay text of the last section. Each section is a row to store and an object
+# to hand from the intake worker to the bot, and 20,000 of them (1 MiB of nothing but headings) held its event loop.
+MAX_SECTIONS = 2000
 
 _DEFAULT_SUMMARIZER = ExtractiveSummarizer()
 
@@ -37,6 +41,10 @@ class ParseError(ValueError):
         self.message = message
         where = f"{origin}:{line}" if line else origin
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self) -> tuple[type[ParseError], tuple[str, int | None, str]]:
+        # Raised in an intake worker process and pickled back: rebuilt from its own arguments.
+        return (type(self), (self.origin, self.line, self.message))
 
 
 @dataclass(slots=True)
@@ -274,16 +282,17 @@ def _bullet(body: str) -> Bullet:
 # --- decoding --------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes | str, origin: str) -> str:
+def _decode(data: bytes | str, origin: str, max_bytes: int = MAX_ARTICLE_BYTES) -> str:
     if isinstance(data, str):
         raw = data.encode("utf-8", "surrogatepass")
         text = data
     else:
         raw = data
         text = ""
-    if len(raw) > MAX_ARTICLE_BYTES:
-        line = raw.count(b"\n", 0, MAX_ARTICLE_BYTES) + 1
-        raise ParseError(origin, line, "file is larger than the 1 MiB limit (the limit is passed on this line)")
+    if len(raw) > max_bytes:
+        line = raw.count(b"\n", 0, max_bytes) + 1
+        limit = f"{max_bytes / MIB:g} MiB"
+        raise ParseError(origin, line, f"file is larger than the {limit} limit (the limit is passed on this line)")
     utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
     nul = -1 if utf16 else raw.find(b"\x00")
     if nul >= 0:
@@ -316,14 +325,21 @@ def parse_article(
     default_tz: tzinfo = UTC,
     summarizer: Summarizer = _DEFAULT_SUMMARIZER,
     now: datetime | None = None,
+    *,
+    url: str | None = None,
+    html: bool | None = None,
+    max_bytes: int = MAX_ARTICLE_BYTES,
 ) -> Story:
     """Parse one article. Raises ParseError naming `origin` and the line on bad input.
 
-    `now` is the import time: the date of an article that gives none, and the reference for a year-less date."""
-    text = _decode(data, origin)
+    `now` is the import time: the date of an article that gives none, and the reference for a year-less date.
+    `url` is where the article was fetched from: the story's url, whatever the page says. `html` says whether
+    it is a web page (a fetched page's content type); None guesses from `origin` and the text."""
+    text = _decode(data, origin, max_bytes)
     now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    if looks_like_html(text, origin):
-        return _parse_page(text, origin, default_tz, summarizer, now)
+    if html or (html is None and looks_like_html(text, origin)):
+        story = _parse_page(text, origin, default_tz, summarizer, now, url)
+        return story if url is None else replace(story, url=url)
     raw_lines = text.split("\n")
     lines = [_Line(number, line.strip()) for number, line in enumerate(raw_lines, start=1)]
     meta = FrontMatter()
@@ -335,11 +351,14 @@ def parse_article(
     if not content:
         raise ParseError(origin, lines[-1].number if lines else 1, "there is no article text after the front matter")
     markdown = markdown or bool(_MD_HEADING.match(content[0].text))
-    return _build_story(content, meta, markdown, origin, default_tz, summarizer, text, now)
+    story = _build_story(content, meta, markdown, origin, default_tz, summarizer, text, now)
+    return story if url is None else replace(story, url=url)
 
 
-def _parse_page(text: str, origin: str, default_tz: tzinfo, summarizer: Summarizer, now: datetime) -> Story:
-    article = extract_article(text, None)
+def _parse_page(
+    text: str, origin: str, default_tz: tzinfo, summarizer: Summarizer, now: datetime, url: str | None
+) -> Story:
+    article = extract_article(text, url)
     if article is None:
         raise ParseError(origin, None, "this web page has no article text that briefbot can find")
     meta = FrontMatter(fields=article.front_matter(), tags=article.tags)
@@ -476,14 +495,17 @@ def _body(lines: list[_Line], markdown: bool) -> tuple[list[str], list[Section]]
         current = sections[-1] if sections else None
         heading = _MD_HEADING.match(text) if markdown else None
         if heading:
-            sections.append(_SectionBuilder(_strip_markdown(heading.group("text")).rstrip(":：").rstrip()))
+            name = _strip_markdown(heading.group("text")).rstrip(":：").rstrip()
         elif bullet := _BULLET.match(text):
             if current is None:
                 lead.append(_bullet(bullet.group("body")).render())
             else:
                 current.bullets.append(_bullet(bullet.group("body")))
-        elif (name := _heading(_strip_markdown(text), following)) is not None:
+            continue
+        else:
+            name = _heading(_strip_markdown(text), following)
+        if name is not None and len(sections) < MAX_SECTIONS:
             sections.append(_SectionBuilder(name))
         else:
-            (current.paragraphs if current else lead).append(_strip_markdown(text))
+            (current.paragraphs if current else lead).append(name or _strip_markdown(text))
     return lead, [s.build() for s in sections]

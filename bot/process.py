@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from bot.fetch import Fetcher
 from bot.importer import import_seed_folder
+from bot.intake import intake_pool
 from bot.platforms import PlatformClient
 from bot.runtime import Runtime, Wakeups, build_services
 from bot.settings import Settings
@@ -71,10 +72,15 @@ async def sync_platforms(settings: Settings, clients: Sequence[PlatformClient]) 
 async def _until_stopped(settings: Settings, clients: Sequence[PlatformClient], work: Work) -> str:
     stop = StopOnSignal(lambda: any(client.connected for client in clients))
     try:
-        async with Database.open(settings.database_path) as db, Fetcher.open(settings.fetch_allow_hosts) as fetcher:
-            await import_seed_folder(settings.seeds_dir, StoryRepository(db), settings.default_timezone)
+        async with (
+            Database.open(settings.database_path) as db,
+            intake_pool() as pool,
+            Fetcher.open(settings.fetch_allow_hosts) as fetcher,
+        ):
+            await import_seed_folder(settings.seeds_dir, StoryRepository(db), settings.default_timezone, pool=pool)
             wakeups = Wakeups()
-            async with Runtime(build_services(db, settings, wakeups, fetcher), wakeups) as runtime:
+            services = build_services(db, settings, wakeups, fetcher, intake_pool=pool)
+            async with Runtime(services, wakeups) as runtime:
                 result = await work(clients, runtime)
     except asyncio.CancelledError:
         if stop.received is None:

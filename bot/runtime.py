@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -22,6 +23,7 @@ from bot.feeds.settings import FeedSettings
 from bot.fetch import Fetcher
 from bot.follow_service import FollowService
 from bot.importer import SeedWatcher
+from bot.intake import ArticleParser
 from bot.platforms import Platform
 from bot.settings import Settings
 from bot.story_admin import StoryAdminService
@@ -80,9 +82,18 @@ class Services:
     feed_service: FeedService
 
 
-def build_services(db: Database, settings: Settings, wakeups: Wakeups, fetcher: Fetcher | None = None) -> Services:
-    """`fetcher`: the one HTTP client (see bot.process); without it feeds can be listed and explained, not fetched."""
+def build_services(
+    db: Database,
+    settings: Settings,
+    wakeups: Wakeups,
+    fetcher: Fetcher | None = None,
+    *,
+    intake_pool: Executor | None = None,
+) -> Services:
+    """`fetcher`: the one HTTP client (see bot.process); without it feeds can be listed and explained, not fetched,
+    and links not added. `intake_pool` parses articles off the event loop (see bot.intake)."""
     stories = StoryRepository(db)
+    parser = ArticleParser(settings.default_timezone, intake_pool)
     outbox = OutboxRepository(db)
     schedules = DigestRepository(db)
     zones = AudienceZones(schedules, settings.default_timezone)  # dates shown in each audience's zone
@@ -112,8 +123,8 @@ def build_services(db: Database, settings: Settings, wakeups: Wakeups, fetcher: 
         story_service=story_service,
         digest_service=digests,
         follow_service=follows,
-        story_admin=StoryAdminService(stories, story_service, follows),
-        seed_watcher=SeedWatcher(settings.seeds_dir, stories, settings.default_timezone),
+        story_admin=StoryAdminService(stories, story_service, follows, parser=parser, fetcher=fetcher),
+        seed_watcher=SeedWatcher(settings.seeds_dir, stories, settings.default_timezone, pool=intake_pool),
         feed_service=FeedService(
             FeedRepository(db),
             stories,

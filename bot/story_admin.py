@@ -7,19 +7,25 @@ global stories."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.cards import Reply
 from bot.errors import UserError
 from bot.follow_service import FollowService
+from bot.intake import ArticleParser, fetch_story, link_origin
 from bot.limits import truncate
-from bot.parser import ParseError, bullet_line, parse_article
-from bot.story_model import Bullet
+from bot.parser import ParseError, bullet_line
+from bot.story_model import Bullet, Story
 from bot.story_service import StoryService
 from bot.text import split_sentences
 from bot.urls import public_http_url
 from storage.records import StoryRecord
 from storage.stories import ImportItem, ImportStatus, StoryRepository
+
+if TYPE_CHECKING:
+    from bot.fetch import Fetcher  # aiohttp: loaded only where a Fetcher is opened
 
 MAX_UPDATE_CHARS = 4000
 OPERATOR = None  # `guild_id` for the bot's operator: the global stories are theirs
@@ -36,10 +42,22 @@ def development_from_text(text: str) -> tuple[str, str, tuple[Bullet, ...]]:
 
 
 class StoryAdminService:
-    def __init__(self, stories: StoryRepository, story_service: StoryService, follows: FollowService) -> None:
+    """`parser` parses off the event loop in the bot (see bot.intake); `fetcher` fetches links (None: refused)."""
+
+    def __init__(
+        self,
+        stories: StoryRepository,
+        story_service: StoryService,
+        follows: FollowService,
+        *,
+        parser: ArticleParser | None = None,
+        fetcher: Fetcher | None = None,
+    ) -> None:
         self.stories = stories
         self.story_service = story_service
         self.follows = follows
+        self.parser = parser or ArticleParser(UTC)
+        self.fetcher = fetcher
 
     async def _owned(self, story_text: str, guild_id: int | None, refusal: str) -> StoryRecord:
         """The story named, if `guild_id` may change it: a server its own stories, the operator the global ones."""
@@ -51,17 +69,34 @@ class StoryAdminService:
     async def add(self, data: bytes, name: str, guild_id: int) -> Reply:
         """A new story of this server's own, from an article file or pasted text."""
         try:
-            story = parse_article(data, name)
+            story = await self.parser.parse(data, name)
         except ParseError as exc:
             raise UserError(f"Nothing was saved. {exc}") from None
+        return await self._save(story, f"discord:{guild_id}:{hashlib.sha256(data).hexdigest()[:16]}", guild_id)
+
+    async def add_link(self, url: str, guild_id: int) -> Reply:
+        """A story of this server's own from a web page; the same link again updates it."""
+        if self.fetcher is None:
+            raise UserError("This bot was started without fetching links; add the article as a file or text.")
+        try:
+            story = await fetch_story(self.fetcher, self.parser, url)
+        except (ParseError, UserError) as exc:  # FetchError is a UserError: its message says why
+            raise UserError(f"Nothing was saved. {exc}") from None
+        assert story.url is not None  # the final URL, after redirects
+        reply = await self._save(story, link_origin(story.url, guild_id), guild_id)
+        return replace(reply, text=f"{reply.text} Source: {story.url}")
+
+    async def _save(self, story: Story, origin: str, guild_id: int) -> Reply:
         if story.follows:
             raise UserError("Nothing was saved. This document has `follows:`; use `/story update` for developments.")
-        origin = f"discord:{guild_id}:{hashlib.sha256(data).hexdigest()[:16]}"
         [outcome] = await self.stories.import_stories([ImportItem(origin, story, guild_id)])
         if outcome.status is ImportStatus.FAILED:
             raise UserError(f"Nothing was saved: {outcome.message}")
-        verb = "already tracked as" if outcome.status is ImportStatus.UNCHANGED else "now tracked as"
-        return Reply(text=f"**{story.title}** is {verb} `{outcome.slug}` in this server.", ephemeral=True)
+        said = {
+            ImportStatus.UNCHANGED: "is already tracked as `{}` in this server.",
+            ImportStatus.UPDATED: "was already tracked as `{}` in this server, and is now updated.",
+        }.get(outcome.status, "is now tracked as `{}` in this server.")
+        return Reply(text=f"**{story.title}** {said.format(outcome.slug)}", ephemeral=True)
 
     async def update(
         self, story_text: str, text: str, url: str | None, *, guild_id: int | None, now: datetime | None = None

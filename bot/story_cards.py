@@ -16,9 +16,21 @@ from bot.text import escape_markdown, plural
 from storage.records import DevelopmentRecord, StoryDetail, StoryRecord
 
 
+def assumed_date(story: StoryRecord, zone: tzinfo) -> str:
+    """`no date given; imported 30 Nov`: the article gave no date, so the story's date is when it was imported."""
+    return f"no date given; imported {local_time.day_in_year(story.published_at, zone)}"
+
+
 def when(story: StoryRecord, zone: tzinfo) -> str:
+    if story.date_assumed:
+        return assumed_date(story, zone)
     stamp = local_time.moment(story.published_at, zone)
     return f"{stamp} (time zone assumed)" if story.timezone_assumed else stamp
+
+
+def story_day(story: StoryRecord, zone: tzinfo) -> str:
+    """The story's own date, for a list or a timeline: `6 Jan 2024`, or that no date was given."""
+    return assumed_date(story, zone) if story.date_assumed else local_time.day(story.published_at, zone)
 
 
 def bullet_lines(bullets: tuple[Bullet, ...]) -> str:
@@ -56,6 +68,8 @@ def show_card(detail: StoryDetail, zone: tzinfo) -> Card:
     if story.url or story.source:
         fields.append(CardField("Source", story.url or story.source or ""))
     footer = f"{story.slug} · {when(story, zone)}"
+    if story.author:
+        footer += f" · by {story.author}"
     if story.reading_minutes:
         footer += f" · {story.reading_minutes} min read"
     description = summary_now(story, detail.developments)
@@ -87,7 +101,7 @@ def list_card(
     lines = []
     for s in stories:
         latest = last_developments.get(s.id)
-        what = f"last development {local_time.day(latest, zone)}" if latest else local_time.day(s.published_at, zone)
+        what = f"last development {local_time.day(latest, zone)}" if latest else story_day(s, zone)
         lines.append(f"**{s.title}**\n`{s.slug}` · {what}")
     return Card(
         title="Tracked stories",
@@ -117,7 +131,8 @@ def ask_reply(story: StoryRecord, question: str, ranked: list[ScoredPassage]) ->
 
 def timeline_card(detail: StoryDetail, zone: tzinfo) -> Card:
     story = detail.story
-    lines = [f"{local_time.day(story.published_at, zone)}: first reported: {story.title}"]
+    reported = "" if story.date_assumed else "first reported: "  # "no date given; imported 30 Nov: <title>"
+    lines = [f"{story_day(story, zone)}: {reported}{story.title}"]
     lines += [development_line(d, zone) for d in detail.developments]
     if not detail.developments:
         lines.append("No developments yet. Follow the story to hear when it develops.")

@@ -5,8 +5,8 @@
   come from). A point whose label an older point also has replaces that older point here: "LG Deal" of 3 March
   stands for the deal as it is now. The timeline keeps every development, so nothing older is lost.
 - **Summary**: the newest development's headline, dated, before the original summary.
-- **Passages** for `/story ask`: the article's, then each development's (its headline when the text does not start
-  with it, and each paragraph or bullet of its text), all dated by when they were reported, so that ranking can
+- **Passages** for `/story ask`: the article's, then each development's (each paragraph or bullet of its text,
+  under the follow-up's own headings when it has them), all dated by when they were reported, so that ranking can
   prefer the newer of two passages that answer the question (bot/answers.py).
 """
 
@@ -25,6 +25,10 @@ MAX_DEVELOPMENT_POINTS = 10  # the newest ones; older developments' points stay 
 DATE = "%d %b %Y"
 _BULLET_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _SECTION_CHARS = 80
+_BLOCKS = re.compile(r"\n\s*\n")
+_HEADING_CHARS = 100
+_SENTENCE_ENDS = (".", "!", "。", "！", "…")
+_SENTENCE_INSIDE = re.compile(r"[.!?。！？]\s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +66,34 @@ def summary_now(story: StoryRecord, developments: Sequence[DevelopmentRecord]) -
 
 
 def development_passages(development: DevelopmentRecord) -> list[Passage]:
-    """A development's passages: its lines (bullet marks taken off), led by its headline unless the text is."""
-    lines = [_BULLET_MARK.sub("", line).strip() for line in development.body.splitlines()]
-    lines = [line for line in lines if line]
-    headline = development.headline.strip()
-    if headline and not development.body.lstrip().startswith(headline.rstrip("…")):
-        lines.insert(0, headline)
-    section = f"Update: {headline}" if len(headline) <= _SECTION_CHARS else f"Update: {headline[:_SECTION_CHARS]}…"
-    return section_passages(section, lines, (), reported_at=development.published_at)
+    """A development's passages, block by block. A follow-up document's text keeps its headings (a block's short
+    first line, as the import writes it), so "Why are these two routes first?" still heads the paragraph it
+    introduces, and the text before it counts as its introduction; text without headings is one section,
+    "Update: <headline>". The headline alone is a passage only when there is no other: it is the development's
+    title, and says no more than its text."""
+    headline, body = development.headline.strip(), development.body
+    update = f"Update: {headline}" if len(headline) <= _SECTION_CHARS else f"Update: {headline[:_SECTION_CHARS]}…"
+    blocks = [[_BULLET_MARK.sub("", line).strip() for line in block.splitlines()] for block in _BLOCKS.split(body)]
+    blocks = [[line for line in lines if line] for lines in blocks]
+    headed = [len(lines) > 1 and _block_heading(lines[0]) for lines in blocks]
+    first_heading = headed.index(True) if any(headed) else len(blocks)
+    found: list[Passage] = []
+    for number, (lines, has_heading) in enumerate(zip(blocks, headed, strict=True)):
+        heading = lines[0].rstrip(":：").strip() if has_heading else update
+        # Before a follow-up's first heading: its dek and lead, an introduction like an article's.
+        found += section_passages(
+            heading,
+            lines[1:] if has_heading else lines,
+            (),
+            reported_at=development.published_at,
+            introduction=number < first_heading < len(blocks),
+        )
+    return found or section_passages(update, [headline], (), reported_at=development.published_at)
+
+
+def _block_heading(line: str) -> bool:
+    """A block's first line that heads it: short, and no sentence (a sentence ends with a full stop)."""
+    return len(line) <= _HEADING_CHARS and not line.endswith(_SENTENCE_ENDS) and not _SENTENCE_INSIDE.search(line)
 
 
 def passages_now(detail: StoryDetail) -> list[Passage]:

@@ -13,6 +13,7 @@ from bot.discord.checks import require_permission
 from bot.discord.render import message_parts, part_kwargs, send_reply
 from bot.discord.views import PageView
 from bot.errors import UserError
+from bot.fetch import MAX_URL_CHARS
 from bot.follow_service import FollowTarget
 from bot.importer import ARTICLE_SUFFIXES
 from bot.limits import truncate
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from bot.discord.client import BriefBot
 
 CHOICE_NAME_LIMIT = 100
+ATTACHMENT_TYPES = ", ".join(ARTICLE_SUFFIXES[:-1]) + f" or {ARTICLE_SUFFIXES[-1]}"
 DM = FollowTarget.DM.value
 WHERE_CHOICES = [
     app_commands.Choice(name="by DM", value=FollowTarget.DM.value),
@@ -142,21 +144,34 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
 
     # --- the server's own stories (Manage Server) --------------------------------------------------
 
-    @app_commands.command(name="add", description="Track a new story in this server from a .txt/.md file or text")
-    @app_commands.describe(file="An article file (.txt or .md, up to 1 MiB)", text="Or paste the article text")
+    @app_commands.command(name="add", description="Track a new story in this server from a file, text or a link")
+    @app_commands.describe(
+        file="An article file (.txt, .md or .html, up to 1 MiB)",
+        text="Or paste the article text",
+        link="Or a web page's address (http or https)",
+    )
     @app_commands.guild_only()
     async def add(
-        self, interaction: discord.Interaction, file: discord.Attachment | None = None, text: str | None = None
+        self,
+        interaction: discord.Interaction,
+        file: discord.Attachment | None = None,
+        text: str | None = None,
+        link: app_commands.Range[str, 1, MAX_URL_CHARS] | None = None,
     ) -> None:
         guild_id = require_permission(interaction, "manage_guild")
-        if (file is None) == (not text):
-            raise UserError("Give either a file or the text, not both and not neither.")
+        if sum(given is not None and given != "" for given in (file, text, link)) != 1:
+            raise UserError("Give one of a file, the text or a link.")
         if file is not None:
             if not file.filename.lower().endswith(ARTICLE_SUFFIXES):
-                raise UserError("Attach a .txt or .md file.")
+                raise UserError(f"Attach an article file: {ATTACHMENT_TYPES}.")
             if file.size > MAX_ARTICLE_BYTES:
                 raise UserError("That file is over 1 MiB; nothing was saved.")
-            await interaction.response.defer(ephemeral=True, thinking=True)  # the download may take a moment
+        # Downloading, fetching and parsing may take a while: answer Discord first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if link:
+            await send_reply(interaction, await self.admin.add_link(link, guild_id))
+            return
+        if file is not None:
             try:
                 data, name = await file.read(), file.filename
             except discord.HTTPException:

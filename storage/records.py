@@ -41,6 +41,10 @@ class StoryRecord:
     updated_at: datetime
     last_development_at: datetime
     created_at: datetime
+    date_assumed: bool = False  # no date in the article: published_at is when it was imported
+    published_zone: str = "UTC"  # the zone its date was written in (IANA key, "UTC" or "+05:30")
+    author: str | None = None
+    extra: tuple[tuple[str, str], ...] = ()  # front matter keys briefbot does not use, as written
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,7 +44,8 @@ __all__ = [
 _VISIBLE = "(s.guild_id IS NULL OR s.guild_id = :viewer)"
 _STORY_COLUMNS = (
     "s.id, s.slug, s.guild_id, s.title, s.dek, s.summary, s.published_at, s.timezone_assumed, "
-    "s.reading_minutes, s.source, s.url, s.tags_json, s.updated_at, s.last_development_at, s.created_at"
+    "s.reading_minutes, s.source, s.url, s.tags_json, s.updated_at, s.last_development_at, s.created_at, "
+    "s.date_assumed, s.published_zone, s.author, s.extra_json"
 )
 SEARCH_WINDOW = 2000  # search ranks the newest matches only, so a word in every story costs the same
 
@@ -80,6 +81,10 @@ def _story(row: aiosqlite.Row) -> StoryRecord:
         updated_at=from_db_time(row[12]),
         last_development_at=from_db_time(row[13]),
         created_at=from_db_time(row[14]),
+        date_assumed=bool(row[15]),
+        published_zone=row[16],
+        author=row[17],
+        extra=tuple((key, value) for key, value in json.loads(row[18])),
     )
 
 

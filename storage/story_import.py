@@ -7,6 +7,7 @@ columns, and the INSERT names them from there."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import NamedTuple
 
 import aiosqlite
@@ -30,6 +32,8 @@ _SHINGLE_WORDS = 3
 _WORD = re.compile(r"\w+")
 # json.dumps(value, ensure_ascii=False), without building a new encoder for every call.
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
+_json_string = encode_basestring  # one string as json.dumps(..., ensure_ascii=False) writes it (C)
+_KIND_VALUES = {kind: kind.value for kind in SectionKind}
 
 
 class ImportStatus(StrEnum):
@@ -78,6 +82,10 @@ class StoryRow(NamedTuple):
     created_at: str
     updated_at: str
     last_development_at: str
+    date_assumed: int
+    published_zone: str
+    author: str | None
+    extra_json: str
 
 
 class SectionRow(NamedTuple):
@@ -151,8 +159,15 @@ async def insert_rows(conn: aiosqlite.Connection, row_type: type[Row], rows: Ite
     await conn.executemany(insert_sql(row_type), rows)
 
 
+def strings_json(strings: Iterable[str]) -> str:
+    """`_to_json(list(strings))`, a few times faster: a 1 MiB article of 20,000 sections encodes 40,000 lists, on the
+    event loop, so its import would hold the loop for a fifth of a second. The same text: json's own C string
+    encoder, and its default ", " between items."""
+    return "[" + ", ".join(map(_json_string, strings)) + "]"
+
+
 def bullets_json(bullets: Iterable[Bullet]) -> str:
-    return _to_json([[b.label, b.text] for b in bullets])
+    return "[" + ", ".join(f"[{_json_string(b.label)}, {_json_string(b.text)}]" for b in bullets) + "]"
 
 
 def _story_row(story_id: int, slug: str, item: ImportItem, now: str) -> StoryRow:
@@ -165,7 +180,7 @@ def _story_row(story_id: int, slug: str, item: ImportItem, now: str) -> StoryRow
         title=story.title,
         dek=story.dek,
         summary=story.summary,
-        lead_json=_to_json(list(story.lead)),
+        lead_json=strings_json(story.lead),
         published_at=published,
         timezone_assumed=int(story.timezone_assumed),
         reading_minutes=story.reading_minutes,
@@ -175,19 +190,17 @@ def _story_row(story_id: int, slug: str, item: ImportItem, now: str) -> StoryRow
         created_at=now,
         updated_at=now,
         last_development_at=published,
+        date_assumed=int(story.date_assumed),
+        published_zone=story.published_zone,
+        author=story.author,
+        extra_json=_to_json([list(pair) for pair in story.extra]),
     )
 
 
 def _section_rows(story_id: int, story: Story) -> list[SectionRow]:
+    # Positional and with the kind's value from a dict: keywords and the enum's `.value` cost more than the rest.
     return [
-        SectionRow(
-            story_id=story_id,
-            position=i,
-            heading=s.heading,
-            kind=s.kind.value,
-            paragraphs_json=_to_json(list(s.paragraphs)),
-            bullets_json=bullets_json(s.bullets),
-        )
+        SectionRow(story_id, i, s.heading, _KIND_VALUES[s.kind], strings_json(s.paragraphs), bullets_json(s.bullets))
         for i, s in enumerate(story.sections)
     ]
 
@@ -221,6 +234,25 @@ def mostly_the_same(new: str, old: str) -> bool:
     return bool(runs) and len(runs & _shingles(old)) >= SAME_ARTICLE_SHARE * len(runs)
 
 
+NewRows = tuple[
+    list[StoryRow], list[SectionRow], list[KeyPointRow], list[tuple[int, search_index.SearchDocument]], list[SourceRow]
+]
+
+
+def _new_rows(new: Sequence[NewStory], now: str) -> NewRows:
+    """Every row of new stories, by table; plain work on parsed stories, so it may run in a thread."""
+    rows: NewRows = ([], [], [], [], [])
+    stories, sections, points, search, sources = rows
+    for row in new:
+        story = row.item.story
+        stories.append(_story_row(row.story_id, row.slug, row.item, now))
+        sections.extend(_section_rows(row.story_id, story))
+        points.extend(_key_point_rows(row.story_id, story))
+        search.append((row.story_id, search_index.story_document(story)))
+        sources.append(SourceRow(row.item.origin, story.content_hash, row.story_id, None, now))
+    return rows
+
+
 class StoryImport:
     """One import batch, inside the caller's write transaction. Failures are outcomes, not raises.
 
@@ -249,7 +281,7 @@ class StoryImport:
             row = await cursor.fetchone()
         next_id = (row[0] if row else 0) + 1
         batch_slugs: set[str] = set()
-        batch_hashes: dict[str, tuple[int, str]] = {}
+        batch_hashes: dict[tuple[int | None, str], tuple[int, str]] = {}
         follow_ups: list[tuple[int, ImportItem]] = []
         # One query per batch instead of one per new item: what is already stored (see below).
         fresh = [item.story for item in items if not item.story.follows and item.origin not in known]
@@ -268,10 +300,11 @@ class StoryImport:
                 follow_ups.append((len(outcomes), item))
                 outcomes.append(None)
             elif source is None and (
-                same := batch_hashes.get(story.content_hash)
-                or await self._same_content_if_stored(story.content_hash, stored_hashes)
+                same := batch_hashes.get((item.guild_id, story.content_hash))
+                or await self._same_content_if_stored(story.content_hash, stored_hashes, item.guild_id)
             ):
-                # The same text under another path (a moved or copied file) is the same story.
+                # The same text under another path (a moved or copied file) is the same story, in its server: another
+                # server's story of the same text is that server's own.
                 story_id, slug = same
                 self._copies.append(SourceRow(item.origin, story.content_hash, story_id, None, self.now))
                 known[item.origin] = KnownSource(story.content_hash, story_id, None)
@@ -284,7 +317,7 @@ class StoryImport:
             elif source is None:
                 slug = await self._free_slug(story.slug, batch_slugs, taken_slugs)
                 batch_slugs.add(slug)
-                batch_hashes[story.content_hash] = (next_id, slug)
+                batch_hashes[(item.guild_id, story.content_hash)] = (next_id, slug)
                 stored_hashes.add(story.content_hash)
                 self._pending.append(NewStory(next_id, item, slug))
                 self._batch_titles.add(story.title)
@@ -342,20 +375,22 @@ class StoryImport:
                 found.update(row[0] for row in await cursor.fetchall())
         return found
 
-    async def _same_content_if_stored(self, content_hash: str, stored: set[str]) -> tuple[int, str] | None:
+    async def _same_content_if_stored(
+        self, content_hash: str, stored: set[str], guild_id: int | None
+    ) -> tuple[int, str] | None:
         """`_same_content`, without the query when `stored` (a superset of the stored hashes) rules it out.
 
         `stored` comes from `_present` at the start of the batch; the loop adds every hash it writes (new
         stories, updated stories), so a hash missing from it is missing from `sources` too."""
         if content_hash not in stored:
             return None
-        return await self._same_content(content_hash)
+        return await self._same_content(content_hash, guild_id)
 
-    async def _same_content(self, content_hash: str) -> tuple[int, str] | None:
+    async def _same_content(self, content_hash: str, guild_id: int | None) -> tuple[int, str] | None:
         async with self.conn.execute(
             "SELECT s.id, s.slug FROM sources JOIN stories s ON s.id = sources.story_id "
-            "WHERE sources.content_hash = ? AND sources.development_id IS NULL LIMIT 1",
-            (content_hash,),
+            "WHERE sources.content_hash = ? AND sources.development_id IS NULL AND s.guild_id IS ? LIMIT 1",
+            (content_hash, guild_id),
         ) as cursor:
             row = await cursor.fetchone()
         return (row[0], row[1]) if row else None
@@ -384,7 +419,8 @@ class StoryImport:
         body = search_index.story_document(story).body
         for candidate in candidates:
             stored = await search_index.stored_document(self.conn, candidate)
-            if stored is not None and mostly_the_same(body, stored.body):
+            # In a thread: comparing two 1 MiB texts takes a good part of a second.
+            if stored is not None and await asyncio.to_thread(mostly_the_same, body, stored.body):
                 return candidate
         return None
 
@@ -414,18 +450,9 @@ class StoryImport:
         new, self._pending = self._pending, []
         if not new:
             return
-        stories: list[StoryRow] = []
-        sections: list[SectionRow] = []
-        points: list[KeyPointRow] = []
-        search: list[tuple[int, search_index.SearchDocument]] = []
-        sources: list[SourceRow] = []
-        for row in new:
-            story = row.item.story
-            stories.append(_story_row(row.story_id, row.slug, row.item, self.now))
-            sections.extend(_section_rows(row.story_id, story))
-            points.extend(_key_point_rows(row.story_id, story))
-            search.append((row.story_id, search_index.story_document(story)))
-            sources.append(SourceRow(row.item.origin, story.content_hash, row.story_id, None, self.now))
+        # In a thread: the rows of a 1 MiB article (20,000 sections, say) take tens of milliseconds to build, which
+        # would hold up every other command on the event loop (`python -m bench.add_latency`).
+        stories, sections, points, search, sources = await asyncio.to_thread(_new_rows, new, self.now)
         await insert_rows(self.conn, StoryRow, stories)
         await insert_rows(self.conn, SectionRow, sections)
         await insert_rows(self.conn, KeyPointRow, points)
@@ -440,8 +467,9 @@ class StoryImport:
             "UPDATE stories SET title = :title, dek = :dek, summary = :summary, lead_json = :lead_json, "
             "published_at = :published_at, timezone_assumed = :timezone_assumed, "
             "reading_minutes = :reading_minutes, source = :source, url = :url, tags_json = :tags_json, "
-            "updated_at = :updated_at, last_development_at = MAX(last_development_at, :published_at) "
-            "WHERE id = :id",
+            "updated_at = :updated_at, last_development_at = MAX(last_development_at, :published_at), "
+            "date_assumed = :date_assumed, published_zone = :published_zone, author = :author, "
+            "extra_json = :extra_json WHERE id = :id",
             _story_row(story_id, "", item, self.now)._asdict(),
         )
         for table in ("sections", "key_points"):

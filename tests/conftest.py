@@ -11,6 +11,7 @@ from bot.parser import parse_article
 from bot.story_model import Story
 from storage.database import Database
 from storage.stories import StoryRepository
+from tests.pages import BUS_PAGE, HTML, PageSite, page_site
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO_ROOT / "seeds"
@@ -55,6 +56,14 @@ async def db(db_path: Path) -> AsyncIterator[Database]:
 @pytest.fixture
 def stories(db: Database) -> StoryRepository:
     return StoryRepository(db)
+
+
+@pytest.fixture
+async def bus_site() -> AsyncIterator[PageSite]:
+    """A loopback site (list it in FETCH_ALLOW_HOSTS) with the corpus's bus page at /news/bus; /b redirects there."""
+    async with page_site({"/news/bus": (HTML, BUS_PAGE)}) as site:
+        site.redirects["/b"] = "/news/bus"
+        yield site
 
 
 def markdown_article(

@@ -27,8 +27,8 @@ def _seed_passages(story: Story) -> list[Passage]:
 
 def test_passages_cover_dek_lead_paragraphs_and_bullets(seed_story: Story) -> None:
     found = _seed_passages(seed_story)
-    assert found[0] == Passage(INTRODUCTION, seed_story.dek)
-    assert found[1] == Passage(INTRODUCTION, seed_story.lead[0])
+    assert found[0] == Passage(INTRODUCTION, seed_story.dek, introduction=True)
+    assert found[1] == Passage(INTRODUCTION, seed_story.lead[0], introduction=True)
     lead_in = "Zuckerberg's visit to South Korea signifies Meta's commitment to:"
     total = 2 + sum(len(s.paragraphs) + len(s.bullets) for s in seed_story.sections) - 1  # the lead-in joins its list
     assert len(found) == total

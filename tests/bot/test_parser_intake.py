@@ -370,3 +370,17 @@ def test_a_page_of_more_elements_than_an_article_has_is_cut_not_slow() -> None:
     assert article is not None
     assert "## Part 1?" in article.text and "## Part 1900?" in article.text
     assert "Part 6000?" not in article.text  # past MAX_ELEMENTS
+
+
+def test_headings_past_the_last_section_stay_text_of_it() -> None:
+    from bot.parser import MAX_SECTIONS
+
+    lines = [f"What happened in part {n}?\nPart {n} was short." for n in range(MAX_SECTIONS + 3)]
+    story = _parse("Many Parts\nMarch 1, 2024\n" + "\n".join(lines), "parts.txt")
+    assert len(story.sections) == MAX_SECTIONS
+    last = story.sections[-1]
+    assert last.heading == f"What happened in part {MAX_SECTIONS - 1}?"
+    assert last.paragraphs == (
+        f"Part {MAX_SECTIONS - 1} was short.",
+        *(line for n in range(MAX_SECTIONS, MAX_SECTIONS + 3) for line in lines[n].split("\n")),
+    )
