@@ -42,7 +42,13 @@ CONSOLE_HISTORY = "console_history"
 LIST_COMMAND = "briefbot stories"
 CONNECT_HINT = (
     "To connect to Discord: put DISCORD_TOKEN=<your bot token> in .env (see .env.example), "
-    "invite the bot with the URL it logs, and run `make run` again."
+    "invite the bot with the URL it logs, and run `make run` again.\n"
+    "Slack: the app manifest, the settings and the steps are in the README (Connecting to Slack); this version does "
+    "not connect to Slack yet."
+)
+SLACK_NOT_YET = (
+    "SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set, but this version of briefbot does not connect to Slack yet "
+    "(its pieces are built and tested; the wiring comes next). Running without Slack."
 )
 
 
@@ -181,6 +187,8 @@ async def _console(settings: Settings, import_seeds: bool) -> None:
 async def _run(settings: Settings) -> None:
     """Every platform whose settings are set, at once under one runtime; the local console when none is."""
     clients = configured_clients(settings)
+    if settings.slack_bot_token:
+        print(SLACK_NOT_YET, file=sys.stderr)
     if not clients:
         await _console(settings, import_seeds=True)
         return

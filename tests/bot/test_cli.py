@@ -162,6 +162,20 @@ def test_run_without_token_imports_seeds_and_opens_the_console(workspace: Worksp
     assert "Traceback" not in result.both
 
 
+def test_run_with_slack_tokens_says_slack_is_not_connected_yet(workspace: Workspace) -> None:
+    # The tokens are valid settings, but nothing serves Slack yet: say so rather than ignore them silently.
+    result = workspace.run(
+        "run",
+        stdin="/story keypoints zuck\n",
+        SLACK_BOT_TOKEN="xoxb-1111-2222-testbottokenvalue",
+        SLACK_APP_TOKEN="xapp-1-A0APP-3333-testapptokenvalue",
+    )
+    assert result.code == 0, result.both
+    assert "does not connect to Slack yet" in result.err
+    assert "testbottokenvalue" not in result.both and "testapptokenvalue" not in result.both
+    assert "Connecting to Slack" in result.out  # the hint points at the README's steps
+
+
 def test_an_import_error_is_printed_once(workspace: Workspace) -> None:
     text = SEED_PATH.read_text(encoding="utf-8").replace("February 28, 2024 07:12", "Febtember 40, 2024 07:12")
     (workspace.root / "bad.txt").write_text(text, encoding="utf-8")
