@@ -39,4 +39,6 @@ async def test_the_index_build_leaves_the_loop_responsive(db: Database) -> None:
     await ticking
     assert len(index) == STORIES + 1  # the generated stories and the seed
     assert took > 5 * MAX_GAP_S, took  # long enough that a build on the loop would show
-    assert max(gaps) < MAX_GAP_S, (max(gaps), took)
+    # On the loop, one gap would last the whole build. Off it, gaps stay short; a machine busy with other test
+    # workers can stretch a tick, so the bound grows with how slow the build itself ran, never near its length.
+    assert max(gaps) < max(MAX_GAP_S, took / 10), (max(gaps), took)
