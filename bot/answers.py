@@ -30,7 +30,7 @@ import snowballstemmer
 
 from bot import cjk
 from bot.question_kinds import QuestionKind, gives_number, heading_kind, question_kind
-from bot.story_model import Bullet, Section
+from bot.story_model import Bullet, Section, SectionKind
 from bot.text import STOPWORDS
 
 INTRODUCTION = "Introduction"
@@ -288,6 +288,8 @@ def rank(question: str, candidates: list[Passage], limit: int = 3) -> list[Score
         return []
     query = set(terms(question, keep_question_words=True, language=language))
     kind = question_kind(question)
+    # "What's next?", "Wie geht es weiter?": asked in the words of an outlook heading, answered by that section.
+    looks_ahead = SectionKind.for_heading(question) is SectionKind.OUTLOOK
     documents = [_passage_terms(p.text, language) for p in candidates]
     average = sum(sum(d.values()) for d in documents) / len(documents) or 1.0
     frequency = Counter(t for d in documents for t in d)
@@ -313,6 +315,8 @@ def rank(question: str, candidates: list[Passage], limit: int = 3) -> list[Score
             score *= INTRODUCTION_WEIGHT
         elif kind not in (None, QuestionKind.ANY) and _heading_kind(passage.section) is kind:
             score += KIND_WEIGHT
+        elif looks_ahead and _section_kind(passage.section) is SectionKind.OUTLOOK:
+            score += KIND_WEIGHT
         if score > 0:
             scored.append(ScoredPassage(passage, score))
     if kind is QuestionKind.QUANTITY and any(gives_number(s.passage.text) for s in scored):
@@ -324,6 +328,11 @@ def rank(question: str, candidates: list[Passage], limit: int = 3) -> list[Score
 @lru_cache(maxsize=4096)
 def _heading_kind(heading: str) -> QuestionKind | None:
     return heading_kind(heading)
+
+
+@lru_cache(maxsize=4096)
+def _section_kind(heading: str) -> SectionKind:
+    return SectionKind.for_heading(heading)
 
 
 def _newer_first(scored: list[ScoredPassage]) -> list[ScoredPassage]:

@@ -43,6 +43,16 @@ async def test_ask_why_south_korea_answers_from_that_section(service: StoryServi
     assert seed_story.title in card.description
 
 
+@pytest.mark.parametrize("question", ["what's next", "what happens next?", "outlook"])
+async def test_whats_next_answers_from_the_outlook_section(
+    service: StoryService, seed_story: Story, question: str
+) -> None:
+    # "next" is in no passage of the seed: only the question's own kind (an outlook) can find "Looking Ahead".
+    reply = await service.ask(seed_story.slug, question, None)
+    [card] = reply.cards
+    assert card.fields[0].name == "Looking Ahead", render_reply(reply)
+
+
 async def test_an_unrelated_question_is_not_covered(service: StoryService, seed_story: Story) -> None:
     reply = await service.ask(seed_story.slug, "bananas", None)
     assert reply.cards == ()
