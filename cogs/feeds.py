@@ -53,7 +53,7 @@ class FeedCog(commands.GroupCog, group_name="feed", group_description="News feed
     @app_commands.command(name="add", description="Watch a news feed for this server's stories (Manage Server)")
     @app_commands.describe(
         url="The feed's address: RSS, Atom or JSON Feed",
-        story="Only for this story (start typing); without it, every story here",
+        story="Only for this story (one this server added); without it, every story this server added",
         every=f"Minutes between checks, {MIN_EVERY} to {MAX_EVERY} (default {DEFAULT_EVERY})",
         include=f"Only items with one of these. {WORDS_HELP}",
         exclude=f"Never items with one of these. {WORDS_HELP}",
