@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.discord.endpoints import apply_endpoint_overrides, reset_endpoint_overrides
 from bot.parser import parse_article
 from bot.story_model import Story
 from storage.database import Database
 from storage.stories import StoryRepository
 from tests.pages import BUS_PAGE, HTML, PageSite, page_site
+from tests.stub.discord_stub import DiscordStub
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO_ROOT / "seeds"
@@ -82,3 +84,13 @@ def markdown_article(
             "- Prices: Contract prices for high-bandwidth memory keep rising.\n"
         )
     return "\n".join(lines) + "\n\n" + body
+
+
+@pytest.fixture
+def endpoints(stub: DiscordStub) -> Iterator[None]:
+    """discord.py pointed at the test module's loopback `stub` for one test, and back to discord.com after it."""
+    apply_endpoint_overrides(stub.api_base, stub.gateway_url)
+    try:
+        yield
+    finally:
+        reset_endpoint_overrides()

@@ -7,7 +7,7 @@ import io
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -56,15 +56,6 @@ async def stub() -> AsyncIterator[DiscordStub]:
         # a member overwrite on the bot itself, set after add_guild
         s.set_bot_overwrite(NOTHREADS, deny=Perm.CREATE_PUBLIC_THREADS)
         yield s
-
-
-@pytest.fixture
-def endpoints(stub: DiscordStub) -> Iterator[None]:
-    apply_endpoint_overrides(stub.api_base, stub.gateway_url)
-    try:
-        yield
-    finally:
-        reset_endpoint_overrides()
 
 
 class Seen:

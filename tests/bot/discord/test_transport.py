@@ -4,7 +4,7 @@ A real discord.py client talks to the loopback stub (HTTP only: sending needs no
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import discord
@@ -12,7 +12,6 @@ import pytest
 
 from bot import payloads
 from bot.delivery import TemporaryFailure
-from bot.discord.endpoints import apply_endpoint_overrides, reset_endpoint_overrides
 from bot.discord.transport import DiscordTransport
 from bot.limits import MessagePart
 from storage.database import Database
@@ -31,15 +30,6 @@ async def stub() -> AsyncIterator[DiscordStub]:
     async with DiscordStub() as s:
         s.add_guild(GUILD, name="Newsroom", channels=[text_channel(CHANNEL, "news")])
         yield s
-
-
-@pytest.fixture
-def endpoints(stub: DiscordStub) -> Iterator[None]:
-    apply_endpoint_overrides(stub.api_base, stub.gateway_url)
-    try:
-        yield
-    finally:
-        reset_endpoint_overrides()
 
 
 async def _client(stub: DiscordStub, **options: float) -> discord.Client:
