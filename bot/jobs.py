@@ -29,6 +29,36 @@ class PeriodicJob:
     at_start: bool = True  # also run once in the catch-up at start
 
 
+class Rerunnable:
+    """A job's coroutine that a wake-up can ask to run again while it runs.
+
+    APScheduler runs one instance of a job at a time (`max_instances=1`) and drops a run asked for meanwhile, so
+    a development added while the alert poll runs would wait for the next poll. `wake` during a run is kept
+    instead: the run goes round once more when it ends."""
+
+    def __init__(self, run: Callable[[], Awaitable[object]]) -> None:
+        self._run = run
+        self.running = False
+        self._again = False
+
+    async def run(self) -> None:  # a coroutine function, which APScheduler awaits (it would thread a callable)
+        self.running = True
+        try:
+            while True:
+                self._again = False
+                await self._run()
+                if not self._again:
+                    return
+        finally:
+            self.running = False
+
+    def wake_during_run(self) -> bool:
+        """True when a run is under way and will go round again; False when the caller must start one."""
+        if self.running:
+            self._again = True
+        return self.running
+
+
 def build_scheduler() -> AsyncIOScheduler:
     return AsyncIOScheduler(
         timezone=UTC,

@@ -148,6 +148,7 @@ class Runtime:
         self.scheduler = jobs.build_scheduler()
         self.workers: dict[Platform, OutboxWorker] = {}
         self._started = False
+        self._alert_poll = jobs.Rerunnable(services.follow_service.process_alerts)
         wakeups.delivery.connect(self._wake_workers)
         wakeups.alerts.connect(self._wake_alerts)
 
@@ -203,7 +204,7 @@ class Runtime:
         return (
             jobs.PeriodicJob("seeds check", services.seed_watcher.check, settings.seeds_check_seconds),
             jobs.PeriodicJob("mutes release", services.follow_service.release_mutes, settings.mutes_check_seconds),
-            jobs.PeriodicJob(jobs.ALERT_POLL, services.follow_service.process_alerts, settings.alert_poll_seconds),
+            jobs.PeriodicJob(jobs.ALERT_POLL, self._alert_poll.run, settings.alert_poll_seconds),
             jobs.PeriodicJob("digest tick", services.digest_service.process_due, settings.digest_tick_seconds),
             jobs.PeriodicJob(
                 "digest liveness", services.digest_service.check_liveness, settings.digest_tick_seconds, at_start=False
@@ -235,6 +236,8 @@ class Runtime:
             worker.wake()
 
     def _wake_alerts(self) -> None:
+        if self._alert_poll.wake_during_run():
+            return
         job = self.scheduler.get_job(jobs.ALERT_POLL)
         if job is not None:
             job.modify(next_run_time=datetime.now(UTC))
