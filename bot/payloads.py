@@ -22,7 +22,7 @@ class ThreadSpec:
 @dataclass(frozen=True, slots=True)
 class StoredMessage:
     part: MessagePart
-    ping_role_id: int | None = None
+    ping_role_id: str | None = None
     thread: ThreadSpec | None = None
 
 
@@ -50,7 +50,7 @@ def _card(data: dict[str, object]) -> Card:
     )
 
 
-def dump(part: MessagePart, ping_role_id: int | None = None, thread: ThreadSpec | None = None) -> str:
+def dump(part: MessagePart, ping_role_id: str | None = None, thread: ThreadSpec | None = None) -> str:
     data: dict[str, object] = {"content": part.content, "cards": [_card_dict(c) for c in part.cards]}
     if ping_role_id is not None:
         data["ping_role_id"] = ping_role_id
@@ -71,4 +71,4 @@ def load(text: str) -> StoredMessage:
     role = data.get("ping_role_id")
     thread = data.get("thread")
     spec = ThreadSpec(int(thread["story_id"]), str(thread["name"]), _card(thread["card"])) if thread else None
-    return StoredMessage(part, int(role) if role is not None else None, spec)
+    return StoredMessage(part, str(role) if role is not None else None, spec)

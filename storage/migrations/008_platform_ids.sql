@@ -218,3 +218,13 @@ ALTER TABLE feeds_new RENAME TO feeds;
 CREATE UNIQUE INDEX feeds_by_scope_url ON feeds (COALESCE(scope_id, ''), url);
 CREATE INDEX feeds_by_scope ON feeds (scope_id, id);
 CREATE INDEX feeds_due ON feeds (next_check_at) WHERE next_check_at IS NOT NULL;
+
+-- A link a server added is kept under an origin that names the server (bot/intake.py, link_origin): the same
+-- link added again must find the same story, so the origin names the qualified server too.
+UPDATE sources SET origin = 'server:discord:' || substr(origin, 8)
+WHERE origin GLOB 'server:[0-9]*:url:*';
+
+-- A queued alert names the role it pings in its payload (bot/payloads.py): qualified like the follow's.
+UPDATE outbox
+SET payload_json = json_set(payload_json, '$.ping_role_id', 'discord:' || json_extract(payload_json, '$.ping_role_id'))
+WHERE json_valid(payload_json) AND json_type(payload_json, '$.ping_role_id') = 'integer';
