@@ -32,10 +32,10 @@ from storage.direct_messages import DirectMessageRepository
 from storage.outbox import OutboxItem, OutboxRepository, OutboxStatus, OutgoingMessage, nonce_for
 
 NOW = datetime(2024, 3, 4, 7, 0, tzinfo=UTC)
-CHANNEL_A = 555555555555555555
-CHANNEL_B = 565656565656565656
-USER = 777777777777777777
-OTHER_USER = 787878787878787878
+CHANNEL_A = "discord:555555555555555555"
+CHANNEL_B = "discord:565656565656565656"
+USER = "discord:777777777777777777"
+OTHER_USER = "discord:787878787878787878"
 JITTER_SEED = 8  # the worker fixture's backoff jitter; a test replays it with random.Random(JITTER_SEED)
 
 
@@ -93,7 +93,7 @@ def _temporary() -> BaseException:
     return TemporaryFailure("503 Service Unavailable")
 
 
-def _message(key: str, target_kind: str = "channel", target_id: int = CHANNEL_A) -> OutgoingMessage:
+def _message(key: str, target_kind: str = "channel", target_id: str = CHANNEL_A) -> OutgoingMessage:
     return OutgoingMessage(key, "digest", target_kind, target_id, payloads.dump(MessagePart(key)), "schedule:1")
 
 

@@ -27,11 +27,11 @@ from tests.helpers import WakeCounter, outbox_items
 
 GUILD = AudienceKind.GUILD
 USER = AudienceKind.USER
-GUILD_A = 111111111111111111
-GUILD_B = 222222222222222222
-CHANNEL_A = 555555555555555555
-CHANNEL_B = 666666666666666666
-USER_ID = 777777777777777777
+GUILD_A = "discord:111111111111111111"
+GUILD_B = "discord:222222222222222222"
+CHANNEL_A = "discord:555555555555555555"
+CHANNEL_B = "discord:666666666666666666"
+USER_ID = "discord:777777777777777777"
 GRACE = timedelta(hours=2)
 MONDAY = datetime(2024, 3, 4, 6, 0, tzinfo=UTC)  # a Monday, an hour before a 07:00 UTC slot
 SLOT = datetime(2024, 3, 4, 7, 0, tzinfo=UTC)
@@ -80,7 +80,7 @@ async def _set_up_guild(
     return await service.set_up(
         GUILD,
         guild,
-        scope_guild_id=guild,
+        scope_id=guild,
         channel_id=channel,
         time_text=time_text,
         timezone_text=zone,
@@ -559,7 +559,7 @@ async def test_a_personal_digest_goes_to_the_users_dms(db: Database, service: Di
     reply = await service.set_up(
         USER,
         USER_ID,
-        scope_guild_id=GUILD_A,
+        scope_id=GUILD_A,
         channel_id=None,
         time_text="07:00",
         timezone_text="UTC",

@@ -17,8 +17,8 @@ from storage.records import StoryRecord
 from storage.stories import ImportItem, StoryRepository
 from tests.conftest import markdown_article
 
-GUILD_A = 111111111111111111
-GUILD_B = 222222222222222222
+GUILD_A = "discord:111111111111111111"
+GUILD_B = "discord:222222222222222222"
 IMPORTED = datetime(2024, 3, 10, 8, 0, tzinfo=UTC)
 LAST_DIGEST = datetime(2024, 3, 10, 9, 0, tzinfo=UTC)
 NOW = datetime(2024, 3, 11, 9, 0, tzinfo=UTC)

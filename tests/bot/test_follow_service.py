@@ -32,12 +32,12 @@ from storage.stories import ImportItem, ImportStatus, StoryRepository
 from tests.conftest import SEED_PATH, markdown_article
 from tests.helpers import WakeCounter, outbox_items
 
-GUILD = 111111111111111111
-OTHER_GUILD = 222222222222222222
-CHANNEL = 555555555555555555
-ROLE = 444444444444444444
-USER = 777777777777777777
-OTHER_USER = 787878787878787878
+GUILD = "discord:111111111111111111"
+OTHER_GUILD = "discord:222222222222222222"
+CHANNEL = "discord:555555555555555555"
+ROLE = "discord:444444444444444444"
+USER = "discord:777777777777777777"
+OTHER_USER = "discord:787878787878787878"
 WINDOW = timedelta(minutes=30)
 T0 = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -79,7 +79,7 @@ async def _development_count(db: Database, story_id: int) -> int:
 async def _develop(service: FollowService, story: StoryRecord, text: str, url: str | None, *, now: datetime) -> None:
     """The operator adds a development to the (global) story, as `briefbot update` does."""
     admin = StoryAdminService(service.stories, service.story_service, service)
-    await admin.update(story.slug, text, url, guild_id=OPERATOR, now=now)
+    await admin.update(story.slug, text, url, scope_id=OPERATOR, now=now)
 
 
 async def _follow_dm(service: FollowService, story: StoryRecord, user: int = USER) -> None:
@@ -277,7 +277,7 @@ async def test_a_muted_users_held_alert_goes_into_their_next_digest_and_not_agai
         await digests.set_up(
             AudienceKind.USER,
             user,
-            scope_guild_id=None,
+            scope_id=None,
             channel_id=None,
             time_text="18:00",
             timezone_text="UTC",
@@ -364,7 +364,7 @@ async def test_each_follower_reads_the_alert_in_their_own_zone(
     chosen = ((AudienceKind.USER, USER, "Asia/Seoul"), (AudienceKind.GUILD, GUILD, "America/Los_Angeles"))
     for kind, audience, zone in chosen:
         await schedules.save(
-            audience_kind=kind, audience_id=audience, scope_guild_id=GUILD, channel_id=CHANNEL, time_of_day="07:00",
+            audience_kind=kind, audience_id=audience, scope_id=GUILD, channel_id=CHANNEL, time_of_day="07:00",
             timezone=zone, days="mon", next_fire_at=fire, next_slot_date=fire.date(), now=T0,
         )
     await _follow_dm(service, story, USER)

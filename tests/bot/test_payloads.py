@@ -33,9 +33,9 @@ def test_a_plain_part_round_trips() -> None:
 
 def test_thread_spec_and_ping_round_trip() -> None:
     spec = payloads.ThreadSpec(42, "Chips", Card(title="Following: Chips", description="Latest: x"))
-    message = payloads.load(payloads.dump(MessagePart("", (CARD,)), ping_role_id=987654321987654321, thread=spec))
+    message = payloads.load(payloads.dump(MessagePart("", (CARD,)), ping_role_id="discord:987654321987654321", thread=spec))
     assert message.thread == spec
-    assert message.ping_role_id == 987654321987654321
+    assert message.ping_role_id == "discord:987654321987654321"
     assert message.part.cards == (CARD,)
 
 

@@ -125,7 +125,9 @@ async def test_every_discord_id_is_qualified_and_every_row_kept(migrated: Path) 
             (1, "story-1", g, "A. Writer"),
             (2, "story-2", None, "A. Writer"),
         ]
-        assert _all(raw, "SELECT audience_kind, audience_id, scope_id, channel_id FROM digest_schedules ORDER BY id") == [
+        assert _all(
+            raw, "SELECT audience_kind, audience_id, scope_id, channel_id FROM digest_schedules ORDER BY id"
+        ) == [
             ("guild", g, g, c),
             ("user", u, None, None),
         ]
@@ -243,7 +245,9 @@ async def test_a_migration_that_breaks_a_reference_is_rolled_back(tmp_path: Path
     path = tmp_path / "broken.sqlite3"
     await _database_at(path, 7)
     with sqlite3.connect(path) as raw:  # foreign keys off: a dangling follow, as an old bug could have left
-        raw.execute("INSERT INTO follows (story_id, follower_kind, follower_id, created_at) VALUES (99, 'user', 1, ?)", (STAMP,))
+        raw.execute(
+            "INSERT INTO follows (story_id, follower_kind, follower_id, created_at) VALUES (99, 'user', 1, ?)", (STAMP,)
+        )
     with pytest.raises(DatabaseError, match="008_platform_ids.sql leaves 1 rows with a broken reference"):
         async with Database.open(path):
             pass
