@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.cards import Card, CardField
+from bot.ids import split
 from bot.limits import MessagePart
 
 
@@ -69,6 +70,8 @@ def load(text: str) -> StoredMessage:
         raise ValueError("a stored message's cards must be a list of JSON objects")
     part = MessagePart(content=str(data.get("content") or ""), cards=tuple(_card(c) for c in cards))
     role = data.get("ping_role_id")
+    if role is not None:
+        split(role if isinstance(role, str) else "")  # a qualified role id ("discord:…"), or a ValueError
     thread = data.get("thread")
     spec = ThreadSpec(int(thread["story_id"]), str(thread["name"]), _card(thread["card"])) if thread else None
-    return StoredMessage(part, str(role) if role is not None else None, spec)
+    return StoredMessage(part, role, spec)

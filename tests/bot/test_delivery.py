@@ -58,7 +58,7 @@ class RecordingTransport(Transport):
     crash_after_delivering: set[str] = field(default_factory=set)
     next_message_id: int = 1000
 
-    async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> int | None:
+    async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> str | None:
         attempt = self.calls.count(item.dedupe_key)
         self.calls.append(item.dedupe_key)
         plan = self.script.get(item.dedupe_key, [])
@@ -72,7 +72,7 @@ class RecordingTransport(Transport):
             self.crash_after_delivering.discard(item.dedupe_key)
             raise asyncio.CancelledError  # the process dies after Discord accepted the message
         self.next_message_id += 1
-        return self.next_message_id
+        return f"1712345678.{self.next_message_id:06d}"  # a Slack `ts`: a platform's message id is text
 
     def delivered_keys(self) -> list[str]:
         return [d.dedupe_key for d in self.deliveries]
@@ -359,17 +359,17 @@ async def test_thread_and_ping_reach_the_transport(
     original = transport.deliver
 
     class Capturing(Transport):
-        async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> int | None:
+        async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> str | None:
             seen.append(message)
             return await original(item, message)
 
     worker.transport = Capturing()
     spec = payloads.ThreadSpec(7, "Chip story", Card(title="Following: Chip story"))
-    payload = payloads.dump(MessagePart("update", (Card(title="Update"),)), 42, spec)
+    payload = payloads.dump(MessagePart("update", (Card(title="Update"),)), "discord:42", spec)
     await outbox.enqueue([OutgoingMessage("t:0", "alert", "channel", CHANNEL_A, payload, "follow:1")], NOW)
     await worker.drain_once()
     [message] = seen
-    assert message.ping_role_id == 42
+    assert message.ping_role_id == "discord:42"
     assert message.thread == spec
 
 
@@ -496,7 +496,7 @@ class SelfPacedTransport(RecordingTransport):
         self.pace = acquire
         return self.paces_itself
 
-    async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> int | None:
+    async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> str | None:
         if self.paces_itself:
             assert self.pace is not None
             for _ in range(2):  # e.g. open the DM channel, then post

@@ -15,6 +15,7 @@ from bot import payloads
 from bot.cards import Reply
 from bot.digest_service import SKIPPED_RECORDED_FOR, DigestService
 from bot.errors import UserError
+from bot.ids import external
 from bot.limits import check_message
 from bot.parser import parse_article
 from bot.story_model import Story
@@ -426,7 +427,7 @@ async def test_show_reports_the_last_delivery_from_the_outbox(db: Database, serv
     await outbox.mark_failed(row.id, "missing Send Messages in #news", SLOT + timedelta(minutes=2))
     shown = await service.show(GUILD, GUILD_A)
     assert _field(shown, "Last delivery") == "failed: missing Send Messages in #news (04 Mar 07:02 UTC)"
-    assert _field(shown, "Channel") == f"<#{CHANNEL_A}>"
+    assert _field(shown, "Channel") == f"<#{external(CHANNEL_A)}>"
     assert _field(shown, "Schedule") == "07:00 UTC, daily"
     assert "Tue 5 Mar 07:00 UTC" in _field(shown, "Next digest")
 
@@ -467,7 +468,7 @@ async def test_set_up_replies_with_the_next_run(service: DigestService) -> None:
     reply = await _set_up_guild(service, time_text="07:30", zone="europe/paris", days="weekdays")
     assert reply.ephemeral
     assert "07:30 Europe/Paris, weekdays" in reply.text
-    assert f"<#{CHANNEL_A}>" in reply.text
+    assert f"<#{external(CHANNEL_A)}>" in reply.text
     assert "Mon 4 Mar 07:30 CET (06:30 UTC)" in reply.text
 
 
@@ -515,7 +516,7 @@ async def test_send_now_enqueues_immediately_and_moves_the_since_point(
     assert all(r.dedupe_key.startswith(f"digest-now:{schedule.id}:interaction-1:") for r in rows)
     assert all(r.next_attempt_at == asked for r in rows)
     assert wake.calls == 1
-    assert f"<#{CHANNEL_A}>" in reply.text
+    assert f"<#{external(CHANNEL_A)}>" in reply.text
     assert schedule.last_digest_at == asked
     assert schedule.next_fire_at == SLOT  # the calendar is unchanged
 

@@ -17,6 +17,7 @@ from bot.audience import AudienceZones
 from bot.digest_service import DigestService
 from bot.errors import UserError
 from bot.follow_service import FollowService, FollowTarget
+from bot.ids import external
 from bot.importer import import_paths
 from bot.limits import check_message
 from bot.parser import parse_article
@@ -103,7 +104,7 @@ async def test_one_alert_per_follower_dm_to_the_user_and_a_thread_for_the_channe
     again = await service.follow(story.slug, GUILD, USER, DM, CHANNEL)
     assert again.text.startswith("Already following.")
     channel_reply = await service.follow(story.slug, GUILD, USER, HERE, CHANNEL, ping_role_id=ROLE)
-    assert f"<@&{ROLE}>" in channel_reply.text
+    assert f"<@&{external(ROLE)}>" in channel_reply.text
     await _develop(service, story, UPDATE, "https://example.com/deal", now=T0)
 
     assert await service.process_alerts(now=T0) == 2
@@ -345,7 +346,7 @@ async def test_following_lists_follows_and_says_when_there_are_none(service: Fol
     await service.follow(story.slug, GUILD, USER, HERE, CHANNEL)
     [card] = (await service.following(USER, GUILD)).cards
     assert "by DM" in card.description
-    assert f"in <#{CHANNEL}>" in card.description
+    assert f"in <#{external(CHANNEL)}>" in card.description
     assert story.slug in card.description
 
 

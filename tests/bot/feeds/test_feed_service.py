@@ -481,7 +481,8 @@ async def test_one_server_never_sees_another_servers_feeds_items_or_stories(
     strike = await _own_story(stories, OTHER_GUILD, "Harbour strike")
     site.routes["/a"] = Route(rss("Outlet A", []))
     mine = await service.add(site.url("/a"), GUILD, CHANNEL)
-    theirs = await service.add(site.url("/a"), OTHER_GUILD, "discord:555555555555555556")  # the same URL, their own feed
+    their_channel = "discord:555555555555555556"
+    theirs = await service.add(site.url("/a"), OTHER_GUILD, their_channel)  # the same URL, their own feed
     strike_item = Item(
         "Nordhaven dockworkers extend harbour strike as union rejects automation plan",
         "https://a.example/strike",
