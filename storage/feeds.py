@@ -385,11 +385,11 @@ class FeedRepository:
         """This scope's feeds whose title or URL contains `text` (case-insensitive), newest first."""
         needle = text.strip().lower()
         sql = (
-            f"SELECT {_FEED_COLUMNS} FROM {_FEED_FROM} WHERE f.scope_id IS :guild "
+            f"SELECT {_FEED_COLUMNS} FROM {_FEED_FROM} WHERE f.scope_id IS :scope "
             "AND (:needle = '' OR instr(lower(f.title), :needle) > 0 OR instr(lower(f.url), :needle) > 0 "
             "OR CAST(f.id AS TEXT) = :needle) ORDER BY f.id DESC LIMIT :limit"
         )
-        async with self.db.reader.execute(sql, {"guild": scope_id, "needle": needle, "limit": limit}) as cursor:
+        async with self.db.reader.execute(sql, {"scope": scope_id, "needle": needle, "limit": limit}) as cursor:
             return [_feed(row) for row in await cursor.fetchall()]
 
     async def items_by_link(

@@ -336,7 +336,7 @@ class StoryRepository:
             )
             async with self.db.reader.execute(sql, params) as cursor:
                 return [StoryChoice(r[0], r[1]) for r in await cursor.fetchall()]
-        # `+s.scope_id`: the visibility test must not use the guild index, or SQLite collects every visible
+        # `+s.scope_id`: the visibility test must not use the scope index, or SQLite collects every visible
         # story and sorts them instead of walking the slug index and stopping after `limit` rows.
         slug_sql = (
             "SELECT s.slug, s.title FROM stories s WHERE s.slug >= :low AND s.slug < :high "

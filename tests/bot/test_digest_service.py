@@ -59,7 +59,7 @@ def _story(title: str) -> Story:
     return parse_article(markdown_article(title=title, date="2024-03-01 09:00 UTC", body=body), f"{title}.md")
 
 
-async def _add_story(db: Database, title: str, guild: int | None = None, now: datetime = MONDAY) -> int:
+async def _add_story(db: Database, title: str, guild: str | None = None, now: datetime = MONDAY) -> int:
     stories = StoryRepository(db)
     story = _story(title)
     [outcome] = await stories.import_stories([ImportItem(f"file:{story.slug}", story, guild)], now=now)
@@ -71,7 +71,7 @@ async def _add_story(db: Database, title: str, guild: int | None = None, now: da
 async def _set_up_guild(
     service: DigestService,
     *,
-    guild: int = GUILD_A,
+    guild: str = GUILD_A,
     channel: int = CHANNEL_A,
     time_text: str = "07:00",
     zone: str = "UTC",

@@ -36,7 +36,7 @@ def _story(title: str, date: str = "2024-03-09 09:30 UTC", body: str | None = No
 
 
 async def _add(
-    stories: StoryRepository, story: Story, guild: int | None = None, now: datetime = IMPORTED
+    stories: StoryRepository, story: Story, guild: str | None = None, now: datetime = IMPORTED
 ) -> StoryRecord:
     [outcome] = await stories.import_stories([ImportItem(f"file:{story.slug}", story, guild)], now=now)
     record = await stories.get(outcome.slug or "", guild)

@@ -27,7 +27,7 @@ def _follow_up(slug: str, headline: str = "Samsung Signs AI Chip Deal With Meta"
     return _md(title=headline, date="2024-03-02 08:00 UTC", follows=slug, body=body)
 
 
-async def _import_one(stories: StoryRepository, story: Story, origin: str = "file:seed", guild: int | None = None):
+async def _import_one(stories: StoryRepository, story: Story, origin: str = "file:seed", guild: str | None = None):
     [outcome] = await stories.import_stories([ImportItem(origin, story, guild)], now=NOW)
     return outcome
 
