@@ -25,6 +25,7 @@ from bot.delivery import (
     backoff,
     backoff_ceiling,
 )
+from bot.ids import external
 from bot.limits import MessagePart
 from bot.platforms import Platform
 from storage.database import Database
@@ -130,6 +131,19 @@ def worker(
 async def _row(outbox: OutboxRepository, key: str) -> OutboxItem:
     [item] = [i for i in await outbox.latest_for_ref("schedule:1", limit=1000) if i.dedupe_key == key]
     return item
+
+
+async def test_a_platforms_worker_delivers_only_its_own_platforms_rows(
+    outbox: OutboxRepository, worker: OutboxWorker, transport: RecordingTransport
+) -> None:
+    # The same digits on Slack are another channel and another user, delivered by Slack's own worker.
+    slack_channel, slack_user = f"slack:{external(CHANNEL_A)}", f"slack:{external(USER)}"
+    await outbox.enqueue(
+        [_message("s:0", "channel", slack_channel), _message("a:0"), _message("s:1", "user", slack_user)], NOW
+    )
+    assert await worker.drain_once() == 1
+    assert [(d.dedupe_key, d.target) for d in transport.deliveries] == [("a:0", ("channel", CHANNEL_A))]
+    assert [(i.dedupe_key, i.platform) for i in await outbox.due(NOW)] == [("s:0", "slack"), ("s:1", "slack")]
 
 
 async def test_sends_in_id_order_per_target_and_marks_sent(

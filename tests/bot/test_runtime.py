@@ -39,10 +39,10 @@ class RecordingTransport(Transport):
     delivered: list[OutboxItem] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> int | None:
+    async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> str | None:
         self.delivered.append(item)
         self.arrived.set()
-        return len(self.delivered)
+        return str(len(self.delivered))
 
 
 @pytest.fixture
