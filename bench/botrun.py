@@ -33,6 +33,13 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 # --- /proc ---------------------------------------------------------------------------------------
 
 
+def discord_id(snowflake: int) -> str:
+    """A Discord server, channel, user or role id as the store keeps it: "discord:<snowflake>" (bot/ids.py)."""
+    from bot.ids import qualify
+
+    return qualify("discord", snowflake)
+
+
 def proc_cpu_seconds(pid: int) -> float:
     """user + system CPU time of a live process (Linux /proc/<pid>/stat, clock-tick resolution)."""
     text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
