@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 import aiosqlite
 import pytest
 
+from bot import payloads
+from bot.intake import link_origin
 from storage.database import Database, _migrations, _statements
 from storage.migrations import STEPS
 
@@ -18,6 +21,8 @@ ROLE = 41771983423143936
 MESSAGE = 1101010101010101010
 THREAD = 1202020202020202020
 STAMP = "2026-11-01T09:00:00.000000Z"
+LINK = "https://news.example/a?b=1"
+UPLOAD_HASH = "0123456789abcdef"
 
 
 async def _database_at(path: Path, version: int) -> None:
@@ -50,6 +55,10 @@ def _seed_discord_rows(path: Path) -> None:
             (STAMP, STAMP),
         )
         raw.execute("INSERT INTO sources VALUES ('file:a.txt', 'hash', 1, NULL, ?)", (STAMP,))
+        raw.execute("INSERT INTO sources VALUES (?, 'h2', 1, NULL, ?)", (f"server:{GUILD}:url:{LINK}", STAMP))
+        raw.execute("INSERT INTO sources VALUES (?, 'h3', 2, NULL, ?)", (f"url:{LINK}", STAMP))
+        # An upload's origin was "discord:<server>:<hash>": the qualified server's, as StoryAdminService writes it now.
+        raw.execute("INSERT INTO sources VALUES (?, 'h4', 1, NULL, ?)", (f"discord:{GUILD}:{UPLOAD_HASH}", STAMP))
         raw.execute(
             "INSERT INTO digest_schedules (id, audience_kind, audience_id, scope_guild_id, channel_id, time_of_day, "
             "timezone, days, created_at, updated_at) VALUES (1, 'guild', ?, ?, ?, '08:00', 'UTC', 'mon', ?, ?)",
@@ -64,12 +73,14 @@ def _seed_discord_rows(path: Path) -> None:
         for row_id, kind, target, status, message in (
             (1, "channel", CHANNEL, "sent", MESSAGE),
             (2, "user", USER, "pending", None),
+            (3, "channel", CHANNEL, "pending", None),
         ):
+            payload = json.dumps({"content": "", "cards": [], "ping_role_id": ROLE}) if row_id == 3 else "{}"
             raw.execute(
                 "INSERT INTO outbox (id, dedupe_key, nonce, kind, ref, target_kind, target_id, payload_json, status, "
-                "next_attempt_at, created_at, message_id) VALUES (?, ?, 'n', 'digest', 'schedule:1', ?, ?, '{}', ?, "
+                "next_attempt_at, created_at, message_id) VALUES (?, ?, 'n', 'digest', 'schedule:1', ?, ?, ?, ?, "
                 "?, ?, ?)",
-                (row_id, f"key-{row_id}", kind, target, status, STAMP, STAMP, message),
+                (row_id, f"key-{row_id}", kind, target, payload, status, STAMP, STAMP, message),
             )
         raw.execute("INSERT INTO dm_channels VALUES (?, ?)", (USER, CHANNEL + 1))
         raw.execute("INSERT INTO closed_dms VALUES (?, ?, 1)", (USER + 1, STAMP))
@@ -134,7 +145,15 @@ async def test_every_discord_id_is_qualified_and_every_row_kept(migrated: Path) 
         assert _all(raw, "SELECT id, platform, target_kind, target_id, status, message_id FROM outbox ORDER BY id") == [
             (1, "discord", "channel", c, "sent", str(MESSAGE)),
             (2, "discord", "user", u, "pending", None),
+            (3, "discord", "channel", c, "pending", None),
         ]
+        # A queued alert's role ping is qualified like the follow's, and reads back as the worker reads it.
+        [(payload,)] = _all(raw, "SELECT payload_json FROM outbox WHERE id = 3")
+        assert payloads.load(payload).ping_role_id == r
+        # A link a server added finds its story again: its origin names the qualified server.
+        assert _all(raw, "SELECT origin, story_id FROM sources ORDER BY origin") == sorted(
+            [("file:a.txt", 1), (link_origin(LINK, g), 1), (link_origin(LINK, None), 2), (f"{g}:{UPLOAD_HASH}", 1)]
+        )
         assert _all(raw, "SELECT user_id, channel_id FROM dm_channels") == [(u, f"discord:{CHANNEL + 1}")]
         assert _all(raw, "SELECT user_id, notified FROM closed_dms") == [(f"discord:{USER + 1}", 1)]
         assert _all(raw, "SELECT id, follower_id, scope_id, ping_role_id FROM follows ORDER BY id") == [
@@ -152,7 +171,6 @@ async def test_every_discord_id_is_qualified_and_every_row_kept(migrated: Path) 
         assert _all(raw, "SELECT COUNT(*) FROM sections") == [(1,)]
         assert _all(raw, "SELECT COUNT(*) FROM key_points") == [(1,)]
         assert _all(raw, "SELECT id, story_id FROM developments") == [(7, 1)]
-        assert _all(raw, "SELECT story_id FROM sources") == [(1,)]
         assert _all(raw, "SELECT schedule_id, status FROM digest_slots") == [(1, "sent")]
         assert _all(raw, "SELECT story_id, alerted_through_id FROM story_alerts") == [(1, 7)]
         assert _all(raw, "SELECT follow_id, development_id FROM held_alerts") == [(2, 7)]
