@@ -3,6 +3,7 @@ SQLite file. Removing a story tells its followers once, through the outbox, the 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -241,3 +242,19 @@ def test_development_from_text_turns_bullets_into_key_points() -> None:
     assert points == (Bullet("Value", "$5 billion"), Bullet("Term", "ten years"), Bullet("", "plain point"))
     only_bullets = development_from_text("- Value: $5 billion")
     assert only_bullets[0] == "Value: $5 billion"
+
+
+async def test_an_upload_is_its_scopes_own_and_keeps_the_origin_discord_uploads_had(
+    db: Database, admin: StoryAdminService
+) -> None:
+    digits = "111111111111111111"
+    discord_server, slack_team = f"discord:{digits}", f"slack:{digits}"  # the same digits on two platforms
+    await admin.add(BAKE_SALE, "bake.md", discord_server)
+    assert "is now tracked" in (await admin.add(BAKE_SALE, "bake.md", slack_team)).text  # not "already tracked"
+    async with db.reader.execute("SELECT origin FROM sources ORDER BY origin") as cursor:
+        origins = [row[0] for row in await cursor.fetchall()]
+    upload = hashlib.sha256(BAKE_SALE).hexdigest()[:16]
+    # "discord:<server>:<hash>" is what a Discord upload was kept under before ids were qualified: the same text.
+    assert origins == [f"discord:{digits}:{upload}", f"slack:{digits}:{upload}"]
+    stories = await admin.stories.recent(slack_team)
+    assert [s.scope_id for s in stories if s.scope_id is not None] == [slack_team]
