@@ -33,6 +33,13 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 # --- /proc ---------------------------------------------------------------------------------------
 
 
+def discord_id(snowflake: int) -> str:
+    """A Discord server, channel, user or role id as the store keeps it: "discord:<snowflake>" (bot/ids.py)."""
+    from bot.ids import qualify
+
+    return qualify("discord", snowflake)
+
+
 def proc_cpu_seconds(pid: int) -> float:
     """user + system CPU time of a live process (Linux /proc/<pid>/stat, clock-tick resolution)."""
     text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
@@ -69,7 +76,7 @@ async def wait_connected(stub: Any, bot: Any, timeout: float = 60.0) -> None:
     try:
         await stub.wait_for_ready(timeout=timeout)
         await bot.wait_for_log("connected as", timeout=timeout)
-        await bot.wait_for_log("scheduler started", timeout=timeout)
+        await bot.wait_for_log("caught up at start", timeout=timeout)  # the runtime's jobs are scheduled
     except BaseException:
         print(bot.logs[-4000:])
         raise

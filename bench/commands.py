@@ -219,7 +219,7 @@ def make_calls(
     return calls
 
 
-def handler_functions(service: Any, viewer: int) -> dict[str, Callable[[Any], Awaitable[Any]]]:
+def handler_functions(service: Any, viewer: str) -> dict[str, Callable[[Any], Awaitable[Any]]]:
     from discord import app_commands
 
     from bot.limits import truncate

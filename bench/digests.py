@@ -33,6 +33,7 @@ from bench.botrun import (
     PartsBench,
     bot_request_rate,
     delivered_times,
+    discord_id,
     limited_requests,
     max_in_window,
     peak_rss_mib,
@@ -87,9 +88,9 @@ def server_schedule(index: int, fire: datetime) -> Any:
 
     return NewSchedule(
         audience_kind="guild",
-        audience_id=GUILD_BASE + index,
-        scope_guild_id=GUILD_BASE + index,
-        channel_id=CHANNEL_BASE + index,
+        audience_id=discord_id(GUILD_BASE + index),
+        scope_id=discord_id(GUILD_BASE + index),
+        channel_id=discord_id(CHANNEL_BASE + index),
         time_of_day=fire.strftime("%H:%M"),
         timezone="UTC",
         days=DAILY,
@@ -166,7 +167,9 @@ async def bench_compose(config: DigestsConfig, workdir: Path) -> dict[str, Any]:
         owners = rng.sample(range(config.schedules), min(config.guild_stories, config.schedules))
         articles = ArticleGenerator(config.seed + 1).articles(len(owners))
         own = [
-            ImportItem(f"bench:own:{n}", parse_article(a.text.encode(), f"own:{n}", UTC), GUILD_BASE + owner)
+            ImportItem(
+                f"bench:own:{n}", parse_article(a.text.encode(), f"own:{n}", UTC), discord_id(GUILD_BASE + owner)
+            )
             for n, (a, owner) in enumerate(zip(articles, owners, strict=True))
         ]
         await stories.import_stories(own)
@@ -179,9 +182,9 @@ async def bench_compose(config: DigestsConfig, workdir: Path) -> dict[str, Any]:
             time_of_day, local_date = slots[zone]
             saved = await repo.save(
                 audience_kind="guild",
-                audience_id=GUILD_BASE + index,
-                scope_guild_id=GUILD_BASE + index,
-                channel_id=CHANNEL_BASE + index,
+                audience_id=discord_id(GUILD_BASE + index),
+                scope_id=discord_id(GUILD_BASE + index),
+                channel_id=discord_id(CHANNEL_BASE + index),
                 time_of_day=time_of_day,
                 timezone=zone,
                 days=DAILY,

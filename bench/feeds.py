@@ -40,7 +40,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.botrun import PartsBench, peak_rss_mib, proc_cpu_seconds, proc_status_mib, render_table, verdict
+from bench.botrun import (
+    PartsBench,
+    discord_id,
+    peak_rss_mib,
+    proc_cpu_seconds,
+    proc_status_mib,
+    render_table,
+    verdict,
+)
 from bench.feedsite import FeedSite, SiteSpec
 
 TARGET_UNCHANGED_CPU_S = 60.0
@@ -159,7 +167,7 @@ async def make_stories(db_path: Path, count: int, seed: int, followers: int) -> 
         if followers:
             refs = (await StoryRepository(db).refs(None))[1:]
             rows = [
-                NewFollow(ref.id, "user", USER_BASE + k * followers + f)
+                NewFollow(ref.id, "user", discord_id(USER_BASE + k * followers + f))
                 for k, ref in enumerate(refs)
                 for f in range(followers)
             ]

@@ -33,6 +33,7 @@ from bench.botrun import (
     MESSAGE_ROUTE,
     PartsBench,
     bot_request_rate,
+    discord_id,
     limited_requests,
     max_in_window,
     peak_rss_mib,
@@ -91,14 +92,16 @@ async def add_followers(db: Any, story_id: int, config: FollowsConfig, count: in
     muted_until = now + timedelta(days=1)
     for index in range(count):
         if index < channels:
-            guild = GUILD_BASE + index // config.deliver_channels_per_guild
-            ping = ROLE_BASE + index if rng.random() < config.ping_share else None
-            rows.append(NewFollow(story_id, "channel", CHANNEL_BASE + index, guild_id=guild, ping_role_id=ping))
+            scope = discord_id(GUILD_BASE + index // config.deliver_channels_per_guild)
+            ping = discord_id(ROLE_BASE + index) if rng.random() < config.ping_share else None
+            channel = discord_id(CHANNEL_BASE + index)
+            rows.append(NewFollow(story_id, "channel", channel, scope_id=scope, ping_role_id=ping))
             kinds["channel"] += 1
             kinds["ping"] += ping is not None
         else:
             muted = rng.random() < config.muted_share
-            rows.append(NewFollow(story_id, "user", USER_BASE + index, muted_until=muted_until if muted else None))
+            user = discord_id(USER_BASE + index)
+            rows.append(NewFollow(story_id, "user", user, muted_until=muted_until if muted else None))
             kinds["user"] += 1
             kinds["muted"] += muted
     await FollowRepository(db).add_follows(rows, now)
@@ -122,7 +125,7 @@ async def _add_update(service: Any, story: Any, now: datetime) -> None:
     from bot.story_admin import OPERATOR, StoryAdminService
 
     admin = StoryAdminService(service.stories, service.story_service, service)
-    await admin.update(story.slug, UPDATE_TEXT, "https://example.com/lab", guild_id=OPERATOR, now=now)
+    await admin.update(story.slug, UPDATE_TEXT, "https://example.com/lab", scope_id=OPERATOR, now=now)
 
 
 # --- part 1: fan out to 50,000 ---------------------------------------------------------------------
@@ -199,7 +202,7 @@ async def bench_deliver(config: FollowsConfig, workdir: Path) -> dict[str, Any]:
             users = [USER_BASE + i for i in range(config.deliver_channels, config.deliver_alerts)]
             known = users[: round(len(users) * config.known_dm_share)]
             for user_id in known:
-                await dms.remember_channel(user_id, stub.dm_channel(user_id).id)
+                await dms.remember_channel(discord_id(user_id), discord_id(stub.dm_channel(user_id).id))
             for user_id in users:
                 stub.add_user(user_id)
             await _add_update(service, story, now)

@@ -37,8 +37,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 TARGET_IMPORT_PER_S = 2000.0
 TARGET_P99_MS = 5.0
 TARGET_SIZE_RATIO = 3.0  # database bytes per story, over the story's article text
-VIEWER = 1  # the guild the lookups are made from
-OTHER_GUILD = 2
+VIEWER = "discord:1"  # the server the lookups are made from
+OTHER_GUILD = "discord:2"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -31,11 +31,11 @@ class AudienceZones:
             log.warning("stored time zone %r is unknown; showing dates in %s", name, self.default)
             return self.default
 
-    async def zone_for(self, guild_id: int | None, user_id: int | None = None) -> tzinfo:
-        """For a reply in a server (`guild_id`) or in a DM with `user_id` (guild_id None)."""
+    async def zone_for(self, scope_id: str | None, user_id: str | None = None) -> tzinfo:
+        """For a reply in a server (`scope_id`) or in a DM with `user_id` (scope_id None)."""
         if self.digests is None:
             return self.default
-        kind, audience = (AudienceKind.GUILD, guild_id) if guild_id is not None else (AudienceKind.USER, user_id)
+        kind, audience = (AudienceKind.GUILD, scope_id) if scope_id is not None else (AudienceKind.USER, user_id)
         if audience is None:
             return self.default
         return self._zone((await self.digests.timezones(kind, [audience])).get(audience))
@@ -47,13 +47,13 @@ class AudienceZones:
         users = await self.digests.timezones(
             AudienceKind.USER, [f.follower_id for f in follows if f.follower_kind is FollowerKind.USER]
         )
-        guilds = await self.digests.timezones(
-            AudienceKind.GUILD, [f.guild_id for f in follows if f.follower_kind is FollowerKind.CHANNEL and f.guild_id]
+        scopes = await self.digests.timezones(
+            AudienceKind.GUILD, [f.scope_id for f in follows if f.follower_kind is FollowerKind.CHANNEL and f.scope_id]
         )
         zones: dict[int, tzinfo] = {}
         for follow in follows:
             if follow.follower_kind is FollowerKind.USER:
                 zones[follow.id] = self._zone(users.get(follow.follower_id))
             else:
-                zones[follow.id] = self._zone(guilds.get(follow.guild_id) if follow.guild_id else None)
+                zones[follow.id] = self._zone(scopes.get(follow.scope_id) if follow.scope_id else None)
         return zones

@@ -140,7 +140,7 @@ async def _update(settings: Settings, slug: str, text: str, url: str | None) -> 
         story_service = StoryService(stories)
         follows = FollowService(FollowRepository(db), stories, story_service, burst_window=settings.alert_burst_window)
         admin = StoryAdminService(stories, story_service, follows)
-        reply = await admin.update(slug, text, url, guild_id=OPERATOR)
+        reply = await admin.update(slug, text, url, scope_id=OPERATOR)
         write_reply(replace(reply, ephemeral=False), sys.stdout)
 
     await _with_store(settings, action)

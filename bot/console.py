@@ -43,7 +43,7 @@ class ConsoleCommand:
 class Console:
     """Parses `/group sub positional... name:value` lines and dispatches them."""
 
-    def __init__(self, stories: StoryService, viewer: int | None = None) -> None:
+    def __init__(self, stories: StoryService, viewer: str | None = None) -> None:
         self.viewer = viewer
         self.commands: dict[tuple[str, ...], ConsoleCommand] = {}
         s = stories

@@ -64,8 +64,9 @@ class PermanentFailure(Exception):
 class Transport(Protocol):
     """One platform's way to post an outbox message. Subclass it to inherit `pace_with`'s default."""
 
-    async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> int | None:
-        """Posts one message; returns the platform's message id. Raises Temporary/PermanentFailure."""
+    async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> str | None:
+        """Posts one message; returns the platform's message id as text (a Slack `ts`). Raises
+        Temporary/PermanentFailure."""
         ...
 
     def pace_with(self, acquire: Pace) -> bool:
@@ -212,12 +213,12 @@ class OutboxWorker:
         items = await self.outbox.due(self.clock(), limit=limit, platform=self.platform)
         if not items:
             return 0
-        groups: dict[tuple[TargetKind, int], list[OutboxItem]] = {}
+        groups: dict[tuple[TargetKind, str], list[OutboxItem]] = {}
         for item in items:
             groups.setdefault((item.target_kind, item.target_id), []).append(item)
         # A target with an earlier pending row (waiting for a retry) must wait for it: check each target
         # against its own first due row, not the batch's, or its later parts could overtake.
-        blocked: set[tuple[TargetKind, int]] = set()
+        blocked: set[tuple[TargetKind, str]] = set()
         for key, group in groups.items():
             blocked |= await self.outbox.blocked_targets([key], before_id=group[0].id)
         semaphore = asyncio.Semaphore(self.concurrency)

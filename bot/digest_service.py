@@ -11,6 +11,7 @@ from bot import local_time, payloads
 from bot.cards import Card, CardField, Reply
 from bot.digests import Digest, compose_digest
 from bot.errors import UserError
+from bot.ids import external
 from bot.limits import paginate
 from bot.schedule_clock import (
     Days,
@@ -51,8 +52,8 @@ def digest_messages(
     row: DigestSchedule, digest: Digest, key: str, dumped: tuple[str, ...] | None = None
 ) -> tuple[OutgoingMessage, ...]:
     """`dumped`: `digest_payloads(digest)` when the caller already has it."""
-    guild = row.audience_kind is AudienceKind.GUILD
-    target_kind, target_id = ("channel", row.channel_id) if guild else ("user", row.audience_id)
+    in_channel = row.audience_kind is AudienceKind.GUILD
+    target_kind, target_id = ("channel", row.channel_id) if in_channel else ("user", row.audience_id)
     assert target_id is not None
     parts = digest_payloads(digest) if dumped is None else dumped
     return tuple(
@@ -138,10 +139,10 @@ class DigestService:
     async def set_up(
         self,
         audience_kind: AudienceKind,
-        audience_id: int,
+        audience_id: str,
         *,
-        scope_guild_id: int | None,
-        channel_id: int | None,
+        scope_id: str | None,
+        channel_id: str | None,
         time_text: str,
         timezone_text: str,
         days_text: str,
@@ -156,7 +157,7 @@ class DigestService:
         await self.digests.save(
             audience_kind=audience_kind,
             audience_id=audience_id,
-            scope_guild_id=scope_guild_id,
+            scope_id=scope_id,
             channel_id=channel_id,
             time_of_day=schedule.time_of_day.strftime("%H:%M"),
             timezone=schedule.timezone_name,
@@ -165,19 +166,19 @@ class DigestService:
             next_slot_date=slot.local_date,
             now=now,
         )
-        where = f"in <#{channel_id}>" if channel_id else "by DM"
+        where = f"in <#{external(channel_id)}>" if channel_id else "by DM"
         return Reply(
             text=f"Digest set: {schedule.describe()}, {where}.\n"
             f"Next digest: {format_next_run(slot, schedule.timezone)}.",
             ephemeral=True,
         )
 
-    async def show(self, audience_kind: AudienceKind, audience_id: int) -> Reply:
+    async def show(self, audience_kind: AudienceKind, audience_id: str) -> Reply:
         row = await self._require(audience_kind, audience_id)
         schedule = schedule_of(row)
         fields = [CardField("Schedule", schedule.describe())]
         if row.channel_id:
-            fields.append(CardField("Channel", f"<#{row.channel_id}>"))
+            fields.append(CardField("Channel", f"<#{external(row.channel_id)}>"))
         if row.enabled and row.next_fire_at and row.next_slot_date:
             fields.append(
                 CardField("Next digest", format_next_run(Slot(row.next_slot_date, row.next_fire_at), schedule.timezone))
@@ -210,33 +211,33 @@ class DigestService:
             return f"Queued since {local_time.short_moment(pending.created_at, zone)}{retry}."
         return f"Delivered {stamp}."
 
-    async def preview(self, audience_kind: AudienceKind, audience_id: int, now: datetime | None = None) -> Reply:
+    async def preview(self, audience_kind: AudienceKind, audience_id: str, now: datetime | None = None) -> Reply:
         row = await self._require(audience_kind, audience_id)
         now = now or datetime.now(UTC)
-        digest = await compose_digest(self.stories, row.scope_guild_id, row.last_digest_at, now, ZoneInfo(row.timezone))
+        digest = await compose_digest(self.stories, row.scope_id, row.last_digest_at, now, ZoneInfo(row.timezone))
         return Reply(text=digest.reply.text, cards=digest.reply.cards, ephemeral=True)
 
     async def send_now(
-        self, audience_kind: AudienceKind, audience_id: int, request_key: str, now: datetime | None = None
+        self, audience_kind: AudienceKind, audience_id: str, request_key: str, now: datetime | None = None
     ) -> Reply:
         row = await self._require(audience_kind, audience_id)
         if not row.enabled:
             raise UserError("The digest is off. Set it up first with `/digest setup`.")
         now = now or datetime.now(UTC)
-        digest = await compose_digest(self.stories, row.scope_guild_id, row.last_digest_at, now, ZoneInfo(row.timezone))
+        digest = await compose_digest(self.stories, row.scope_id, row.last_digest_at, now, ZoneInfo(row.timezone))
         await self.digests.record_manual(
             row.id, digest_messages(row, digest, f"digest-now:{row.id}:{request_key}"), now, now
         )
         self.wake_delivery()
-        where = f"<#{row.channel_id}>" if row.channel_id else "your DMs"
+        where = f"<#{external(row.channel_id)}>" if row.channel_id else "your DMs"
         return Reply(text=f"Sending the digest to {where} now.", ephemeral=True)
 
-    async def turn_off(self, audience_kind: AudienceKind, audience_id: int, now: datetime | None = None) -> Reply:
+    async def turn_off(self, audience_kind: AudienceKind, audience_id: str, now: datetime | None = None) -> Reply:
         if not await self.digests.disable(audience_kind, audience_id, now or datetime.now(UTC)):
             raise UserError("There is no digest running to turn off.")
         return Reply(text="Digest turned off. Nothing more will be sent until you set it up again.", ephemeral=True)
 
-    async def _require(self, audience_kind: AudienceKind, audience_id: int) -> DigestSchedule:
+    async def _require(self, audience_kind: AudienceKind, audience_id: str) -> DigestSchedule:
         row = await self.digests.get(audience_kind, audience_id)
         if row is None:
             hint = "/digest setup" if audience_kind is AudienceKind.GUILD else "/brief me"
@@ -257,7 +258,7 @@ class DigestService:
                 return done
             # A server that owns no stories sees exactly the global ones: its digest is everyone's (per "since"
             # point and time zone), so it is composed and rendered once per batch instead of once per server.
-            owners = await self.stories.guilds_owning_stories({r.scope_guild_id for r in rows if r.scope_guild_id})
+            owners = await self.stories.scopes_owning_stories({r.scope_id for r in rows if r.scope_id})
             cache: dict[DigestKey, tuple[Digest, tuple[str, ...]]] = {}
             processed = [slot for row in rows for slot in await self._process(row, now_tick, cache, owners)]
             fresh = await self.digests.record(processed, now_tick)
@@ -284,7 +285,7 @@ class DigestService:
         assert row.next_fire_at is not None and row.next_slot_date is not None
         if now - row.next_fire_at > self.grace:
             return self._skipped(row, schedule, now)
-        viewer = row.scope_guild_id if owners is None or row.scope_guild_id in owners else None
+        viewer = row.scope_id if owners is None or row.scope_id in owners else None
         key = (viewer, row.last_digest_at, row.timezone)
         cached = cache.get(key)
         if cached is None:

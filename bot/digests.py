@@ -86,7 +86,7 @@ def digest_title(now: datetime, zone: tzinfo) -> str:
 
 
 async def compose_digest(
-    stories: StoryRepository, viewer: int | None, since: datetime | None, now: datetime, zone: tzinfo
+    stories: StoryRepository, viewer: str | None, since: datetime | None, now: datetime, zone: tzinfo
 ) -> Digest:
     outline = await stories.digest_outline(
         viewer, since, now - QUIET_AFTER if since is not None else None, limit=MAX_FULL_STORIES + MAX_NAMED

@@ -13,6 +13,7 @@ from bot.alerts import compose_alert, story_status_card
 from bot.audience import AudienceZones
 from bot.cards import Card, Reply
 from bot.errors import UserError
+from bot.ids import external, platform_of, qualify
 from bot.limits import MessagePart, paginate, truncate
 from bot.story_service import StoryService
 from bot.text import plural
@@ -58,11 +59,11 @@ class FollowService:
     async def follow(
         self,
         story_text: str,
-        viewer: int | None,
-        user_id: int,
+        viewer: str | None,
+        user_id: str,
         where: FollowTarget,
-        channel_id: int | None,
-        ping_role_id: int | None = None,
+        channel_id: str | None,
+        ping_role_id: str | None = None,
     ) -> Reply:
         story = await self.story_service.resolve(story_text, viewer)
         now = datetime.now(UTC)
@@ -70,16 +71,16 @@ class FollowService:
             if channel_id is None or viewer is None:
                 raise UserError("`where: here` only works in a server channel.")
             _, created = await self.follows.follow(
-                story.id, FollowerKind.CHANNEL, channel_id, guild_id=viewer, ping_role_id=ping_role_id, now=now
+                story.id, FollowerKind.CHANNEL, channel_id, scope_id=viewer, ping_role_id=ping_role_id, now=now
             )
-            ping = f" and ping <@&{ping_role_id}>" if ping_role_id else ""
+            ping = f" and ping <@&{external(ping_role_id)}>" if ping_role_id else ""
             what = (
                 f"This channel now follows **{story.title}**. When it develops, I'll post what changed in a "
                 f"thread under a story card here{ping}."
             )
         else:
             _, created = await self.follows.follow(
-                story.id, FollowerKind.USER, user_id, guild_id=None, ping_role_id=None, now=now
+                story.id, FollowerKind.USER, user_id, scope_id=None, ping_role_id=None, now=now
             )
             what = (
                 f"You now follow **{story.title}**. When it develops, I'll DM you what changed: the new facts "
@@ -92,7 +93,7 @@ class FollowService:
         return Reply(text=f"{what}{tail} `/story mute` pauses, `/story unfollow` stops.", ephemeral=True)
 
     async def unfollow(
-        self, story_text: str, viewer: int | None, user_id: int, where: FollowTarget, channel_id: int | None
+        self, story_text: str, viewer: str | None, user_id: str, where: FollowTarget, channel_id: str | None
     ) -> Reply:
         story = await self.story_service.resolve(story_text, viewer)
         here = where is FollowTarget.HERE
@@ -102,22 +103,22 @@ class FollowService:
             raise UserError(f"{who} not follow **{story.title}**.")
         return Reply(text=f"Stopped following **{story.title}**.", ephemeral=True)
 
-    async def following(self, user_id: int, guild_id: int | None) -> Reply:
-        rows = await self.follows.following(user_id, guild_id)
+    async def following(self, user_id: str, scope_id: str | None) -> Reply:
+        rows = await self.follows.following(user_id, scope_id)
         if not rows:
             return Reply(text="You follow nothing yet. Try `/story follow`.", ephemeral=True)
         now = datetime.now(UTC)
-        zone = await self.zones.zone_for(guild_id, user_id)
+        zone = await self.zones.zone_for(scope_id, user_id)
         lines = []
         for row in rows:
             dm = row.follow.follower_kind is FollowerKind.USER
-            where = "by DM" if dm else f"in <#{row.follow.follower_id}>"
+            where = "by DM" if dm else f"in <#{external(row.follow.follower_id)}>"
             until = row.follow.muted_until
             muted = f", muted until {local_time.short_moment(until, zone)}" if until and row.follow.muted(now) else ""
             lines.append(f"• **{row.title}** (`{row.slug}`) {where}{muted}")
         return Reply(cards=(Card(title="Following", description="\n".join(lines)),), ephemeral=True)
 
-    async def mute(self, story_text: str, viewer: int | None, user_id: int, hours: int) -> Reply:
+    async def mute(self, story_text: str, viewer: str | None, user_id: str, hours: int) -> Reply:
         if not 1 <= hours <= 168:
             raise UserError("Mute for 1 to 168 hours.")
         story = await self.story_service.resolve(story_text, viewer)
@@ -137,7 +138,7 @@ class FollowService:
         """A development was just recorded in this process: fan it out now rather than at the next poll."""
         self.wake_alerts()
 
-    async def remove_story(self, story: StoryRecord, guild_id: int, now: datetime | None = None) -> int | None:
+    async def remove_story(self, story: StoryRecord, scope_id: str, now: datetime | None = None) -> int | None:
         """Tells each follower once, through the outbox like an alert, then removes the server's story and its
         follows, in one transaction. Returns how many follows were told; None if it is not this server's story."""
         now = now or datetime.now(UTC)
@@ -145,7 +146,7 @@ class FollowService:
             followers = await self.follows.followers(story.id)
             notices = [message for follow in followers for message in await self._removal_notice(follow, story, now)]
             outcome = await self.follows.remove_story(
-                story.id, guild_id, notices, follow_ids={f.id for f in followers}, now=now
+                story.id, scope_id, notices, follow_ids={f.id for f in followers}, now=now
             )
             if outcome is Removal.REFUSED:
                 return None
@@ -167,7 +168,9 @@ class FollowService:
         target = follow.follower_id
         if channel:  # into the story's thread, where the channel's alerts went, when there is one
             thread = await self.follows.thread(follow.follower_id, story.id)
-            target = thread.thread_id if thread and thread.thread_id else target
+            # A thread's id is its platform's own (plain text); as a target it is qualified like its channel.
+            if thread and thread.thread_id:
+                target = qualify(platform_of(follow.follower_id), thread.thread_id)
         # The removal instant keeps the key unique even if the story's and the follow's ids are reused later;
         # the one transaction that enqueues these also removes the story, so they are enqueued once.
         key = f"removed:{follow.id}:{story.id}:{now:%Y%m%dT%H%M%S%f}"
@@ -234,7 +237,7 @@ class FollowService:
         key: str,
         *,
         status: payloads.ThreadSpec | None = None,
-        target_id: int | None = None,
+        target_id: str | None = None,
     ) -> list[OutgoingMessage]:
         """A follower's messages: `status` opens (or finds) the story's thread in a followed channel; the role ping
         rides on the first part. `target_id`: somewhere else than the follower itself (a thread of its channel)."""
@@ -284,7 +287,7 @@ class FollowService:
         earlier = [d for d in developments if d.id < min(wanted)]
         return compose_alert(story, await self.stories.key_points(story.id), earlier, news, zone=zone, held=True)
 
-    async def held_cards(self, user_id: int) -> tuple[list[Card], list[tuple[int, int]]]:
+    async def held_cards(self, user_id: str) -> tuple[list[Card], list[tuple[int, int]]]:
         """For a user's digest: the alerts held for them, and the holds that the digest releases."""
         holds = await self.follows.held_for(FollowerKind.USER, user_id)
         zone = await self.zones.zone_for(None, user_id)

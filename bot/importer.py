@@ -207,7 +207,7 @@ async def import_paths(
     stories: StoryRepository,
     paths: Sequence[Path],
     default_tz: tzinfo,
-    guild_id: int | None = None,
+    scope_id: str | None = None,
     on_progress: ProgressCallback | None = None,
     pool: Executor | None = None,
     now: datetime | None = None,
@@ -222,7 +222,7 @@ async def import_paths(
         on_progress(done, len(scan.files))
     async for batch in _parsed_batches(scan.files, default_tz, pool, now):
         report.errors.extend(p.error for p in batch if p.error)
-        items = [ImportItem(origin_for(p.path), p.story, guild_id) for p in batch if p.story is not None]
+        items = [ImportItem(origin_for(p.path), p.story, scope_id) for p in batch if p.story is not None]
         if items:
             report.outcomes.extend(await stories.import_stories(items))
         done += len(batch)
@@ -237,7 +237,7 @@ def is_link(target: str) -> bool:
 
 
 async def import_links(
-    stories: StoryRepository, fetcher: Fetcher, parser: ArticleParser, urls: Sequence[str], guild_id: int | None = None
+    stories: StoryRepository, fetcher: Fetcher, parser: ArticleParser, urls: Sequence[str], scope_id: str | None = None
 ) -> ImportReport:
     """Fetches each page and imports it as a story (see bot.intake); a link that fails is an error line."""
     report = ImportReport()
@@ -249,7 +249,7 @@ async def import_links(
             report.errors.append(f"{url}: {exc}")
             continue
         assert story.url is not None  # the final URL, after redirects
-        items.append(ImportItem(link_origin(story.url, guild_id), story, guild_id))
+        items.append(ImportItem(link_origin(story.url, scope_id), story, scope_id))
     if items:
         report.outcomes.extend(await stories.import_stories(items))
     return report

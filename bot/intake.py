@@ -102,9 +102,9 @@ class ArticleParser:
         return await self.run(work, data, origin, self.default_tz)
 
 
-def link_origin(url: str, guild_id: int | None) -> str:
+def link_origin(url: str, scope_id: str | None) -> str:
     """Where a story from a link came from: its final URL, per server (a server's story is its own)."""
-    return f"url:{url}" if guild_id is None else f"server:{guild_id}:url:{url}"
+    return f"url:{url}" if scope_id is None else f"server:{scope_id}:url:{url}"
 
 
 async def fetch_story(fetcher: Fetcher, parser: ArticleParser, url: str) -> Story:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.cards import Card, CardField
+from bot.ids import split
 from bot.limits import MessagePart
 
 
@@ -22,7 +23,7 @@ class ThreadSpec:
 @dataclass(frozen=True, slots=True)
 class StoredMessage:
     part: MessagePart
-    ping_role_id: int | None = None
+    ping_role_id: str | None = None
     thread: ThreadSpec | None = None
 
 
@@ -50,7 +51,7 @@ def _card(data: dict[str, object]) -> Card:
     )
 
 
-def dump(part: MessagePart, ping_role_id: int | None = None, thread: ThreadSpec | None = None) -> str:
+def dump(part: MessagePart, ping_role_id: str | None = None, thread: ThreadSpec | None = None) -> str:
     data: dict[str, object] = {"content": part.content, "cards": [_card_dict(c) for c in part.cards]}
     if ping_role_id is not None:
         data["ping_role_id"] = ping_role_id
@@ -69,6 +70,8 @@ def load(text: str) -> StoredMessage:
         raise ValueError("a stored message's cards must be a list of JSON objects")
     part = MessagePart(content=str(data.get("content") or ""), cards=tuple(_card(c) for c in cards))
     role = data.get("ping_role_id")
+    if role is not None:
+        split(role if isinstance(role, str) else "")  # a qualified role id ("discord:…"), or a ValueError
     thread = data.get("thread")
     spec = ThreadSpec(int(thread["story_id"]), str(thread["name"]), _card(thread["card"])) if thread else None
-    return StoredMessage(part, int(role) if role is not None else None, spec)
+    return StoredMessage(part, role, spec)

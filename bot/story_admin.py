@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from bot.fetch import Fetcher  # aiohttp: loaded only where a Fetcher is opened
 
 MAX_UPDATE_CHARS = 4000
-OPERATOR = None  # `guild_id` for the bot's operator: the global stories are theirs
+OPERATOR = None  # `scope_id` for the bot's operator: the global stories are theirs
 
 
 def development_from_text(text: str) -> tuple[str, str, tuple[Bullet, ...]]:
@@ -59,22 +59,23 @@ class StoryAdminService:
         self.parser = parser or ArticleParser(UTC)
         self.fetcher = fetcher
 
-    async def _owned(self, story_text: str, guild_id: int | None, refusal: str) -> StoryRecord:
-        """The story named, if `guild_id` may change it: a server its own stories, the operator the global ones."""
-        story = await self.story_service.resolve(story_text, guild_id)
-        if story.guild_id != guild_id:
+    async def _owned(self, story_text: str, scope_id: str | None, refusal: str) -> StoryRecord:
+        """The story named, if `scope_id` may change it: a server its own stories, the operator the global ones."""
+        story = await self.story_service.resolve(story_text, scope_id)
+        if story.scope_id != scope_id:
             raise UserError(refusal)
         return story
 
-    async def add(self, data: bytes, name: str, guild_id: int) -> Reply:
+    async def add(self, data: bytes, name: str, scope_id: str) -> Reply:
         """A new story of this server's own, from an article file or pasted text."""
         try:
             story = await self.parser.parse(data, name)
         except ParseError as exc:
             raise UserError(f"Nothing was saved. {exc}") from None
-        return await self._save(story, f"discord:{guild_id}:{hashlib.sha256(data).hexdigest()[:16]}", guild_id)
+        # "<scope>:<hash>": the origin a Discord server's uploads had before ids were qualified, the same text.
+        return await self._save(story, f"{scope_id}:{hashlib.sha256(data).hexdigest()[:16]}", scope_id)
 
-    async def add_link(self, url: str, guild_id: int) -> Reply:
+    async def add_link(self, url: str, scope_id: str) -> Reply:
         """A story of this server's own from a web page; the same link again updates it."""
         if self.fetcher is None:
             raise UserError("This bot was started without fetching links; add the article as a file or text.")
@@ -83,13 +84,13 @@ class StoryAdminService:
         except (ParseError, UserError) as exc:  # FetchError is a UserError: its message says why
             raise UserError(f"Nothing was saved. {exc}") from None
         assert story.url is not None  # the final URL, after redirects
-        reply = await self._save(story, link_origin(story.url, guild_id), guild_id)
+        reply = await self._save(story, link_origin(story.url, scope_id), scope_id)
         return replace(reply, text=f"{reply.text} Source: {story.url}")
 
-    async def _save(self, story: Story, origin: str, guild_id: int) -> Reply:
+    async def _save(self, story: Story, origin: str, scope_id: str) -> Reply:
         if story.follows:
             raise UserError("Nothing was saved. This document has `follows:`; use `/story update` for developments.")
-        [outcome] = await self.stories.import_stories([ImportItem(origin, story, guild_id)])
+        [outcome] = await self.stories.import_stories([ImportItem(origin, story, scope_id)])
         if outcome.status is ImportStatus.FAILED:
             raise UserError(f"Nothing was saved: {outcome.message}")
         said = {
@@ -99,12 +100,12 @@ class StoryAdminService:
         return Reply(text=f"**{story.title}** {said.format(outcome.slug)}", ephemeral=True)
 
     async def update(
-        self, story_text: str, text: str, url: str | None, *, guild_id: int | None, now: datetime | None = None
+        self, story_text: str, text: str, url: str | None, *, scope_id: str | None, now: datetime | None = None
     ) -> Reply:
-        """Adds a development; its followers are told by the alert job. `guild_id` OPERATOR: a global story."""
+        """Adds a development; its followers are told by the alert job. `scope_id` OPERATOR: a global story."""
         story = await self._owned(
             story_text,
-            guild_id,
+            scope_id,
             "Only stories this server added can be updated here; the bot's operator updates the rest.",
         )
         text = text.strip()
@@ -115,7 +116,7 @@ class StoryAdminService:
         link = public_http_url(url) if url else None
         headline, body, points = development_from_text(text)
         digest = hashlib.sha256(f"{story.id}\n{text}\n{link or ''}".encode()).hexdigest()
-        source = "operator" if guild_id is OPERATOR else f"server {guild_id}"
+        source = "operator" if scope_id is OPERATOR else f"server {scope_id}"
         development_id = await self.stories.add_development(
             story.id, headline, body, key_points=points, url=link, source=source, content_hash=digest, now=now
         )
@@ -124,11 +125,11 @@ class StoryAdminService:
         self.follows.development_added()
         return Reply(text=f"Added to **{story.title}**: “{headline}”. Followers will be told.", ephemeral=True)
 
-    async def remove(self, story_text: str, guild_id: int, now: datetime | None = None) -> Reply:
+    async def remove(self, story_text: str, scope_id: str, now: datetime | None = None) -> Reply:
         """Removes one of this server's own stories; its followers are told once, before their follows go."""
         refusal = "Only stories this server added can be removed here."
-        story = await self._owned(story_text, guild_id, refusal)
-        told = await self.follows.remove_story(story, guild_id, now)
+        story = await self._owned(story_text, scope_id, refusal)
+        told = await self.follows.remove_story(story, scope_id, now)
         if told is None:
             raise UserError(f"**{story.title}** was removed meanwhile.")
         followers = f" {told} {'follower was' if told == 1 else 'followers were'} told." if told else ""

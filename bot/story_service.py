@@ -27,10 +27,10 @@ class StoryService:
         self.stories = stories
         self.zones = zones or AudienceZones(None, UTC)
 
-    async def choices(self, text: str, viewer: int | None) -> list[StoryChoice]:
+    async def choices(self, text: str, viewer: str | None) -> list[StoryChoice]:
         return await self.stories.autocomplete(text[:100], viewer)
 
-    async def resolve(self, text: str, viewer: int | None) -> StoryRecord:
+    async def resolve(self, text: str, viewer: str | None) -> StoryRecord:
         """An exact slug, else the single best autocomplete match; raises UnknownStory."""
         text = text.strip()
         if not text:
@@ -46,7 +46,7 @@ class StoryService:
         raise UnknownStory(text, [m.slug for m in matches])
 
     async def list_page(
-        self, viewer: int | None, page: int = 1, *, user_id: int | None = None, clamp: bool = False
+        self, viewer: str | None, page: int = 1, *, user_id: str | None = None, clamp: bool = False
     ) -> tuple[Reply, int]:
         """One page and the page count. A page that does not exist is an error, unless `clamp` (page buttons)."""
         total = await self.stories.count(viewer)
@@ -60,23 +60,23 @@ class StoryService:
         zone = await self.zones.zone_for(viewer, user_id)
         return Reply(cards=(story_cards.list_card(rows, latest, page, pages, total, zone),)), pages
 
-    async def detail(self, text: str, viewer: int | None) -> StoryDetail:
+    async def detail(self, text: str, viewer: str | None) -> StoryDetail:
         story = await self.resolve(text, viewer)
         detail = await self.stories.detail(story.slug, viewer)
         if detail is None:  # removed between the two reads
             raise UnknownStory(text)
         return detail
 
-    async def show(self, text: str, viewer: int | None, *, user_id: int | None = None) -> Reply:
+    async def show(self, text: str, viewer: str | None, *, user_id: str | None = None) -> Reply:
         detail = await self.detail(text, viewer)
         return Reply(cards=(story_cards.show_card(detail, await self.zones.zone_for(viewer, user_id)),))
 
-    async def keypoints(self, text: str, viewer: int | None) -> Reply:
+    async def keypoints(self, text: str, viewer: str | None) -> Reply:
         story = await self.resolve(text, viewer)
         points = key_points_now(await self.stories.key_points(story.id), await self.stories.developments(story.id))
         return Reply(cards=(story_cards.keypoints_card(story, points),))
 
-    async def ask(self, text: str, question: str, viewer: int | None) -> Reply:
+    async def ask(self, text: str, question: str, viewer: str | None) -> Reply:
         question = clean_question(question)
         if not question:
             raise UserError("Ask a question, for example `why south korea`.")
@@ -87,11 +87,11 @@ class StoryService:
             return Reply(text=ask_hint(detail.sections), ephemeral=True)
         return story_cards.ask_reply(detail.story, question, rank(question, passages_now(detail)))
 
-    async def timeline(self, text: str, viewer: int | None, *, user_id: int | None = None) -> Reply:
+    async def timeline(self, text: str, viewer: str | None, *, user_id: str | None = None) -> Reply:
         detail = await self.detail(text, viewer)
         return Reply(cards=(story_cards.timeline_card(detail, await self.zones.zone_for(viewer, user_id)),))
 
-    async def search(self, query: str, viewer: int | None) -> Reply:
+    async def search(self, query: str, viewer: str | None) -> Reply:
         query = clean_question(query)
         if not query:
             raise UserError("Type something to search for.")

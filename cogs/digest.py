@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.checks import guild_only, require_permission
+from bot.discord.ids import qualified, scope_of, user_of
 from bot.discord.render import send_reply
 from bot.errors import UserError
 from bot.schedule_clock import search_timezones
@@ -58,13 +59,13 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="This 
         timezone: app_commands.Range[str, 1, 64],
         days: app_commands.Range[str, 1, 60] = "daily",
     ) -> None:
-        guild_id = require_permission(interaction, "manage_guild")
+        scope_id = require_permission(interaction, "manage_guild")
         check_bot_can_post(interaction, channel.id)
         reply = await self.digests.set_up(
             AudienceKind.GUILD,
-            guild_id,
-            scope_guild_id=guild_id,
-            channel_id=channel.id,
+            scope_id,
+            scope_id=scope_id,
+            channel_id=qualified(channel.id),
             time_text=time,
             timezone_text=timezone,
             days_text=days,
@@ -84,14 +85,14 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="This 
     @app_commands.command(name="now", description="Post the digest now (Manage Server)")
     @app_commands.guild_only()
     async def now(self, interaction: discord.Interaction) -> None:
-        guild_id = require_permission(interaction, "manage_guild")
-        await send_reply(interaction, await self.digests.send_now(AudienceKind.GUILD, guild_id, str(interaction.id)))
+        scope_id = require_permission(interaction, "manage_guild")
+        await send_reply(interaction, await self.digests.send_now(AudienceKind.GUILD, scope_id, str(interaction.id)))
 
     @app_commands.command(name="off", description="Stop the server's digest (Manage Server)")
     @app_commands.guild_only()
     async def off(self, interaction: discord.Interaction) -> None:
-        guild_id = require_permission(interaction, "manage_guild")
-        await send_reply(interaction, await self.digests.turn_off(AudienceKind.GUILD, guild_id))
+        scope_id = require_permission(interaction, "manage_guild")
+        await send_reply(interaction, await self.digests.turn_off(AudienceKind.GUILD, scope_id))
 
 
 @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
@@ -113,23 +114,23 @@ class BriefCog(commands.GroupCog, group_name="brief", group_description="Your ow
     ) -> None:
         reply = await self.digests.set_up(
             AudienceKind.USER,
-            interaction.user.id,
-            scope_guild_id=interaction.guild_id,
+            user_of(interaction),
+            scope_id=scope_of(interaction),
             channel_id=None,
             time_text=time,
             timezone_text=timezone,
             days_text=days,
         )
-        await self.dms.reopen(interaction.user.id)
+        await self.dms.reopen(user_of(interaction))
         await send_reply(interaction, reply)
 
     @app_commands.command(name="off", description="Stop your personal digest")
     async def off(self, interaction: discord.Interaction) -> None:
-        await send_reply(interaction, await self.digests.turn_off(AudienceKind.USER, interaction.user.id))
+        await send_reply(interaction, await self.digests.turn_off(AudienceKind.USER, user_of(interaction)))
 
     @app_commands.command(name="show", description="Your personal digest's schedule and last delivery")
     async def show(self, interaction: discord.Interaction) -> None:
-        await send_reply(interaction, await self.digests.show(AudienceKind.USER, interaction.user.id))
+        await send_reply(interaction, await self.digests.show(AudienceKind.USER, user_of(interaction)))
 
 
 async def setup(bot: BriefBot) -> None:

@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.checks import guild_only, require_permission
+from bot.discord.ids import channel_of, scope_of, user_of
 from bot.discord.render import send_reply
 from bot.feeds.replies import added_reply, list_reply, removed_reply, why_reply
 from bot.feeds.service import DEFAULT_EVERY, MAX_EVERY, MIN_EVERY, split_words
@@ -36,18 +37,19 @@ class FeedCog(commands.GroupCog, group_name="feed", group_description="News feed
 
     async def _zone(self, interaction: discord.Interaction) -> tzinfo:
         """Dates in the server's digest zone (else DEFAULT_TIMEZONE), as the other commands show them."""
-        return await self.stories.zones.zone_for(interaction.guild_id, interaction.user.id)
+        return await self.stories.zones.zone_for(scope_of(interaction), user_of(interaction))
 
     async def story_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        choices = await self.stories.choices(current, interaction.guild_id)
+        choices = await self.stories.choices(current, scope_of(interaction))
         return [app_commands.Choice(name=truncate(c.title, CHOICE_NAME_LIMIT), value=c.slug) for c in choices[:25]]
 
     async def feed_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
+        scope_id = scope_of(interaction)
+        if scope_id is None:
             return []
-        choices = await self.feeds.choices(current, interaction.guild_id)
+        choices = await self.feeds.choices(current, scope_id)
         return [app_commands.Choice(name=truncate(c.name, CHOICE_NAME_LIMIT), value=c.value) for c in choices[:25]]
 
     @app_commands.command(name="add", description="Watch a news feed for this server's stories (Manage Server)")
@@ -68,12 +70,12 @@ class FeedCog(commands.GroupCog, group_name="feed", group_description="News feed
         include: app_commands.Range[str, 1, 1000] | None = None,
         exclude: app_commands.Range[str, 1, 1000] | None = None,
     ) -> None:
-        guild_id = require_permission(interaction, "manage_guild")
+        scope_id = require_permission(interaction, "manage_guild")
         words_in, words_out = split_words(include), split_words(exclude)  # a bad list is refused before the fetch
         # The fetch can take seconds, past Discord's 3 s to answer. Ephemeral, so an error stays private too (a
         # deferred answer keeps the defer's visibility).
         await interaction.response.defer(ephemeral=True, thinking=True)
-        added = await self.feeds.add(url, guild_id, interaction.channel_id, story, every, words_in, words_out)
+        added = await self.feeds.add(url, scope_id, channel_of(interaction), story, every, words_in, words_out)
         await send_reply(interaction, added_reply(added, await self._zone(interaction)))
 
     @app_commands.command(name="list", description="This server's feeds: story, interval, last fetch and status")
@@ -85,8 +87,8 @@ class FeedCog(commands.GroupCog, group_name="feed", group_description="News feed
     @app_commands.describe(feed="Start typing the feed's title or address")
     @app_commands.autocomplete(feed=feed_autocomplete)
     async def remove(self, interaction: discord.Interaction, feed: app_commands.Range[str, 1, 2048]) -> None:
-        guild_id = require_permission(interaction, "manage_guild")
-        await send_reply(interaction, removed_reply(await self.feeds.remove(feed, guild_id)))
+        scope_id = require_permission(interaction, "manage_guild")
+        await send_reply(interaction, removed_reply(await self.feeds.remove(feed, scope_id)))
 
     @app_commands.command(name="why", description="What happened to a feed item, and why")
     @app_commands.describe(item="The item's link, or some words of its title")

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.cards import Reply
 from bot.discord.checks import require_permission
+from bot.discord.ids import channel_of, qualified, scope_of, user_of
 from bot.discord.render import message_parts, part_kwargs, send_reply
 from bot.discord.views import PageView
 from bot.errors import UserError
@@ -44,13 +45,13 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
     async def story_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        choices = await self.service.choices(current, interaction.guild_id)
+        choices = await self.service.choices(current, scope_of(interaction))
         return [app_commands.Choice(name=truncate(c.title, CHOICE_NAME_LIMIT), value=c.slug) for c in choices[:25]]
 
     @app_commands.command(name="list", description="Tracked stories here, newest development first")
     @app_commands.describe(page="Which page to show (8 stories a page)")
     async def list_stories(self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 10000] = 1) -> None:
-        viewer, user_id = interaction.guild_id, interaction.user.id
+        viewer, user_id = scope_of(interaction), user_of(interaction)
 
         async def render(number: int) -> tuple[Reply, int]:
             return await self.service.list_page(viewer, number, user_id=user_id, clamp=True)  # a stale button
@@ -66,13 +67,14 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
     @app_commands.describe(story="Start typing a title or slug")
     @app_commands.autocomplete(story=story_autocomplete)
     async def show(self, interaction: discord.Interaction, story: str) -> None:
-        await send_reply(interaction, await self.service.show(story, interaction.guild_id, user_id=interaction.user.id))
+        reply = await self.service.show(story, scope_of(interaction), user_id=user_of(interaction))
+        await send_reply(interaction, reply)
 
     @app_commands.command(name="keypoints", description="The story's labelled key points")
     @app_commands.describe(story="Start typing a title or slug")
     @app_commands.autocomplete(story=story_autocomplete)
     async def keypoints(self, interaction: discord.Interaction, story: str) -> None:
-        await send_reply(interaction, await self.service.keypoints(story, interaction.guild_id))
+        await send_reply(interaction, await self.service.keypoints(story, scope_of(interaction)))
 
     @app_commands.command(name="ask", description="Ask a question; the answer quotes the story's own sections")
     @app_commands.describe(story="Start typing a title or slug", question="For example: why south korea?")
@@ -80,19 +82,19 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
     async def ask(
         self, interaction: discord.Interaction, story: str, question: app_commands.Range[str, 1, 300]
     ) -> None:
-        await send_reply(interaction, await self.service.ask(story, question, interaction.guild_id))
+        await send_reply(interaction, await self.service.ask(story, question, scope_of(interaction)))
 
     @app_commands.command(name="timeline", description="Every development of a story, oldest first")
     @app_commands.describe(story="Start typing a title or slug")
     @app_commands.autocomplete(story=story_autocomplete)
     async def timeline(self, interaction: discord.Interaction, story: str) -> None:
-        reply = await self.service.timeline(story, interaction.guild_id, user_id=interaction.user.id)
+        reply = await self.service.timeline(story, scope_of(interaction), user_id=user_of(interaction))
         await send_reply(interaction, reply)
 
     @app_commands.command(name="search", description="Find tracked stories that mention something")
     @app_commands.describe(query="Words to look for")
     async def search(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 200]) -> None:
-        await send_reply(interaction, await self.service.search(query, interaction.guild_id))
+        await send_reply(interaction, await self.service.search(query, scope_of(interaction)))
 
     # --- following ---------------------------------------------------------------------------------
 
@@ -115,7 +117,12 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
                 raise UserError("A role ping only applies to channel follows (`where: in this channel`).")
             require_permission(interaction, "manage_roles")
         reply = await self.follows.follow(
-            story, interaction.guild_id, interaction.user.id, target, interaction.channel_id, ping.id if ping else None
+            story,
+            scope_of(interaction),
+            user_of(interaction),
+            target,
+            channel_of(interaction),
+            qualified(ping.id) if ping else None,
         )
         await send_reply(interaction, reply)
 
@@ -128,19 +135,20 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
         if target is FollowTarget.HERE:
             require_permission(interaction, "manage_channels")
         reply = await self.follows.unfollow(
-            story, interaction.guild_id, interaction.user.id, target, interaction.channel_id
+            story, scope_of(interaction), user_of(interaction), target, channel_of(interaction)
         )
         await send_reply(interaction, reply)
 
     @app_commands.command(name="following", description="What you follow, and where")
     async def following(self, interaction: discord.Interaction) -> None:
-        await send_reply(interaction, await self.follows.following(interaction.user.id, interaction.guild_id))
+        await send_reply(interaction, await self.follows.following(user_of(interaction), scope_of(interaction)))
 
     @app_commands.command(name="mute", description="Hold a story's alerts for a while; none are lost")
     @app_commands.describe(story="Start typing a title or slug", hours="How long, 1 to 168 hours")
     @app_commands.autocomplete(story=story_autocomplete)
     async def mute(self, interaction: discord.Interaction, story: str, hours: app_commands.Range[int, 1, 168]) -> None:
-        await send_reply(interaction, await self.follows.mute(story, interaction.guild_id, interaction.user.id, hours))
+        reply = await self.follows.mute(story, scope_of(interaction), user_of(interaction), hours)
+        await send_reply(interaction, reply)
 
     # --- the server's own stories (Manage Server) --------------------------------------------------
 
@@ -158,7 +166,7 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
         text: str | None = None,
         link: app_commands.Range[str, 1, MAX_URL_CHARS] | None = None,
     ) -> None:
-        guild_id = require_permission(interaction, "manage_guild")
+        scope_id = require_permission(interaction, "manage_guild")
         if sum(given is not None and given != "" for given in (file, text, link)) != 1:
             raise UserError("Give one of a file, the text or a link.")
         if file is not None:
@@ -169,7 +177,7 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
         # Downloading, fetching and parsing may take a while: answer Discord first.
         await interaction.response.defer(ephemeral=True, thinking=True)
         if link:
-            await send_reply(interaction, await self.admin.add_link(link, guild_id))
+            await send_reply(interaction, await self.admin.add_link(link, scope_id))
             return
         if file is not None:
             try:
@@ -178,15 +186,15 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
                 raise UserError("I could not download that file from Discord; nothing was saved. Try again.") from None
         else:
             data, name = (text or "").encode("utf-8"), "pasted text"
-        await send_reply(interaction, await self.admin.add(data, name, guild_id))
+        await send_reply(interaction, await self.admin.add(data, name, scope_id))
 
     @app_commands.command(name="remove", description="Remove a story this server added")
     @app_commands.describe(story="Start typing a title or slug")
     @app_commands.autocomplete(story=story_autocomplete)
     @app_commands.guild_only()
     async def remove(self, interaction: discord.Interaction, story: str) -> None:
-        guild_id = require_permission(interaction, "manage_guild")
-        await send_reply(interaction, await self.admin.remove(story, guild_id))
+        scope_id = require_permission(interaction, "manage_guild")
+        await send_reply(interaction, await self.admin.remove(story, scope_id))
 
     @app_commands.command(name="update", description="Add a development to a story this server added")
     @app_commands.describe(story="Start typing a title or slug", text="What happened", url="A public link, optional")
@@ -199,8 +207,8 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
         text: app_commands.Range[str, 1, 4000],
         url: app_commands.Range[str, 1, 500] | None = None,
     ) -> None:
-        guild_id = require_permission(interaction, "manage_guild")
-        await send_reply(interaction, await self.admin.update(story, text, url, guild_id=guild_id))
+        scope_id = require_permission(interaction, "manage_guild")
+        await send_reply(interaction, await self.admin.update(story, text, url, scope_id=scope_id))
 
 
 async def setup(bot: BriefBot) -> None:

@@ -154,19 +154,38 @@ async def _migrate(conn: aiosqlite.Connection, path: Path) -> None:
             f"database {path} has schema version {current}, newer than this briefbot "
             f"({len(migrations)}); upgrade briefbot"
         )
-    for number, name, sql in migrations[current:]:
-        log.info("applying migration %s", name)
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in _statements(sql):
-                await conn.execute(statement)
-            if number in STEPS:
-                await STEPS[number](conn)
-            await conn.execute(f"PRAGMA user_version = {number:d}")
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
-        await conn.execute("COMMIT")
+    pending = migrations[current:]
+    if not pending:
+        return
+    # A migration that rebuilds a table (new table, copy, drop, rename) must not let the drop cascade into the
+    # rows that reference it: foreign keys are off while migrations run (the pragma is a no-op inside a
+    # transaction), and every migration checks them itself before it commits.
+    await conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        for number, name, sql in pending:
+            log.info("applying migration %s", name)
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _statements(sql):
+                    await conn.execute(statement)
+                if number in STEPS:
+                    await STEPS[number](conn)
+                await _check_foreign_keys(conn, name)
+                await conn.execute(f"PRAGMA user_version = {number:d}")
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+    finally:
+        await conn.execute("PRAGMA foreign_keys = ON")
+
+
+async def _check_foreign_keys(conn: aiosqlite.Connection, name: str) -> None:
+    async with conn.execute("PRAGMA foreign_key_check") as cursor:
+        broken = await cursor.fetchall()
+    if broken:
+        tables = sorted({str(row[0]) for row in broken})
+        raise DatabaseError(f"migration {name} leaves {len(broken)} rows with a broken reference in {tables}")
 
 
 def _statements(sql: str) -> list[str]:

@@ -34,9 +34,9 @@ class SlotStatus(StrEnum):
 class DigestSchedule:
     id: int
     audience_kind: AudienceKind
-    audience_id: int
-    scope_guild_id: int | None
-    channel_id: int | None
+    audience_id: str
+    scope_id: str | None
+    channel_id: str | None
     time_of_day: str
     timezone: str
     days: str
@@ -80,9 +80,9 @@ class NewSchedule:
     """A schedule to add in bulk (`DigestRepository.add_schedules`): what `save` is given, as one record."""
 
     audience_kind: str  # "guild" | "user"
-    audience_id: int
-    scope_guild_id: int | None
-    channel_id: int | None
+    audience_id: str
+    scope_id: str | None
+    channel_id: str | None
     time_of_day: str
     timezone: str
     days: str
@@ -101,7 +101,7 @@ def _schedule(row: aiosqlite.Row) -> DigestSchedule:
         id=row["id"],
         audience_kind=AudienceKind(row["audience_kind"]),
         audience_id=row["audience_id"],
-        scope_guild_id=row["scope_guild_id"],
+        scope_id=row["scope_id"],
         channel_id=row["channel_id"],
         time_of_day=row["time_of_day"],
         timezone=row["timezone"],
@@ -121,9 +121,9 @@ class DigestRepository:
         self,
         *,
         audience_kind: AudienceKind,
-        audience_id: int,
-        scope_guild_id: int | None,
-        channel_id: int | None,
+        audience_id: str,
+        scope_id: str | None,
+        channel_id: str | None,
         time_of_day: str,
         timezone: str,
         days: str,
@@ -135,17 +135,17 @@ class DigestRepository:
         stamp = to_db_time(now)
         async with self.db.transaction() as conn:
             async with conn.execute(
-                "INSERT INTO digest_schedules (audience_kind, audience_id, scope_guild_id, channel_id, time_of_day, "
+                "INSERT INTO digest_schedules (audience_kind, audience_id, scope_id, channel_id, time_of_day, "
                 "timezone, days, enabled, next_fire_at, next_slot_date, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) "
-                "ON CONFLICT (audience_kind, audience_id) DO UPDATE SET scope_guild_id = excluded.scope_guild_id, "
+                "ON CONFLICT (audience_kind, audience_id) DO UPDATE SET scope_id = excluded.scope_id, "
                 "channel_id = excluded.channel_id, time_of_day = excluded.time_of_day, timezone = excluded.timezone, "
                 "days = excluded.days, enabled = 1, next_fire_at = excluded.next_fire_at, "
                 "next_slot_date = excluded.next_slot_date, updated_at = excluded.updated_at RETURNING *",
                 (
                     audience_kind,
                     audience_id,
-                    scope_guild_id,
+                    scope_id,
                     channel_id,
                     time_of_day,
                     timezone,
@@ -160,16 +160,16 @@ class DigestRepository:
         assert row is not None
         return _schedule(row)
 
-    async def get(self, audience_kind: AudienceKind, audience_id: int) -> DigestSchedule | None:
+    async def get(self, audience_kind: AudienceKind, audience_id: str) -> DigestSchedule | None:
         async with self.db.reader.execute(
             "SELECT * FROM digest_schedules WHERE audience_kind = ? AND audience_id = ?", (audience_kind, audience_id)
         ) as cursor:
             row = await cursor.fetchone()
         return _schedule(row) if row else None
 
-    async def timezones(self, audience_kind: AudienceKind, audience_ids: Collection[int]) -> dict[int, str]:
+    async def timezones(self, audience_kind: AudienceKind, audience_ids: Collection[str]) -> dict[str, str]:
         """The time zone each of these audiences chose for its digest (on or off), by audience id."""
-        found: dict[int, str] = {}
+        found: dict[str, str] = {}
         unique = sorted(set(audience_ids))
         for start in range(0, len(unique), _LOOKUP_CHUNK):
             chunk = unique[start : start + _LOOKUP_CHUNK]
@@ -187,7 +187,7 @@ class DigestRepository:
             row = await cursor.fetchone()
         return _schedule(row) if row else None
 
-    async def disable(self, audience_kind: AudienceKind, audience_id: int, now: datetime) -> bool:
+    async def disable(self, audience_kind: AudienceKind, audience_id: str, now: datetime) -> bool:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE digest_schedules SET enabled = 0, next_fire_at = NULL, next_slot_date = NULL, updated_at = ? "
@@ -295,14 +295,14 @@ class DigestRepository:
         async with self.db.transaction() as conn:
             before = conn.total_changes
             await conn.executemany(
-                "INSERT INTO digest_schedules (audience_kind, audience_id, scope_guild_id, channel_id, time_of_day, "
+                "INSERT INTO digest_schedules (audience_kind, audience_id, scope_id, channel_id, time_of_day, "
                 "timezone, days, enabled, next_fire_at, next_slot_date, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (audience_kind, audience_id) DO NOTHING",
                 [
                     (
                         n.audience_kind,
                         n.audience_id,
-                        n.scope_guild_id,
+                        n.scope_id,
                         n.channel_id,
                         n.time_of_day,
                         n.timezone,

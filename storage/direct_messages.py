@@ -12,12 +12,12 @@ class DirectMessageRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def channel_for(self, user_id: int) -> int | None:
+    async def channel_for(self, user_id: str) -> str | None:
         async with self.db.reader.execute("SELECT channel_id FROM dm_channels WHERE user_id = ?", (user_id,)) as cur:
             row = await cur.fetchone()
-        return int(row[0]) if row else None
+        return str(row[0]) if row else None
 
-    async def remember_channel(self, user_id: int, channel_id: int) -> None:
+    async def remember_channel(self, user_id: str, channel_id: str) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO dm_channels (user_id, channel_id) VALUES (?, ?) "
@@ -25,18 +25,18 @@ class DirectMessageRepository:
                 (user_id, channel_id),
             )
 
-    async def mark_closed(self, user_id: int, now: datetime) -> None:
+    async def mark_closed(self, user_id: str, now: datetime) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO closed_dms (user_id, closed_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING",
                 (user_id, to_db_time(now)),
             )
 
-    async def is_closed(self, user_id: int) -> bool:
+    async def is_closed(self, user_id: str) -> bool:
         async with self.db.reader.execute("SELECT 1 FROM closed_dms WHERE user_id = ?", (user_id,)) as cur:
             return await cur.fetchone() is not None
 
-    async def take_closed_notice(self, user_id: int) -> bool:
+    async def take_closed_notice(self, user_id: str) -> bool:
         """True once per closure: the first command after DMs were found closed gets told."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
@@ -44,6 +44,6 @@ class DirectMessageRepository:
             )
             return cursor.rowcount > 0
 
-    async def reopen(self, user_id: int) -> None:
+    async def reopen(self, user_id: str) -> None:
         async with self.db.transaction() as conn:
             await conn.execute("DELETE FROM closed_dms WHERE user_id = ?", (user_id,))

@@ -1,6 +1,6 @@
 """Feeds, their items and "also reported by": every feed SQL statement (see migration 006).
 
-Every read a command makes is scoped by `guild_id` (None: the global feeds), compared with `IS` so that None
+Every read a command makes is scoped by `scope_id` (None: the global feeds), compared with `IS` so that None
 matches only the global ones. `/feed why` in a server may add the global feeds' items (`with_global`): they develop
 the global stories every server sees, so they are public. The polling side (`claim_due`, `record_*`) works by
 feed id across servers.
@@ -21,7 +21,7 @@ from storage.records import from_db_time, to_db_time
 from storage.story_import import DevelopmentRow, insert_development
 
 _FEED_COLUMNS = (
-    "f.id, f.url, f.guild_id, f.channel_id, f.story_id, f.every_minutes, f.include_json, f.exclude_json, f.title, "
+    "f.id, f.url, f.scope_id, f.channel_id, f.story_id, f.every_minutes, f.include_json, f.exclude_json, f.title, "
     "f.etag, f.last_modified, f.next_check_at, f.last_fetch_at, f.last_status, f.failure_count, f.last_error, "
     "f.disabled_at, f.disabled_reason, f.created_at, f.item_count, s.slug, s.title"
 )
@@ -29,7 +29,7 @@ _FEED_FROM = "feeds f LEFT JOIN stories s ON s.id = f.story_id"
 _ITEM_COLUMNS = (
     "i.id, i.feed_id, f.title, i.item_key, i.link, i.title, i.outlet, i.published_at, i.first_seen_at, i.outcome, "
     "i.story_id, st.slug, st.title, i.development_id, d.headline, i.score, i.best_story_id, bs.slug, bs.title, "
-    "i.best_score, i.reason, i.filter_word, i.article_note, f.guild_id IS NULL"
+    "i.best_score, i.reason, i.filter_word, i.article_note, f.scope_id IS NULL"
 )
 _ITEM_FROM = (
     "feed_items i JOIN feeds f ON f.id = i.feed_id "
@@ -42,7 +42,7 @@ _CHUNK = 500  # bound parameters per statement
 
 def _scope(with_global: bool) -> str:
     """The feeds of the scope bound as the statement's first parameter, and the global ones too if `with_global`."""
-    return "(f.guild_id IS ? OR f.guild_id IS NULL)" if with_global else "f.guild_id IS ?"
+    return "(f.scope_id IS ? OR f.scope_id IS NULL)" if with_global else "f.scope_id IS ?"
 
 
 def _time(value: str | None) -> datetime | None:
@@ -57,8 +57,8 @@ def _stamp(value: datetime | None) -> str | None:
 class FeedRecord:
     id: int
     url: str
-    guild_id: int | None
-    channel_id: int | None
+    scope_id: str | None
+    channel_id: str | None
     story_id: int | None
     story_slug: str | None
     story_title: str | None
@@ -83,7 +83,7 @@ def _feed(row: aiosqlite.Row) -> FeedRecord:
     return FeedRecord(
         id=row[0],
         url=row[1],
-        guild_id=row[2],
+        scope_id=row[2],
         channel_id=row[3],
         story_id=row[4],
         every_minutes=row[5],
@@ -109,8 +109,8 @@ def _feed(row: aiosqlite.Row) -> FeedRecord:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NewFeed:
     url: str
-    guild_id: int | None
-    channel_id: int | None
+    scope_id: str | None
+    channel_id: str | None
     story_id: int | None
     every_minutes: int
     include: tuple[str, ...]
@@ -226,7 +226,7 @@ class StoryText:
     """A story's words, for the matcher's profile of it."""
 
     id: int
-    guild_id: int | None
+    scope_id: str | None
     slug: str
     title: str
     updated_at: str  # as stored: compared with StoryMark.updated_at, never shown
@@ -239,7 +239,7 @@ class StoryText:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StoryMark:
     id: int
-    guild_id: int | None
+    scope_id: str | None
     updated_at: str  # as stored: compared, never shown
 
 
@@ -305,19 +305,19 @@ class FeedRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    # --- commands (scoped by guild_id) ---------------------------------------------------------
+    # --- commands (scoped by scope_id) ---------------------------------------------------------
 
     async def add(self, feed: NewFeed, items: Sequence[NewItem]) -> int | None:
         """Saves a feed and its first items in one transaction; None if this scope already has that URL."""
         async with self.db.transaction() as conn:
             async with conn.execute(
-                "INSERT INTO feeds (url, guild_id, channel_id, story_id, every_minutes, include_json, exclude_json, "
+                "INSERT INTO feeds (url, scope_id, channel_id, story_id, every_minutes, include_json, exclude_json, "
                 "title, etag, last_modified, next_check_at, last_fetch_at, last_status, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (COALESCE(guild_id, 0), url) DO NOTHING RETURNING id",
+                "ON CONFLICT (COALESCE(scope_id, ''), url) DO NOTHING RETURNING id",
                 (
                     feed.url,
-                    feed.guild_id,
+                    feed.scope_id,
                     feed.channel_id,
                     feed.story_id,
                     feed.every_minutes,
@@ -339,32 +339,32 @@ class FeedRepository:
             await _insert_items(conn, feed_id, items, feed.created_at)
         return feed_id
 
-    async def owns_stories(self, guild_id: int) -> bool:
+    async def owns_stories(self, scope_id: str) -> bool:
         """Whether the server has added a story of its own (the only ones its feeds may develop)."""
-        sql = "SELECT EXISTS (SELECT 1 FROM stories WHERE guild_id = ?)"
-        async with self.db.reader.execute(sql, (guild_id,)) as cursor:
+        sql = "SELECT EXISTS (SELECT 1 FROM stories WHERE scope_id = ?)"
+        async with self.db.reader.execute(sql, (scope_id,)) as cursor:
             row = await cursor.fetchone()
         return bool(row and row[0])
 
-    async def count(self, guild_id: int | None) -> int:
-        async with self.db.reader.execute("SELECT COUNT(*) FROM feeds WHERE guild_id IS ?", (guild_id,)) as cursor:
+    async def count(self, scope_id: str | None) -> int:
+        async with self.db.reader.execute("SELECT COUNT(*) FROM feeds WHERE scope_id IS ?", (scope_id,)) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
-    async def in_scope(self, guild_id: int | None) -> list[FeedRecord]:
-        sql = f"SELECT {_FEED_COLUMNS} FROM {_FEED_FROM} WHERE f.guild_id IS ? ORDER BY f.id"
-        async with self.db.reader.execute(sql, (guild_id,)) as cursor:
+    async def in_scope(self, scope_id: str | None) -> list[FeedRecord]:
+        sql = f"SELECT {_FEED_COLUMNS} FROM {_FEED_FROM} WHERE f.scope_id IS ? ORDER BY f.id"
+        async with self.db.reader.execute(sql, (scope_id,)) as cursor:
             return [_feed(row) for row in await cursor.fetchall()]
 
-    async def get(self, feed_id: int, guild_id: int | None) -> FeedRecord | None:
-        sql = f"SELECT {_FEED_COLUMNS} FROM {_FEED_FROM} WHERE f.id = ? AND f.guild_id IS ?"
-        async with self.db.reader.execute(sql, (feed_id, guild_id)) as cursor:
+    async def get(self, feed_id: int, scope_id: str | None) -> FeedRecord | None:
+        sql = f"SELECT {_FEED_COLUMNS} FROM {_FEED_FROM} WHERE f.id = ? AND f.scope_id IS ?"
+        async with self.db.reader.execute(sql, (feed_id, scope_id)) as cursor:
             row = await cursor.fetchone()
         return _feed(row) if row else None
 
-    async def by_url(self, url: str, guild_id: int | None) -> FeedRecord | None:
-        sql = f"SELECT {_FEED_COLUMNS} FROM {_FEED_FROM} WHERE COALESCE(f.guild_id, 0) = ? AND f.url = ?"
-        async with self.db.reader.execute(sql, (guild_id or 0, url)) as cursor:
+    async def by_url(self, url: str, scope_id: str | None) -> FeedRecord | None:
+        sql = f"SELECT {_FEED_COLUMNS} FROM {_FEED_FROM} WHERE COALESCE(f.scope_id, '') = ? AND f.url = ?"
+        async with self.db.reader.execute(sql, (scope_id or "", url)) as cursor:
             row = await cursor.fetchone()
         return _feed(row) if row else None
 
@@ -375,35 +375,35 @@ class FeedRepository:
             row = await cursor.fetchone()
         return _feed(row) if row else None
 
-    async def remove(self, feed_id: int, guild_id: int | None) -> bool:
+    async def remove(self, feed_id: int, scope_id: str | None) -> bool:
         """Removes the feed and its items (their explanations go with them)."""
         async with self.db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM feeds WHERE id = ? AND guild_id IS ?", (feed_id, guild_id))
+            cursor = await conn.execute("DELETE FROM feeds WHERE id = ? AND scope_id IS ?", (feed_id, scope_id))
             return cursor.rowcount > 0
 
-    async def choices(self, text: str, guild_id: int | None, limit: int = 25) -> list[FeedRecord]:
+    async def choices(self, text: str, scope_id: str | None, limit: int = 25) -> list[FeedRecord]:
         """This scope's feeds whose title or URL contains `text` (case-insensitive), newest first."""
         needle = text.strip().lower()
         sql = (
-            f"SELECT {_FEED_COLUMNS} FROM {_FEED_FROM} WHERE f.guild_id IS :guild "
+            f"SELECT {_FEED_COLUMNS} FROM {_FEED_FROM} WHERE f.scope_id IS :scope "
             "AND (:needle = '' OR instr(lower(f.title), :needle) > 0 OR instr(lower(f.url), :needle) > 0 "
             "OR CAST(f.id AS TEXT) = :needle) ORDER BY f.id DESC LIMIT :limit"
         )
-        async with self.db.reader.execute(sql, {"guild": guild_id, "needle": needle, "limit": limit}) as cursor:
+        async with self.db.reader.execute(sql, {"scope": scope_id, "needle": needle, "limit": limit}) as cursor:
             return [_feed(row) for row in await cursor.fetchall()]
 
     async def items_by_link(
-        self, link_key: str, guild_id: int | None, limit: int, *, with_global: bool = False
+        self, link_key: str, scope_id: str | None, limit: int, *, with_global: bool = False
     ) -> list[StoredItem]:
         sql = (
             f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE i.link_key = ? AND {_scope(with_global)} "
             "ORDER BY i.id DESC LIMIT ?"
         )
-        async with self.db.reader.execute(sql, (link_key, guild_id, limit)) as cursor:
+        async with self.db.reader.execute(sql, (link_key, scope_id, limit)) as cursor:
             return [_stored(row) for row in await cursor.fetchall()]
 
     async def items_by_words(
-        self, words: Sequence[str], guild_id: int | None, limit: int, *, with_global: bool = False
+        self, words: Sequence[str], scope_id: str | None, limit: int, *, with_global: bool = False
     ) -> list[StoredItem]:
         """Items of this scope's feeds whose title contains every word (case-insensitive), newest first."""
         if not words:
@@ -413,7 +413,7 @@ class FeedRepository:
             f"SELECT {_ITEM_COLUMNS} FROM {_ITEM_FROM} WHERE {_scope(with_global)} AND {tests} "
             "ORDER BY i.id DESC LIMIT ?"
         )
-        params = [guild_id, *(word.lower() for word in words), limit]
+        params = [scope_id, *(word.lower() for word in words), limit]
         async with self.db.reader.execute(sql, params) as cursor:
             return [_stored(row) for row in await cursor.fetchall()]
 
@@ -425,13 +425,13 @@ class FeedRepository:
         ) as cursor:
             return [Report(development_id=r[0], outlet=r[1], link=r[2]) for r in await cursor.fetchall()]
 
-    async def next_check(self, guild_id: int | None, *, with_global: bool = False) -> FeedRecord | None:
+    async def next_check(self, scope_id: str | None, *, with_global: bool = False) -> FeedRecord | None:
         """The scope's feed checked soonest (enabled ones only)."""
         sql = (
             f"SELECT {_FEED_COLUMNS} FROM {_FEED_FROM} WHERE {_scope(with_global)} AND f.next_check_at IS NOT NULL "
             "ORDER BY f.next_check_at LIMIT 1"
         )
-        async with self.db.reader.execute(sql, (guild_id,)) as cursor:
+        async with self.db.reader.execute(sql, (scope_id,)) as cursor:
             row = await cursor.fetchone()
         return _feed(row) if row else None
 
@@ -493,10 +493,11 @@ class FeedRepository:
                 (to_db_time(now), status, to_db_time(next_check_at), etag, last_modified, url, title, feed_id),
             )
 
-    async def url_taken(self, url: str, guild_id: int | None, feed_id: int) -> bool:
+    async def url_taken(self, url: str, scope_id: str | None, feed_id: int) -> bool:
         """Whether another feed of the same scope is already polled at `url` (a move there would collide)."""
         async with self.db.reader.execute(
-            "SELECT 1 FROM feeds WHERE COALESCE(guild_id, 0) = ? AND url = ? AND id <> ?", (guild_id or 0, url, feed_id)
+            "SELECT 1 FROM feeds WHERE COALESCE(scope_id, '') = ? AND url = ? AND id <> ?",
+            (scope_id or "", url, feed_id),
         ) as cursor:
             return await cursor.fetchone() is not None
 
@@ -562,8 +563,8 @@ class FeedRepository:
     # --- what the matcher knows ----------------------------------------------------------------
 
     async def story_marks(self) -> list[StoryMark]:
-        async with self.db.reader.execute("SELECT id, guild_id, updated_at FROM stories") as cursor:
-            return [StoryMark(id=r[0], guild_id=r[1], updated_at=r[2]) for r in await cursor.fetchall()]
+        async with self.db.reader.execute("SELECT id, scope_id, updated_at FROM stories") as cursor:
+            return [StoryMark(id=r[0], scope_id=r[1], updated_at=r[2]) for r in await cursor.fetchall()]
 
     async def stories_fingerprint(self) -> tuple[int, str, int]:
         """Changes when a story is added, updated (a development too) or removed: (count, last update, last id)."""
@@ -592,7 +593,7 @@ class FeedRepository:
             where, params = f"WHERE {{c}} IN ({','.join('?' * len(story_ids))})", list(story_ids)
         reader = self.db.reader
         async with reader.execute(
-            f"SELECT id, guild_id, slug, title, summary, updated_at FROM stories {where.format(c='id')} ORDER BY id",
+            f"SELECT id, scope_id, slug, title, summary, updated_at FROM stories {where.format(c='id')} ORDER BY id",
             params,
         ) as cursor:
             stories = await cursor.fetchall()
@@ -624,7 +625,7 @@ class FeedRepository:
         return [
             StoryText(
                 id=row[0],
-                guild_id=row[1],
+                scope_id=row[1],
                 slug=row[2],
                 title=row[3],
                 summary=row[4],

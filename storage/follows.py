@@ -35,9 +35,9 @@ class Follow:
     id: int
     story_id: int
     follower_kind: FollowerKind
-    follower_id: int
-    guild_id: int | None
-    ping_role_id: int | None
+    follower_id: str
+    scope_id: str | None
+    ping_role_id: str | None
     since_development_id: int
     muted_until: datetime | None
 
@@ -61,10 +61,10 @@ class PendingAlert:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StoryThread:
-    channel_id: int
+    channel_id: str
     story_id: int
-    card_message_id: int | None
-    thread_id: int | None
+    card_message_id: str | None
+    thread_id: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +73,9 @@ class NewFollow:
 
     story_id: int
     follower_kind: str  # "user" | "channel"
-    follower_id: int
-    guild_id: int | None = None
-    ping_role_id: int | None = None
+    follower_id: str
+    scope_id: str | None = None
+    ping_role_id: str | None = None
     muted_until: datetime | None = None
 
 
@@ -89,7 +89,7 @@ def _follow(row: aiosqlite.Row) -> Follow:
         story_id=row["story_id"],
         follower_kind=FollowerKind(row["follower_kind"]),
         follower_id=row["follower_id"],
-        guild_id=row["guild_id"],
+        scope_id=row["scope_id"],
         ping_role_id=row["ping_role_id"],
         since_development_id=row["since_development_id"],
         muted_until=from_db_time(row["muted_until"]) if row["muted_until"] else None,
@@ -104,10 +104,10 @@ class FollowRepository:
         self,
         story_id: int,
         follower_kind: FollowerKind,
-        follower_id: int,
+        follower_id: str,
         *,
-        guild_id: int | None,
-        ping_role_id: int | None,
+        scope_id: str | None,
+        ping_role_id: str | None,
         now: datetime,
     ) -> tuple[Follow, bool]:
         """Returns the follow and whether it is new. Developments before now are not alerted."""
@@ -121,10 +121,10 @@ class FollowRepository:
                 await conn.execute("UPDATE follows SET ping_role_id = ? WHERE id = ?", (ping_role_id, existing[0]))
             else:
                 await conn.execute(
-                    "INSERT INTO follows (story_id, follower_kind, follower_id, guild_id, ping_role_id, "
+                    "INSERT INTO follows (story_id, follower_kind, follower_id, scope_id, ping_role_id, "
                     "since_development_id, created_at) VALUES (?, ?, ?, ?, ?, "
                     "(SELECT COALESCE(MAX(id), 0) FROM developments WHERE story_id = ?), ?)",
-                    (story_id, follower_kind, follower_id, guild_id, ping_role_id, story_id, to_db_time(now)),
+                    (story_id, follower_kind, follower_id, scope_id, ping_role_id, story_id, to_db_time(now)),
                 )
             async with conn.execute(
                 "SELECT * FROM follows WHERE story_id = ? AND follower_kind = ? AND follower_id = ?",
@@ -134,7 +134,7 @@ class FollowRepository:
         assert row is not None
         return _follow(row), existing is None
 
-    async def unfollow(self, story_id: int, follower_kind: FollowerKind, follower_id: int) -> bool:
+    async def unfollow(self, story_id: int, follower_kind: FollowerKind, follower_id: str) -> bool:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "DELETE FROM follows WHERE story_id = ? AND follower_kind = ? AND follower_id = ?",
@@ -142,17 +142,17 @@ class FollowRepository:
             )
             return cursor.rowcount > 0
 
-    async def following(self, user_id: int, guild_id: int | None) -> list[FollowedStory]:
+    async def following(self, user_id: str, scope_id: str | None) -> list[FollowedStory]:
         """The user's own follows, plus the channel follows of this server."""
         async with self.db.reader.execute(
             "SELECT f.*, s.slug, s.title FROM follows f JOIN stories s ON s.id = f.story_id "
             "WHERE (f.follower_kind = 'user' AND f.follower_id = ?) "
-            "OR (f.follower_kind = 'channel' AND f.guild_id = ?) ORDER BY s.title",
-            (user_id, guild_id),
+            "OR (f.follower_kind = 'channel' AND f.scope_id = ?) ORDER BY s.title",
+            (user_id, scope_id),
         ) as cursor:
             return [FollowedStory(follow=_follow(r), slug=r["slug"], title=r["title"]) for r in await cursor.fetchall()]
 
-    async def mute(self, story_id: int, user_id: int, until: datetime) -> bool:
+    async def mute(self, story_id: int, user_id: str, until: datetime) -> bool:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE follows SET muted_until = ? WHERE story_id = ? AND follower_kind = 'user' AND follower_id = ?",
@@ -205,7 +205,7 @@ class FollowRepository:
             )
         return True
 
-    async def held_for(self, follower_kind: FollowerKind, follower_id: int) -> list[tuple[int, int]]:
+    async def held_for(self, follower_kind: FollowerKind, follower_id: str) -> list[tuple[int, int]]:
         """(follow_id, development_id) held for a follower."""
         async with self.db.reader.execute(
             "SELECT h.follow_id, h.development_id FROM held_alerts h JOIN follows f ON f.id = h.follow_id "
@@ -242,7 +242,7 @@ class FollowRepository:
     async def remove_story(
         self,
         story_id: int,
-        guild_id: int,
+        scope_id: str,
         notices: Sequence[OutgoingMessage],
         *,
         follow_ids: Collection[int],
@@ -257,14 +257,14 @@ class FollowRepository:
                 current = {row[0] for row in await cursor.fetchall()}
             if current != set(follow_ids):
                 return Removal.FOLLOWERS_CHANGED
-            if not await delete_story(conn, story_id, guild_id):
+            if not await delete_story(conn, story_id, scope_id):
                 return Removal.REFUSED
             await insert_messages(conn, notices, now)
         return Removal.REMOVED
 
     # --- threads -------------------------------------------------------------------------------
 
-    async def thread(self, channel_id: int, story_id: int) -> StoryThread | None:
+    async def thread(self, channel_id: str, story_id: int) -> StoryThread | None:
         async with self.db.reader.execute(
             "SELECT card_message_id, thread_id FROM story_threads WHERE channel_id = ? AND story_id = ?",
             (channel_id, story_id),
@@ -275,7 +275,7 @@ class FollowRepository:
         return StoryThread(channel_id=channel_id, story_id=story_id, card_message_id=row[0], thread_id=row[1])
 
     async def save_thread(
-        self, channel_id: int, story_id: int, *, card_message_id: int | None, thread_id: int | None
+        self, channel_id: str, story_id: int, *, card_message_id: str | None, thread_id: str | None
     ) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
@@ -286,7 +286,7 @@ class FollowRepository:
                 (channel_id, story_id, card_message_id, thread_id),
             )
 
-    async def forget_thread(self, channel_id: int, story_id: int) -> None:
+    async def forget_thread(self, channel_id: str, story_id: int) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
                 "DELETE FROM story_threads WHERE channel_id = ? AND story_id = ?", (channel_id, story_id)
@@ -300,7 +300,7 @@ class FollowRepository:
         async with self.db.transaction() as conn:
             before = conn.total_changes
             await conn.executemany(
-                "INSERT INTO follows (story_id, follower_kind, follower_id, guild_id, ping_role_id, "
+                "INSERT INTO follows (story_id, follower_kind, follower_id, scope_id, ping_role_id, "
                 "since_development_id, muted_until, created_at) VALUES (?, ?, ?, ?, ?, "
                 "(SELECT COALESCE(MAX(id), 0) FROM developments WHERE story_id = ?), ?, ?) ON CONFLICT DO NOTHING",
                 [
@@ -308,7 +308,7 @@ class FollowRepository:
                         f.story_id,
                         f.follower_kind,
                         f.follower_id,
-                        f.guild_id,
+                        f.scope_id,
                         f.ping_role_id,
                         f.story_id,
                         to_db_time(f.muted_until) if f.muted_until else None,

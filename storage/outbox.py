@@ -10,6 +10,7 @@ from enum import StrEnum
 
 import aiosqlite
 
+from bot.ids import platform_of
 from bot.platforms import Platform
 from storage.database import Database
 from storage.records import from_db_time, to_db_time
@@ -42,9 +43,13 @@ class OutgoingMessage:
     dedupe_key: str
     kind: str  # "digest", "alert", ...: an open set, each feature names its own
     target_kind: TargetKind
-    target_id: int
+    target_id: str  # qualified ("discord:…", "slack:…"): its platform's worker delivers the message
     payload_json: str
     ref: str | None = None
+
+    @property
+    def platform(self) -> str:
+        return platform_of(self.target_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +59,9 @@ class OutboxItem:
     nonce: str
     kind: str
     ref: str | None
+    platform: str  # the target's platform, whose worker delivers it
     target_kind: TargetKind
-    target_id: int
+    target_id: str
     payload_json: str
     status: OutboxStatus
     attempts: int
@@ -63,7 +69,7 @@ class OutboxItem:
     last_error: str | None
     created_at: datetime
     finished_at: datetime | None
-    message_id: int | None
+    message_id: str | None  # the platform's own id for the message (a Slack `ts`), as text
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +88,7 @@ def _item(row: aiosqlite.Row) -> OutboxItem:
         nonce=row["nonce"],
         kind=row["kind"],
         ref=row["ref"],
+        platform=row["platform"],
         target_kind=TargetKind(row["target_kind"]),
         target_id=row["target_id"],
         payload_json=row["payload_json"],
@@ -100,14 +107,15 @@ async def insert_messages(conn: aiosqlite.Connection, messages: Sequence[Outgoin
     stamp = to_db_time(now)
     before = conn.total_changes
     await conn.executemany(
-        "INSERT INTO outbox (dedupe_key, nonce, kind, ref, target_kind, target_id, payload_json, "
-        "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+        "INSERT INTO outbox (dedupe_key, nonce, kind, ref, platform, target_kind, target_id, payload_json, "
+        "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
         [
             (
                 m.dedupe_key,
                 nonce_for(m.dedupe_key),
                 m.kind,
                 m.ref,
+                m.platform,
                 m.target_kind,
                 m.target_id,
                 m.payload_json,
@@ -128,24 +136,29 @@ class OutboxRepository:
         async with self.db.transaction() as conn:
             return await insert_messages(conn, messages, now or datetime.now(UTC))
 
-    async def due(self, now: datetime, limit: int = 200, *, platform: Platform | None = None) -> list[OutboxItem]:
-        """Pending rows due by `now`, oldest first; with `platform`, only that platform's.
-
-        Rows carry no platform yet: every one was written for Discord, the only platform there was."""
-        if platform is not None and platform is not Platform.DISCORD:
-            return []
+    async def due(
+        self, now: datetime, limit: int = 200, *, platform: Platform | str | None = None
+    ) -> list[OutboxItem]:
+        """Pending rows due by `now`, oldest first; with `platform`, only that platform's (each platform's worker
+        drains its own rows, so one platform's backlog never holds the other's up)."""
         # 'pending' is written out, not bound: only a literal lets SQLite use the partial index outbox_due.
-        async with self.db.reader.execute(
-            "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-            (to_db_time(now), limit),
-        ) as cursor:
+        if platform is None:
+            sql = "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?"
+            params: tuple[object, ...] = (to_db_time(now), limit)
+        else:
+            sql = (
+                "SELECT * FROM outbox WHERE status = 'pending' AND platform = ? AND next_attempt_at <= ? "
+                "ORDER BY id LIMIT ?"
+            )
+            params = (str(platform), to_db_time(now), limit)
+        async with self.db.reader.execute(sql, params) as cursor:
             return [_item(r) for r in await cursor.fetchall()]
 
     async def blocked_targets(
-        self, targets: Sequence[tuple[TargetKind, int]], before_id: int
-    ) -> set[tuple[TargetKind, int]]:
+        self, targets: Sequence[tuple[TargetKind, str]], before_id: int
+    ) -> set[tuple[TargetKind, str]]:
         """Targets that still have an earlier pending message, which must go first."""
-        blocked: set[tuple[TargetKind, int]] = set()
+        blocked: set[tuple[TargetKind, str]] = set()
         for kind, target in set(targets):
             async with self.db.reader.execute(
                 "SELECT 1 FROM outbox WHERE status = 'pending' AND target_kind = ? AND target_id = ? AND id < ? "
@@ -156,7 +169,7 @@ class OutboxRepository:
                     blocked.add((kind, target))
         return blocked
 
-    async def mark_sent(self, item_id: int, message_id: int | None, now: datetime) -> None:
+    async def mark_sent(self, item_id: int, message_id: str | None, now: datetime) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
                 "UPDATE outbox SET status = ?, attempts = attempts + 1, finished_at = ?, message_id = ?, "
@@ -178,7 +191,7 @@ class OutboxRepository:
                 (to_db_time(next_attempt_at), error[:500], item_id),
             )
 
-    async def fail_pending_for_target(self, target_kind: TargetKind, target_id: int, error: str, now: datetime) -> int:
+    async def fail_pending_for_target(self, target_kind: TargetKind, target_id: str, error: str, now: datetime) -> int:
         """A permanent failure (closed DMs, deleted channel) ends every message still queued for that target."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(

@@ -28,7 +28,7 @@ def from_db_time(text: str) -> datetime:
 class StoryRecord:
     id: int
     slug: str
-    guild_id: int | None
+    scope_id: str | None
     title: str
     dek: str
     summary: str

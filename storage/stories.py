@@ -41,9 +41,9 @@ __all__ = [
     "fts_quote",
 ]
 
-_VISIBLE = "(s.guild_id IS NULL OR s.guild_id = :viewer)"
+_VISIBLE = "(s.scope_id IS NULL OR s.scope_id = :viewer)"
 _STORY_COLUMNS = (
-    "s.id, s.slug, s.guild_id, s.title, s.dek, s.summary, s.published_at, s.timezone_assumed, "
+    "s.id, s.slug, s.scope_id, s.title, s.dek, s.summary, s.published_at, s.timezone_assumed, "
     "s.reading_minutes, s.source, s.url, s.tags_json, s.updated_at, s.last_development_at, s.created_at, "
     "s.date_assumed, s.published_zone, s.author, s.extra_json"
 )
@@ -68,7 +68,7 @@ def _story(row: aiosqlite.Row) -> StoryRecord:
     return StoryRecord(
         id=row[0],
         slug=row[1],
-        guild_id=row[2],
+        scope_id=row[2],
         title=row[3],
         dek=row[4],
         summary=row[5],
@@ -126,7 +126,7 @@ class StoryRepository:
 
     # --- reads ---------------------------------------------------------------------------------
 
-    async def get(self, slug: str, viewer: int | None) -> StoryRecord | None:
+    async def get(self, slug: str, viewer: str | None) -> StoryRecord | None:
         sql = f"SELECT {_STORY_COLUMNS} FROM stories s WHERE s.slug = :slug AND {_VISIBLE}"
         async with self.db.reader.execute(sql, {"slug": slug, "viewer": viewer}) as cursor:
             row = await cursor.fetchone()
@@ -138,7 +138,7 @@ class StoryRepository:
             row = await cursor.fetchone()
         return _story(row) if row else None
 
-    async def detail(self, slug: str, viewer: int | None) -> StoryDetail | None:
+    async def detail(self, slug: str, viewer: str | None) -> StoryDetail | None:
         story = await self.get(slug, viewer)
         if story is None:
             return None
@@ -174,12 +174,12 @@ class StoryRepository:
         ) as cursor:
             return [_development(r) for r in await cursor.fetchall()]
 
-    async def recent(self, viewer: int | None, limit: int = 10, offset: int = 0) -> list[StoryRecord]:
+    async def recent(self, viewer: str | None, limit: int = 10, offset: int = 0) -> list[StoryRecord]:
         """Visible stories, newest development first; the page is picked inside a covering index."""
         sql = (
             f"SELECT {_STORY_COLUMNS} FROM stories s JOIN ("
             "SELECT id, last_development_at AS at FROM stories INDEXED BY stories_by_activity_scope "
-            "WHERE (guild_id IS NULL OR guild_id = :viewer) "
+            "WHERE (scope_id IS NULL OR scope_id = :viewer) "
             "ORDER BY last_development_at DESC, id DESC LIMIT :limit OFFSET :offset"
             ") page ON s.id = page.id ORDER BY page.at DESC, page.id DESC"
         )
@@ -188,7 +188,7 @@ class StoryRepository:
             return [_story(r) for r in await cursor.fetchall()]
 
     async def digest_outline(
-        self, viewer: int | None, since: datetime | None, quiet_before: datetime | None, limit: int
+        self, viewer: str | None, since: datetime | None, quiet_before: datetime | None, limit: int
     ) -> DigestOutline:
         """Every visible story sorted into fresh / steady / quiet, with exact counts and the first `limit` of each
         (most recent activity first), in one statement.
@@ -214,12 +214,12 @@ class StoryRepository:
             )
         walk = (
             "SELECT {group}, id, 0 FROM stories INDEXED BY stories_by_activity_scope "
-            "WHERE (guild_id IS NULL OR guild_id = :viewer) AND last_development_at {op} :quiet_before "
+            "WHERE (scope_id IS NULL OR scope_id = :viewer) AND last_development_at {op} :quiet_before "
             "AND id NOT IN (SELECT id FROM fresh) ORDER BY last_development_at DESC, id DESC LIMIT :limit"
         )
         count = (
-            "(SELECT COUNT(*) FROM stories WHERE guild_id IS NULL{0}) "
-            "+ (SELECT COUNT(*) FROM stories WHERE guild_id = :viewer{0})"
+            "(SELECT COUNT(*) FROM stories WHERE scope_id IS NULL{0}) "
+            "+ (SELECT COUNT(*) FROM stories WHERE scope_id = :viewer{0})"
         )
         quiet = " AND last_development_at < :quiet_before"
         sql = (
@@ -297,30 +297,30 @@ class StoryRepository:
         ) as cursor:
             return {row[0]: from_db_time(row[1]) for row in await cursor.fetchall()}
 
-    async def guilds_owning_stories(self, guild_ids: Collection[int]) -> set[int]:
+    async def scopes_owning_stories(self, scope_ids: Collection[str]) -> set[str]:
         """Which of these servers own at least one story (the others' digests show only global stories)."""
-        found: set[int] = set()
-        unique = sorted(guild_ids)
+        found: set[str] = set()
+        unique = sorted(scope_ids)
         for start in range(0, len(unique), 500):
             chunk = unique[start : start + 500]
             marks = ",".join("?" * len(chunk))
             async with self.db.reader.execute(
-                f"SELECT DISTINCT guild_id FROM stories WHERE guild_id IN ({marks})", chunk
+                f"SELECT DISTINCT scope_id FROM stories WHERE scope_id IN ({marks})", chunk
             ) as cursor:
                 found.update(row[0] for row in await cursor.fetchall())
         return found
 
-    async def count(self, viewer: int | None) -> int:
+    async def count(self, viewer: str | None) -> int:
         # Two index counts (global, the viewer's own): the OR form built a row set to count it, ~5x slower.
         sql = (
-            "SELECT (SELECT COUNT(*) FROM stories WHERE guild_id IS NULL) "
-            "+ (SELECT COUNT(*) FROM stories WHERE guild_id = :viewer)"
+            "SELECT (SELECT COUNT(*) FROM stories WHERE scope_id IS NULL) "
+            "+ (SELECT COUNT(*) FROM stories WHERE scope_id = :viewer)"
         )
         async with self.db.reader.execute(sql, {"viewer": viewer}) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
-    async def autocomplete(self, text: str, viewer: int | None, limit: int = 25) -> list[StoryChoice]:
+    async def autocomplete(self, text: str, viewer: str | None, limit: int = 25) -> list[StoryChoice]:
         """Slug prefix first (index range scan), then title word prefixes (FTS5, CJK included)."""
         text = text.strip().lower()
         params = {"viewer": viewer, "limit": limit}
@@ -328,19 +328,19 @@ class StoryRepository:
             sql = (
                 "SELECT slug, title FROM ("
                 "SELECT slug, title, at FROM (SELECT slug, title, last_development_at AS at FROM stories "
-                "WHERE guild_id IS NULL ORDER BY last_development_at DESC LIMIT :limit) "
+                "WHERE scope_id IS NULL ORDER BY last_development_at DESC LIMIT :limit) "
                 "UNION ALL "
                 "SELECT slug, title, at FROM (SELECT slug, title, last_development_at AS at FROM stories "
-                "WHERE guild_id = :viewer ORDER BY last_development_at DESC LIMIT :limit) "
+                "WHERE scope_id = :viewer ORDER BY last_development_at DESC LIMIT :limit) "
                 "ORDER BY at DESC LIMIT :limit)"
             )
             async with self.db.reader.execute(sql, params) as cursor:
                 return [StoryChoice(r[0], r[1]) for r in await cursor.fetchall()]
-        # `+s.guild_id`: the visibility test must not use the guild index, or SQLite collects every visible
+        # `+s.scope_id`: the visibility test must not use the scope index, or SQLite collects every visible
         # story and sorts them instead of walking the slug index and stopping after `limit` rows.
         slug_sql = (
             "SELECT s.slug, s.title FROM stories s WHERE s.slug >= :low AND s.slug < :high "
-            "AND (+s.guild_id IS NULL OR +s.guild_id = :viewer) ORDER BY s.slug LIMIT :limit"
+            "AND (+s.scope_id IS NULL OR +s.scope_id = :viewer) ORDER BY s.slug LIMIT :limit"
         )
         async with self.db.reader.execute(slug_sql, {**params, "low": text, "high": text + "\uffff"}) as cursor:
             choices = [StoryChoice(r[0], r[1]) for r in await cursor.fetchall()]
@@ -358,7 +358,7 @@ class StoryRepository:
                         choices.append(StoryChoice(row[0], row[1]))
         return choices
 
-    async def search(self, text: str, viewer: int | None, limit: int = 10) -> list[StoryRecord]:
+    async def search(self, text: str, viewer: str | None, limit: int = 10) -> list[StoryRecord]:
         query = fts_quote(text)
         if not query:
             return []
@@ -372,7 +372,7 @@ class StoryRepository:
         async with self.db.reader.execute(sql, params) as cursor:
             return [_story(r) for r in await cursor.fetchall()]
 
-    async def refs(self, viewer: int | None) -> list[StoryRef]:
+    async def refs(self, viewer: str | None) -> list[StoryRef]:
         """Every story `viewer` sees (the global ones and its own), oldest first: for tools that walk the
         whole store, like the benchmarks. Commands page through `recent` instead."""
         sql = f"SELECT s.id, s.slug, s.title FROM stories s WHERE {_VISIBLE} ORDER BY s.id"

@@ -49,7 +49,7 @@ class ImportStatus(StrEnum):
 class ImportItem:
     origin: str
     story: Story
-    guild_id: int | None = None
+    scope_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ class StoryRow(NamedTuple):
     TABLE = "stories"
     id: int
     slug: str
-    guild_id: int | None
+    scope_id: str | None
     title: str
     dek: str
     summary: str
@@ -176,7 +176,7 @@ def _story_row(story_id: int, slug: str, item: ImportItem, now: str) -> StoryRow
     return StoryRow(
         id=story_id,
         slug=slug,
-        guild_id=item.guild_id,
+        scope_id=item.scope_id,
         title=story.title,
         dek=story.dek,
         summary=story.summary,
@@ -281,7 +281,7 @@ class StoryImport:
             row = await cursor.fetchone()
         next_id = (row[0] if row else 0) + 1
         batch_slugs: set[str] = set()
-        batch_hashes: dict[tuple[int | None, str], tuple[int, str]] = {}
+        batch_hashes: dict[tuple[str | None, str], tuple[int, str]] = {}
         follow_ups: list[tuple[int, ImportItem]] = []
         # One query per batch instead of one per new item: what is already stored (see below).
         fresh = [item.story for item in items if not item.story.follows and item.origin not in known]
@@ -300,8 +300,8 @@ class StoryImport:
                 follow_ups.append((len(outcomes), item))
                 outcomes.append(None)
             elif source is None and (
-                same := batch_hashes.get((item.guild_id, story.content_hash))
-                or await self._same_content_if_stored(story.content_hash, stored_hashes, item.guild_id)
+                same := batch_hashes.get((item.scope_id, story.content_hash))
+                or await self._same_content_if_stored(story.content_hash, stored_hashes, item.scope_id)
             ):
                 # The same text under another path (a moved or copied file) is the same story, in its server: another
                 # server's story of the same text is that server's own.
@@ -317,7 +317,7 @@ class StoryImport:
             elif source is None:
                 slug = await self._free_slug(story.slug, batch_slugs, taken_slugs)
                 batch_slugs.add(slug)
-                batch_hashes[(item.guild_id, story.content_hash)] = (next_id, slug)
+                batch_hashes[(item.scope_id, story.content_hash)] = (next_id, slug)
                 stored_hashes.add(story.content_hash)
                 self._pending.append(NewStory(next_id, item, slug))
                 self._batch_titles.add(story.title)
@@ -376,7 +376,7 @@ class StoryImport:
         return found
 
     async def _same_content_if_stored(
-        self, content_hash: str, stored: set[str], guild_id: int | None
+        self, content_hash: str, stored: set[str], scope_id: str | None
     ) -> tuple[int, str] | None:
         """`_same_content`, without the query when `stored` (a superset of the stored hashes) rules it out.
 
@@ -384,13 +384,13 @@ class StoryImport:
         stories, updated stories), so a hash missing from it is missing from `sources` too."""
         if content_hash not in stored:
             return None
-        return await self._same_content(content_hash, guild_id)
+        return await self._same_content(content_hash, scope_id)
 
-    async def _same_content(self, content_hash: str, guild_id: int | None) -> tuple[int, str] | None:
+    async def _same_content(self, content_hash: str, scope_id: str | None) -> tuple[int, str] | None:
         async with self.conn.execute(
             "SELECT s.id, s.slug FROM sources JOIN stories s ON s.id = sources.story_id "
-            "WHERE sources.content_hash = ? AND sources.development_id IS NULL AND s.guild_id IS ? LIMIT 1",
-            (content_hash, guild_id),
+            "WHERE sources.content_hash = ? AND sources.development_id IS NULL AND s.scope_id IS ? LIMIT 1",
+            (content_hash, scope_id),
         ) as cursor:
             row = await cursor.fetchone()
         return (row[0], row[1]) if row else None
@@ -404,7 +404,7 @@ class StoryImport:
         if story.url in urls or story.url in self._batch_urls:
             await self._flush()
             async with self.conn.execute(
-                "SELECT id FROM stories WHERE url = ? AND guild_id IS ? ORDER BY id LIMIT 1", (story.url, item.guild_id)
+                "SELECT id FROM stories WHERE url = ? AND scope_id IS ? ORDER BY id LIMIT 1", (story.url, item.scope_id)
             ) as cursor:
                 row = await cursor.fetchone()
             if row is not None:
@@ -413,7 +413,7 @@ class StoryImport:
             return None
         await self._flush()
         async with self.conn.execute(
-            "SELECT id FROM stories WHERE title = ? AND guild_id IS ? ORDER BY id", (story.title, item.guild_id)
+            "SELECT id FROM stories WHERE title = ? AND scope_id IS ? ORDER BY id", (story.title, item.scope_id)
         ) as cursor:
             candidates = [int(row[0]) for row in await cursor.fetchall()]
         body = search_index.story_document(story).body
@@ -488,8 +488,8 @@ class StoryImport:
         story = item.story
         # The story it follows, as the importing server sees it (its own and global ones: stories.py's rule).
         async with self.conn.execute(
-            "SELECT id, slug FROM stories s WHERE s.slug = :slug AND (s.guild_id IS NULL OR s.guild_id = :viewer)",
-            {"slug": story.follows, "viewer": item.guild_id},
+            "SELECT id, slug FROM stories s WHERE s.slug = :slug AND (s.scope_id IS NULL OR s.scope_id = :viewer)",
+            {"slug": story.follows, "viewer": item.scope_id},
         ) as cursor:
             target = await cursor.fetchone()
         if target is None:
@@ -605,15 +605,15 @@ class StoryWriter:
         async with self.db.transaction() as conn:
             return await insert_development(conn, row)
 
-    async def remove(self, story_id: int, guild_id: int) -> bool:
+    async def remove(self, story_id: int, scope_id: str) -> bool:
         """Removes a server's own story. Global stories and other servers' stories are refused."""
         async with self.db.transaction() as conn:
-            return await delete_story(conn, story_id, guild_id)
+            return await delete_story(conn, story_id, scope_id)
 
 
-async def delete_story(conn: aiosqlite.Connection, story_id: int, guild_id: int) -> bool:
+async def delete_story(conn: aiosqlite.Connection, story_id: int, scope_id: str) -> bool:
     """Inside the caller's transaction: removes a server's own story (never a global or another server's one)."""
-    async with conn.execute("SELECT 1 FROM stories WHERE id = ? AND guild_id = ?", (story_id, guild_id)) as cursor:
+    async with conn.execute("SELECT 1 FROM stories WHERE id = ? AND scope_id = ?", (story_id, scope_id)) as cursor:
         if await cursor.fetchone() is None:
             return False
     await search_index.remove(conn, story_id)  # the index keeps no text: remove the entry before its rows go

@@ -13,6 +13,7 @@ import discord
 from discord.ext import commands
 
 from bot.discord.command_sync import sync_commands
+from bot.discord.ids import qualified
 from bot.discord.transport import DiscordTransport
 from bot.discord.tree import BriefTree
 from bot.platforms import Platform
@@ -102,7 +103,7 @@ class BriefBot(commands.Bot):
 
     async def on_app_command_completion(self, interaction: discord.Interaction, command: object) -> None:
         """Tell a user once, after their next command, that their DMs were found closed."""
-        if await self.services.dms.take_closed_notice(interaction.user.id):
+        if await self.services.dms.take_closed_notice(qualified(interaction.user.id)):
             await interaction.followup.send(
                 "I couldn't DM you, so your DM alerts and digests are paused. Allow DMs from this server's members, "
                 "then run `/brief me` or `/story follow` again.",

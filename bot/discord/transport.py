@@ -1,4 +1,7 @@
-"""Delivers outbox messages through discord.py, mapping Discord's errors to temporary or permanent."""
+"""Delivers outbox messages through discord.py, mapping Discord's errors to temporary or permanent.
+
+The store keeps qualified ids ("discord:…", bot/discord/ids.py) and message ids as plain text; every request
+here is made with the snowflakes inside them."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import aiohttp
 import discord
 
 from bot.delivery import Pace, PermanentFailure, TemporaryFailure, Transport
+from bot.discord.ids import qualified, snowflake
 from bot.discord.render import to_embed
 from bot.limits import MessagePart
 from bot.payloads import StoredMessage
@@ -55,19 +59,19 @@ class DiscordTransport(Transport):
         if self._pace is not None:
             await self._pace()
 
-    def channel_label(self, channel_id: int) -> str:
-        channel = self.client.get_channel(channel_id)
+    def channel_label(self, channel_id: str) -> str:
+        channel = self.client.get_channel(snowflake(channel_id))
         name = getattr(channel, "name", None)
-        return f"#{name}" if name else f"<#{channel_id}>"
+        return f"#{name}" if name else f"<#{snowflake(channel_id)}>"
 
-    async def _dm_channel(self, user_id: int) -> int:
+    async def _dm_channel(self, user_id: str) -> int:
         known = await self.dms.channel_for(user_id)
         if known is not None:
-            return known
+            return snowflake(known)
         await self._turn()
-        data = await self.client.http.start_private_message(user_id)
+        data = await self.client.http.start_private_message(snowflake(user_id))
         channel_id = int(data["id"])
-        await self.dms.remember_channel(user_id, channel_id)
+        await self.dms.remember_channel(user_id, qualified(channel_id))
         return channel_id
 
     def can_open_threads(self, channel_id: int) -> bool:
@@ -82,9 +86,9 @@ class DiscordTransport(Transport):
         mentions = discord.AllowedMentions.none()
         content = message.part.content or None
         if message.ping_role_id is not None:
-            role = discord.Object(message.ping_role_id)
+            role = discord.Object(snowflake(message.ping_role_id))
             mentions = discord.AllowedMentions(everyone=False, users=False, roles=[role])
-            content = f"<@&{message.ping_role_id}> {content or ''}".strip()
+            content = f"<@&{role.id}> {content or ''}".strip()
         await self._turn()
         return await self.client.get_partial_messageable(channel_id).send(
             content=content,
@@ -97,9 +101,9 @@ class DiscordTransport(Transport):
         """The story's thread in this channel, opened under a status card the first time; None: post in channel."""
         spec = message.thread
         assert spec is not None
-        channel_id = item.target_id
-        known = await self.threads.thread(channel_id, spec.story_id)
-        card_id = known.card_message_id if known else None
+        known = await self.threads.thread(item.target_id, spec.story_id)
+        channel_id = snowflake(item.target_id)
+        card_id = int(known.card_message_id) if known and known.card_message_id else None
         if card_id is not None and known is not None and known.thread_id is not None:
             card_message = self.client.get_partial_messageable(channel_id).get_partial_message(card_id)
             await self._turn()
@@ -107,22 +111,28 @@ class DiscordTransport(Transport):
                 await card_message.edit(embeds=[to_embed(spec.card)], allowed_mentions=discord.AllowedMentions.none())
             except discord.HTTPException as exc:  # a deleted card must not stop the alert itself
                 log.warning("could not update the story card %s in %s: %s", card_id, channel_id, exc)
-            return known.thread_id
+            return int(known.thread_id)
         if not self.can_open_threads(channel_id):
             return None
         if card_id is None:
             card = StoredMessage(MessagePart("", (spec.card,)))
             card_id = (await self._post(channel_id, card, nonce_for(f"card:{channel_id}:{spec.story_id}"))).id
-            await self.threads.save_thread(channel_id, spec.story_id, card_message_id=card_id, thread_id=None)
+            await self.threads.save_thread(item.target_id, spec.story_id, card_message_id=str(card_id), thread_id=None)
         await self._turn()
         data = await self.client.http.start_thread_with_message(
             channel_id, card_id, name=spec.name or "Story updates", auto_archive_duration=THREAD_ARCHIVE_MINUTES
         )
         thread_id = int(data["id"])
-        await self.threads.save_thread(channel_id, spec.story_id, card_message_id=card_id, thread_id=thread_id)
+        await self.threads.save_thread(
+            item.target_id, spec.story_id, card_message_id=str(card_id), thread_id=str(thread_id)
+        )
         return thread_id
 
-    async def deliver(self, item: OutboxItem, message: StoredMessage) -> int | None:
+    async def deliver(self, item: OutboxItem, message: StoredMessage) -> str | None:
+        return str(await self._deliver(item, message))
+
+    async def _deliver(self, item: OutboxItem, message: StoredMessage) -> int:
+        """The posted message's snowflake."""
         try:
             if item.target_kind is TargetKind.USER:
                 return (await self._post(await self._dm_channel(item.target_id), message, item.nonce)).id
@@ -131,7 +141,7 @@ class DiscordTransport(Transport):
                     return (await self._post(thread_id, message, item.nonce)).id
                 except discord.NotFound:  # the thread was deleted: start over next time, post in the channel now
                     await self.threads.forget_thread(item.target_id, message.thread.story_id)
-            return (await self._post(item.target_id, message, item.nonce)).id
+            return (await self._post(snowflake(item.target_id), message, item.nonce)).id
         except discord.Forbidden as exc:
             raise self._forbidden(item, exc) from None
         except discord.NotFound as exc:

@@ -1,4 +1,4 @@
-"""`briefbot feed add|list|remove|why`: the operator's global feeds (guild_id None), from a shell.
+"""`briefbot feed add|list|remove|why`: the operator's global feeds (scope_id None), from a shell.
 
 The same core calls as `/feed`; errors are one line on stderr and exit 1 (see bot.cli)."""
 

@@ -126,7 +126,7 @@ class FeedMatching:
         self.matcher = matcher
         self.wake_alerts = wake_alerts
         self.index: StoryIndex | None = None
-        self._owners: dict[int, int | None] = {}  # live story id -> its server (None: global)
+        self._owners: dict[int, str | None] = {}  # live story id -> its server or workspace (None: global)
         self._marks: dict[int, str] = {}  # story id -> updated_at as profiled
         self._fingerprint: tuple[int, str, int] | None = None
         self._lock = asyncio.Lock()
@@ -148,7 +148,7 @@ class FeedMatching:
         # Profiling 10,000 stories is seconds of CPU: in a thread, so the loop keeps the platform's heartbeats.
         # Nothing else touches the matcher meanwhile: deciding waits for `ready`, which holds the lock.
         self.index = await asyncio.to_thread(self._profile, learned, texts)
-        self._owners = {text.id: text.guild_id for text in texts}
+        self._owners = {text.id: text.scope_id for text in texts}
         self._marks = {text.id: text.updated_at for text in texts}
         log.info("feed matcher ready: %d stories, %d items replayed", len(texts), len(learned))
 
@@ -172,7 +172,7 @@ class FeedMatching:
             self._fingerprint = fingerprint
             marks = await self.feeds.story_marks()
             changed = [m.id for m in marks if self._marks.get(m.id) != m.updated_at]
-            self._owners = {m.id: m.guild_id for m in marks}
+            self._owners = {m.id: m.scope_id for m in marks}
             await self._upsert(changed)
         if changed:
             log.info("feed matcher: %d stories added or changed", len(changed))
@@ -183,17 +183,17 @@ class FeedMatching:
         for text in await self.feeds.story_texts(story_ids):
             self.index.upsert(candidate(text))
             self._marks[text.id] = text.updated_at
-            self._owners[text.id] = text.guild_id
+            self._owners[text.id] = text.scope_id
 
     def allowed(self, feed: FeedRecord) -> Callable[[int], bool]:
         """The feed's candidate stories: those its scope owns (a server's own, or the global ones for a global
         feed), and only its one story when it has one."""
         owners = self._owners
-        guild = feed.guild_id
+        scope = feed.scope_id
         if feed.story_id is not None:
             only = feed.story_id
-            return lambda story_id: story_id == only and owners.get(story_id, _MISSING) == guild
-        return lambda story_id: owners.get(story_id, _MISSING) == guild
+            return lambda story_id: story_id == only and owners.get(story_id, _MISSING) == scope
+        return lambda story_id: owners.get(story_id, _MISSING) == scope
 
     # --- deciding ------------------------------------------------------------------------------
 
@@ -205,7 +205,7 @@ class FeedMatching:
             decision = self.matcher.decide(new.text, index, self.allowed(feed))
             self.matcher.observe(new.text, decision)
             reason = decision.reason
-            if feed.guild_id is not None and decision.kind is MatchKind.UNRELATED:
+            if feed.scope_id is not None and decision.kind is MatchKind.UNRELATED:
                 # Said first, so "; " still parts the reason from a conflict (see FeedService._answer).
                 reason = reason.replace("unrelated: ", f"{SERVER_ONLY}: ", 1)
             evidence = {

@@ -243,7 +243,7 @@ class FeedPoller:
         moved = result.permanent_url
         if moved is None or moved == feed.url:
             return None
-        if await self.feeds.url_taken(moved, feed.guild_id, feed.id):
+        if await self.feeds.url_taken(moved, feed.scope_id, feed.id):
             reason = f"it moved to {moved}, which is already a feed here"
             await self._disable(feed, reason, result.status, reason, feed.failure_count)
             return False

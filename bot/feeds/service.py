@@ -1,7 +1,7 @@
 """Feeds as a service: add, list, remove and explain a server's feeds, and poll the due ones.
 
 Adapters (the Discord `/feed` cog, the CLI's `briefbot feed …`) check permissions, call one method and render the
-result with `bot.feeds.replies`. `guild_id` is the server asking (None: the operator's global feeds, from the CLI);
+result with `bot.feeds.replies`. `scope_id` is the server asking (None: the operator's global feeds, from the CLI);
 every read and write is scoped by it, so one server never sees another's feeds, items or explanations. A server's
 feeds develop only its own stories (see `bot.feeds.matching`), so one server never changes what another is told;
 `why` in a server also explains the global feeds' items, which develop the stories every server sees.
@@ -55,7 +55,7 @@ MAX_FEEDS = 100  # per server; the operator's global feeds (CLI) have no cap
 WHY_LIMIT = 5
 TITLE_CHARS = 200
 CHOICE_CHARS = 100  # Discord's limit for a choice's name
-OPERATOR = None  # `guild_id` of the operator's global feeds
+OPERATOR = None  # `scope_id` of the operator's global feeds
 NOT_OWNED = (
     "Feeds here can only develop this server's own stories (added with /story add). The bot's operator adds feeds "
     "for global stories with `briefbot feed add URL --story SLUG`."
@@ -140,8 +140,8 @@ class FeedService:
     async def add(
         self,
         url: str,
-        guild_id: int | None,
-        channel_id: int | None,
+        scope_id: str | None,
+        channel_id: str | None,
         story: str | None = None,
         every: int = DEFAULT_EVERY,
         include: Sequence[str] = (),
@@ -161,13 +161,13 @@ class FeedService:
             raise UserError("Give the feed's address (an http:// or https:// link).")
         label = None
         if story is not None and story.strip():
-            record = await self.story_service.resolve(story, guild_id)
-            if record.guild_id != guild_id:
+            record = await self.story_service.resolve(story, scope_id)
+            if record.scope_id != scope_id:
                 raise UserError(NOT_OWNED)
             label = StoryLabel(record.id, record.slug, record.title)
-        if guild_id is not None and await self.feeds.count(guild_id) >= MAX_FEEDS:
+        if scope_id is not None and await self.feeds.count(scope_id) >= MAX_FEEDS:
             raise UserError(f"There are {MAX_FEEDS} feeds here already, the most there can be. Remove one first.")
-        if await self.feeds.by_url(url, guild_id) is not None:
+        if await self.feeds.by_url(url, scope_id) is not None:
             raise UserError(f"{url} is already a feed here.")
         try:
             result = await self._fetcher().fetch(url, accept=FEED_ACCEPT)
@@ -175,7 +175,7 @@ class FeedService:
         except (FetchError, FeedError) as exc:
             raise UserError(f"Nothing was saved: {exc}") from None
         final = result.permanent_url or url
-        if final != url and await self.feeds.by_url(final, guild_id) is not None:
+        if final != url and await self.feeds.by_url(final, scope_id) is not None:
             raise UserError(f"{url} moved to {final}, which is already a feed here.")
         now = self.clock()
         every_delta = timedelta(minutes=every)
@@ -187,7 +187,7 @@ class FeedService:
         feed_id = await self.feeds.add(
             NewFeed(
                 url=final,
-                guild_id=guild_id,
+                scope_id=scope_id,
                 channel_id=channel_id,
                 story_id=label.id if label else None,
                 every_minutes=every,
@@ -204,7 +204,7 @@ class FeedService:
         )
         if feed_id is None:
             raise UserError(f"{final} is already a feed here.")
-        log.info("feed %s added (%s, server %s): %d items seen", feed_id, final, guild_id, len(items))
+        log.info("feed %s added (%s, server %s): %d items seen", feed_id, final, scope_id, len(items))
         return FeedAdded(
             feed_id=feed_id,
             url=final,
@@ -216,63 +216,63 @@ class FeedService:
             newest=tuple(_newest(parsed.items)),
             items_seen=len({row.item_key for row in items}),
             next_check_at=next_at,
-            global_feed=guild_id is None,
-            owns_stories=True if guild_id is None or label else await self.feeds.owns_stories(guild_id),
+            global_feed=scope_id is None,
+            owns_stories=True if scope_id is None or label else await self.feeds.owns_stories(scope_id),
         )
 
-    async def list(self, guild_id: int | None) -> list[FeedSummary]:
+    async def list(self, scope_id: str | None) -> list[FeedSummary]:
         """This server's feeds, oldest first."""
-        return [_summary(feed) for feed in await self.feeds.in_scope(guild_id)]
+        return [_summary(feed) for feed in await self.feeds.in_scope(scope_id)]
 
-    async def remove(self, feed: str, guild_id: int | None) -> FeedRemoved:
+    async def remove(self, feed: str, scope_id: str | None) -> FeedRemoved:
         """`feed`: an id (what `choices` returns, `#12` too) or the feed's URL. UserError if none of this server's."""
-        record = await self._find(feed, guild_id)
-        if not await self.feeds.remove(record.id, guild_id):
+        record = await self._find(feed, scope_id)
+        if not await self.feeds.remove(record.id, scope_id):
             raise UnknownFeed(feed)
-        log.info("feed %s removed (%s, server %s)", record.id, record.url, guild_id)
+        log.info("feed %s removed (%s, server %s)", record.id, record.url, scope_id)
         return FeedRemoved(record.id, record.url, record.title)
 
-    async def _find(self, text: str, guild_id: int | None) -> FeedRecord:
+    async def _find(self, text: str, scope_id: str | None) -> FeedRecord:
         text = text.strip()
         number = text.removeprefix("#")
         record = None
         if number.isdigit():
-            record = await self.feeds.get(int(number), guild_id)
+            record = await self.feeds.get(int(number), scope_id)
         elif text:
-            record = await self.feeds.by_url(text, guild_id)
+            record = await self.feeds.by_url(text, scope_id)
         if record is None:
             raise UnknownFeed(text)
         return record
 
-    async def choices(self, text: str, guild_id: int | None) -> list[FeedChoice]:
+    async def choices(self, text: str, scope_id: str | None) -> list[FeedChoice]:
         """Autocomplete for `remove`: at most 25 of this server's feeds whose title or URL contains `text`."""
-        feeds = await self.feeds.choices(text[:100].removeprefix("#"), guild_id)
+        feeds = await self.feeds.choices(text[:100].removeprefix("#"), scope_id)
         return [FeedChoice(str(f.id), truncate(f"#{f.id} {f.title} · {f.url}", CHOICE_CHARS)) for f in feeds]
 
-    async def why(self, item_text: str, guild_id: int | None) -> WhyResult:
+    async def why(self, item_text: str, scope_id: str | None) -> WhyResult:
         """What happened to an item of this server's feeds, by its link or words of its title. In a server, the
         items of the operator's global feeds are explained too: they develop the stories every server sees, so
         they are public (read-only here; `list` and `remove` show only the server's own feeds)."""
         text = " ".join(item_text.split())
         if not text:
             raise UserError("Give the item's link, or some words of its title.")
-        with_global = guild_id is not OPERATOR
-        feeds = await self.feeds.count(guild_id) + (await self.feeds.count(OPERATOR) if with_global else 0)
+        with_global = scope_id is not OPERATOR
+        feeds = await self.feeds.count(scope_id) + (await self.feeds.count(OPERATOR) if with_global else 0)
         if not feeds:
             raise UserError("No feeds are followed here yet, so no item has been seen.")
         link = normalise_link(text) if text.lower().startswith(("http://", "https://")) else None
         if link is not None:
-            rows = await self.feeds.items_by_link(link, guild_id, WHY_LIMIT, with_global=with_global)
+            rows = await self.feeds.items_by_link(link, scope_id, WHY_LIMIT, with_global=with_global)
         else:
             found = words(text[:300])
             wanted = [w for w in found if w not in STOPWORDS] or found
-            rows = await self.feeds.items_by_words(wanted[:8], guild_id, WHY_LIMIT, with_global=with_global)
+            rows = await self.feeds.items_by_words(wanted[:8], scope_id, WHY_LIMIT, with_global=with_global)
         if not rows:
-            return WhyResult(text, (await self._not_seen(guild_id, with_global),))
+            return WhyResult(text, (await self._not_seen(scope_id, with_global),))
         return WhyResult(text, tuple([await self._answer(row, marked=with_global) for row in rows]))
 
-    async def _not_seen(self, guild_id: int | None, with_global: bool) -> WhyAnswer:
-        soonest = await self.feeds.next_check(guild_id, with_global=with_global)
+    async def _not_seen(self, scope_id: str | None, with_global: bool) -> WhyAnswer:
+        soonest = await self.feeds.next_check(scope_id, with_global=with_global)
         if soonest is None:
             return WhyAnswer(
                 WhyKind.NOT_SEEN, "Not seen yet, and no feed here is being checked: every one is disabled."

@@ -25,6 +25,7 @@ from bot.delivery import (
     backoff,
     backoff_ceiling,
 )
+from bot.ids import external
 from bot.limits import MessagePart
 from bot.platforms import Platform
 from storage.database import Database
@@ -32,10 +33,10 @@ from storage.direct_messages import DirectMessageRepository
 from storage.outbox import OutboxItem, OutboxRepository, OutboxStatus, OutgoingMessage, nonce_for
 
 NOW = datetime(2024, 3, 4, 7, 0, tzinfo=UTC)
-CHANNEL_A = 555555555555555555
-CHANNEL_B = 565656565656565656
-USER = 777777777777777777
-OTHER_USER = 787878787878787878
+CHANNEL_A = "discord:555555555555555555"
+CHANNEL_B = "discord:565656565656565656"
+USER = "discord:777777777777777777"
+OTHER_USER = "discord:787878787878787878"
 JITTER_SEED = 8  # the worker fixture's backoff jitter; a test replays it with random.Random(JITTER_SEED)
 
 
@@ -58,7 +59,7 @@ class RecordingTransport(Transport):
     crash_after_delivering: set[str] = field(default_factory=set)
     next_message_id: int = 1000
 
-    async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> int | None:
+    async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> str | None:
         attempt = self.calls.count(item.dedupe_key)
         self.calls.append(item.dedupe_key)
         plan = self.script.get(item.dedupe_key, [])
@@ -72,7 +73,7 @@ class RecordingTransport(Transport):
             self.crash_after_delivering.discard(item.dedupe_key)
             raise asyncio.CancelledError  # the process dies after Discord accepted the message
         self.next_message_id += 1
-        return self.next_message_id
+        return f"1712345678.{self.next_message_id:06d}"  # a Slack `ts`: a platform's message id is text
 
     def delivered_keys(self) -> list[str]:
         return [d.dedupe_key for d in self.deliveries]
@@ -93,7 +94,7 @@ def _temporary() -> BaseException:
     return TemporaryFailure("503 Service Unavailable")
 
 
-def _message(key: str, target_kind: str = "channel", target_id: int = CHANNEL_A) -> OutgoingMessage:
+def _message(key: str, target_kind: str = "channel", target_id: str = CHANNEL_A) -> OutgoingMessage:
     return OutgoingMessage(key, "digest", target_kind, target_id, payloads.dump(MessagePart(key)), "schedule:1")
 
 
@@ -130,6 +131,19 @@ def worker(
 async def _row(outbox: OutboxRepository, key: str) -> OutboxItem:
     [item] = [i for i in await outbox.latest_for_ref("schedule:1", limit=1000) if i.dedupe_key == key]
     return item
+
+
+async def test_a_platforms_worker_delivers_only_its_own_platforms_rows(
+    outbox: OutboxRepository, worker: OutboxWorker, transport: RecordingTransport
+) -> None:
+    # The same digits on Slack are another channel and another user, delivered by Slack's own worker.
+    slack_channel, slack_user = f"slack:{external(CHANNEL_A)}", f"slack:{external(USER)}"
+    await outbox.enqueue(
+        [_message("s:0", "channel", slack_channel), _message("a:0"), _message("s:1", "user", slack_user)], NOW
+    )
+    assert await worker.drain_once() == 1
+    assert [(d.dedupe_key, d.target) for d in transport.deliveries] == [("a:0", ("channel", CHANNEL_A))]
+    assert [(i.dedupe_key, i.platform) for i in await outbox.due(NOW)] == [("s:0", "slack"), ("s:1", "slack")]
 
 
 async def test_sends_in_id_order_per_target_and_marks_sent(
@@ -359,17 +373,17 @@ async def test_thread_and_ping_reach_the_transport(
     original = transport.deliver
 
     class Capturing(Transport):
-        async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> int | None:
+        async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> str | None:
             seen.append(message)
             return await original(item, message)
 
     worker.transport = Capturing()
     spec = payloads.ThreadSpec(7, "Chip story", Card(title="Following: Chip story"))
-    payload = payloads.dump(MessagePart("update", (Card(title="Update"),)), 42, spec)
+    payload = payloads.dump(MessagePart("update", (Card(title="Update"),)), "discord:42", spec)
     await outbox.enqueue([OutgoingMessage("t:0", "alert", "channel", CHANNEL_A, payload, "follow:1")], NOW)
     await worker.drain_once()
     [message] = seen
-    assert message.ping_role_id == 42
+    assert message.ping_role_id == "discord:42"
     assert message.thread == spec
 
 
@@ -496,7 +510,7 @@ class SelfPacedTransport(RecordingTransport):
         self.pace = acquire
         return self.paces_itself
 
-    async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> int | None:
+    async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> str | None:
         if self.paces_itself:
             assert self.pace is not None
             for _ in range(2):  # e.g. open the DM channel, then post

@@ -15,6 +15,7 @@ from bot import payloads
 from bot.cards import Reply
 from bot.digest_service import SKIPPED_RECORDED_FOR, DigestService
 from bot.errors import UserError
+from bot.ids import external
 from bot.limits import check_message
 from bot.parser import parse_article
 from bot.story_model import Story
@@ -27,11 +28,11 @@ from tests.helpers import WakeCounter, outbox_items
 
 GUILD = AudienceKind.GUILD
 USER = AudienceKind.USER
-GUILD_A = 111111111111111111
-GUILD_B = 222222222222222222
-CHANNEL_A = 555555555555555555
-CHANNEL_B = 666666666666666666
-USER_ID = 777777777777777777
+GUILD_A = "discord:111111111111111111"
+GUILD_B = "discord:222222222222222222"
+CHANNEL_A = "discord:555555555555555555"
+CHANNEL_B = "discord:666666666666666666"
+USER_ID = "discord:777777777777777777"
 GRACE = timedelta(hours=2)
 MONDAY = datetime(2024, 3, 4, 6, 0, tzinfo=UTC)  # a Monday, an hour before a 07:00 UTC slot
 SLOT = datetime(2024, 3, 4, 7, 0, tzinfo=UTC)
@@ -58,7 +59,7 @@ def _story(title: str) -> Story:
     return parse_article(markdown_article(title=title, date="2024-03-01 09:00 UTC", body=body), f"{title}.md")
 
 
-async def _add_story(db: Database, title: str, guild: int | None = None, now: datetime = MONDAY) -> int:
+async def _add_story(db: Database, title: str, guild: str | None = None, now: datetime = MONDAY) -> int:
     stories = StoryRepository(db)
     story = _story(title)
     [outcome] = await stories.import_stories([ImportItem(f"file:{story.slug}", story, guild)], now=now)
@@ -70,7 +71,7 @@ async def _add_story(db: Database, title: str, guild: int | None = None, now: da
 async def _set_up_guild(
     service: DigestService,
     *,
-    guild: int = GUILD_A,
+    guild: str = GUILD_A,
     channel: int = CHANNEL_A,
     time_text: str = "07:00",
     zone: str = "UTC",
@@ -80,7 +81,7 @@ async def _set_up_guild(
     return await service.set_up(
         GUILD,
         guild,
-        scope_guild_id=guild,
+        scope_id=guild,
         channel_id=channel,
         time_text=time_text,
         timezone_text=zone,
@@ -426,7 +427,7 @@ async def test_show_reports_the_last_delivery_from_the_outbox(db: Database, serv
     await outbox.mark_failed(row.id, "missing Send Messages in #news", SLOT + timedelta(minutes=2))
     shown = await service.show(GUILD, GUILD_A)
     assert _field(shown, "Last delivery") == "failed: missing Send Messages in #news (04 Mar 07:02 UTC)"
-    assert _field(shown, "Channel") == f"<#{CHANNEL_A}>"
+    assert _field(shown, "Channel") == f"<#{external(CHANNEL_A)}>"
     assert _field(shown, "Schedule") == "07:00 UTC, daily"
     assert "Tue 5 Mar 07:00 UTC" in _field(shown, "Next digest")
 
@@ -467,7 +468,7 @@ async def test_set_up_replies_with_the_next_run(service: DigestService) -> None:
     reply = await _set_up_guild(service, time_text="07:30", zone="europe/paris", days="weekdays")
     assert reply.ephemeral
     assert "07:30 Europe/Paris, weekdays" in reply.text
-    assert f"<#{CHANNEL_A}>" in reply.text
+    assert f"<#{external(CHANNEL_A)}>" in reply.text
     assert "Mon 4 Mar 07:30 CET (06:30 UTC)" in reply.text
 
 
@@ -515,7 +516,7 @@ async def test_send_now_enqueues_immediately_and_moves_the_since_point(
     assert all(r.dedupe_key.startswith(f"digest-now:{schedule.id}:interaction-1:") for r in rows)
     assert all(r.next_attempt_at == asked for r in rows)
     assert wake.calls == 1
-    assert f"<#{CHANNEL_A}>" in reply.text
+    assert f"<#{external(CHANNEL_A)}>" in reply.text
     assert schedule.last_digest_at == asked
     assert schedule.next_fire_at == SLOT  # the calendar is unchanged
 
@@ -559,7 +560,7 @@ async def test_a_personal_digest_goes_to_the_users_dms(db: Database, service: Di
     reply = await service.set_up(
         USER,
         USER_ID,
-        scope_guild_id=GUILD_A,
+        scope_id=GUILD_A,
         channel_id=None,
         time_text="07:00",
         timezone_text="UTC",

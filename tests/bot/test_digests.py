@@ -17,8 +17,8 @@ from storage.records import StoryRecord
 from storage.stories import ImportItem, StoryRepository
 from tests.conftest import markdown_article
 
-GUILD_A = 111111111111111111
-GUILD_B = 222222222222222222
+GUILD_A = "discord:111111111111111111"
+GUILD_B = "discord:222222222222222222"
 IMPORTED = datetime(2024, 3, 10, 8, 0, tzinfo=UTC)
 LAST_DIGEST = datetime(2024, 3, 10, 9, 0, tzinfo=UTC)
 NOW = datetime(2024, 3, 11, 9, 0, tzinfo=UTC)
@@ -36,7 +36,7 @@ def _story(title: str, date: str = "2024-03-09 09:30 UTC", body: str | None = No
 
 
 async def _add(
-    stories: StoryRepository, story: Story, guild: int | None = None, now: datetime = IMPORTED
+    stories: StoryRepository, story: Story, guild: str | None = None, now: datetime = IMPORTED
 ) -> StoryRecord:
     [outcome] = await stories.import_stories([ImportItem(f"file:{story.slug}", story, guild)], now=now)
     record = await stories.get(outcome.slug or "", guild)

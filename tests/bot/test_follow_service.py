@@ -17,6 +17,7 @@ from bot.audience import AudienceZones
 from bot.digest_service import DigestService
 from bot.errors import UserError
 from bot.follow_service import FollowService, FollowTarget
+from bot.ids import external
 from bot.importer import import_paths
 from bot.limits import check_message
 from bot.parser import parse_article
@@ -32,12 +33,12 @@ from storage.stories import ImportItem, ImportStatus, StoryRepository
 from tests.conftest import SEED_PATH, markdown_article
 from tests.helpers import WakeCounter, outbox_items
 
-GUILD = 111111111111111111
-OTHER_GUILD = 222222222222222222
-CHANNEL = 555555555555555555
-ROLE = 444444444444444444
-USER = 777777777777777777
-OTHER_USER = 787878787878787878
+GUILD = "discord:111111111111111111"
+OTHER_GUILD = "discord:222222222222222222"
+CHANNEL = "discord:555555555555555555"
+ROLE = "discord:444444444444444444"
+USER = "discord:777777777777777777"
+OTHER_USER = "discord:787878787878787878"
 WINDOW = timedelta(minutes=30)
 T0 = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -79,7 +80,7 @@ async def _development_count(db: Database, story_id: int) -> int:
 async def _develop(service: FollowService, story: StoryRecord, text: str, url: str | None, *, now: datetime) -> None:
     """The operator adds a development to the (global) story, as `briefbot update` does."""
     admin = StoryAdminService(service.stories, service.story_service, service)
-    await admin.update(story.slug, text, url, guild_id=OPERATOR, now=now)
+    await admin.update(story.slug, text, url, scope_id=OPERATOR, now=now)
 
 
 async def _follow_dm(service: FollowService, story: StoryRecord, user: int = USER) -> None:
@@ -103,7 +104,7 @@ async def test_one_alert_per_follower_dm_to_the_user_and_a_thread_for_the_channe
     again = await service.follow(story.slug, GUILD, USER, DM, CHANNEL)
     assert again.text.startswith("Already following.")
     channel_reply = await service.follow(story.slug, GUILD, USER, HERE, CHANNEL, ping_role_id=ROLE)
-    assert f"<@&{ROLE}>" in channel_reply.text
+    assert f"<@&{external(ROLE)}>" in channel_reply.text
     await _develop(service, story, UPDATE, "https://example.com/deal", now=T0)
 
     assert await service.process_alerts(now=T0) == 2
@@ -277,7 +278,7 @@ async def test_a_muted_users_held_alert_goes_into_their_next_digest_and_not_agai
         await digests.set_up(
             AudienceKind.USER,
             user,
-            scope_guild_id=None,
+            scope_id=None,
             channel_id=None,
             time_text="18:00",
             timezone_text="UTC",
@@ -345,7 +346,7 @@ async def test_following_lists_follows_and_says_when_there_are_none(service: Fol
     await service.follow(story.slug, GUILD, USER, HERE, CHANNEL)
     [card] = (await service.following(USER, GUILD)).cards
     assert "by DM" in card.description
-    assert f"in <#{CHANNEL}>" in card.description
+    assert f"in <#{external(CHANNEL)}>" in card.description
     assert story.slug in card.description
 
 
@@ -364,7 +365,7 @@ async def test_each_follower_reads_the_alert_in_their_own_zone(
     chosen = ((AudienceKind.USER, USER, "Asia/Seoul"), (AudienceKind.GUILD, GUILD, "America/Los_Angeles"))
     for kind, audience, zone in chosen:
         await schedules.save(
-            audience_kind=kind, audience_id=audience, scope_guild_id=GUILD, channel_id=CHANNEL, time_of_day="07:00",
+            audience_kind=kind, audience_id=audience, scope_id=GUILD, channel_id=CHANNEL, time_of_day="07:00",
             timezone=zone, days="mon", next_fire_at=fire, next_slot_date=fire.date(), now=T0,
         )
     await _follow_dm(service, story, USER)

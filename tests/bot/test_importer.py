@@ -101,9 +101,9 @@ async def test_files_are_imported_across_batches(
 ) -> None:
     monkeypatch.setattr(importer, "BATCH_SIZE", 2)
     _numbered_stories(tmp_path, 5)
-    report = await import_paths(stories, [tmp_path], UTC, guild_id=42)
+    report = await import_paths(stories, [tmp_path], UTC, scope_id="discord:42")
     assert report.count(ImportStatus.CREATED) == 5
-    assert await stories.count(42) == 5
+    assert await stories.count("discord:42") == 5
     assert await stories.count(None) == 0
 
 

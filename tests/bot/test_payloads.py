@@ -33,9 +33,10 @@ def test_a_plain_part_round_trips() -> None:
 
 def test_thread_spec_and_ping_round_trip() -> None:
     spec = payloads.ThreadSpec(42, "Chips", Card(title="Following: Chips", description="Latest: x"))
-    message = payloads.load(payloads.dump(MessagePart("", (CARD,)), ping_role_id=987654321987654321, thread=spec))
+    role = "discord:987654321987654321"
+    message = payloads.load(payloads.dump(MessagePart("", (CARD,)), ping_role_id=role, thread=spec))
     assert message.thread == spec
-    assert message.ping_role_id == 987654321987654321
+    assert message.ping_role_id == role
     assert message.part.cards == (CARD,)
 
 
@@ -68,6 +69,7 @@ def test_minimal_documents_load_with_defaults() -> None:
         '{"thread": {"story_id": 1}}',
         '{"cards": [{"fields": [["only a name"]]}]}',
         '{"ping_role_id": "role"}',
+        '{"ping_role_id": 42}',  # a role id that does not say its platform
     ],
 )
 def test_unreadable_documents_raise_what_the_worker_catches(text: str) -> None:
@@ -86,8 +88,11 @@ _cards = st.builds(
 )
 
 
-@given(content=_text, cards=st.lists(_cards, max_size=3), role=st.none() | st.integers(1, 2**63 - 1))
-def test_any_part_round_trips(content: str, cards: list[Card], role: int | None) -> None:
+_roles = st.integers(1, 2**63 - 1).map(lambda n: f"discord:{n}") | st.from_regex(r"slack:S[A-Z0-9]{8}", fullmatch=True)
+
+
+@given(content=_text, cards=st.lists(_cards, max_size=3), role=st.none() | _roles)
+def test_any_part_round_trips(content: str, cards: list[Card], role: str | None) -> None:
     part = MessagePart(content, tuple(cards))
     message = payloads.load(payloads.dump(part, ping_role_id=role))
     assert message.part == part

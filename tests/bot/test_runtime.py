@@ -29,8 +29,8 @@ from storage.outbox import OutboxItem, OutboxStatus, OutgoingMessage, TargetKind
 from storage.stories import ImportItem
 
 HOUR = 3600.0
-USER = 777777777777777777
-CHANNEL = 555555555555555555
+USER = "discord:777777777777777777"
+CHANNEL = "discord:555555555555555555"
 WAIT = 10.0  # far under the hour a worker or a job would otherwise take
 
 
@@ -39,10 +39,10 @@ class RecordingTransport(Transport):
     delivered: list[OutboxItem] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> int | None:
+    async def deliver(self, item: OutboxItem, message: payloads.StoredMessage) -> str | None:
         self.delivered.append(item)
         self.arrived.set()
-        return len(self.delivered)
+        return str(len(self.delivered))
 
 
 @pytest.fixture
@@ -116,7 +116,7 @@ async def test_a_development_reaches_a_follower_through_the_wakeups_alone(
     await asyncio.wait_for(started.wait(), WAIT)
     assert transport.delivered == []
 
-    await services.story_admin.update(seed_story.slug, "The talks ended with a deal.", None, guild_id=OPERATOR)
+    await services.story_admin.update(seed_story.slug, "The talks ended with a deal.", None, scope_id=OPERATOR)
     # The alert poll and the worker are an hour away: the alerts wake-up ran the poll, whose delivery wake-up
     # woke the worker.
     await asyncio.wait_for(transport.arrived.wait(), WAIT)
@@ -192,7 +192,7 @@ async def test_the_feeds_tick_runs_early_when_a_feed_is_due_before_it(db: Databa
     soon = datetime.now(UTC) + timedelta(seconds=20)
     feed = NewFeed(
         url="http://127.0.0.1:9/feed",
-        guild_id=None,
+        scope_id=None,
         channel_id=None,
         story_id=None,
         every_minutes=5,

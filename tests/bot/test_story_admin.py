@@ -3,6 +3,7 @@ SQLite file. Removing a story tells its followers once, through the outbox, the 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,12 +23,12 @@ from storage.stories import StoryRepository
 from tests.conftest import markdown_article
 from tests.helpers import WakeCounter, outbox_items
 
-GUILD = 111111111111111111
-OTHER_GUILD = 222222222222222222
-CHANNEL = 555555555555555555
-THREAD = 565656565656565656
-USER = 777777777777777777
-OTHER_USER = 787878787878787878
+GUILD = "discord:111111111111111111"
+OTHER_GUILD = "discord:222222222222222222"
+CHANNEL = "discord:555555555555555555"
+THREAD = "565656565656565656"  # a thread's own id, as the platform gave it: kept unqualified
+USER = "discord:777777777777777777"
+OTHER_USER = "discord:787878787878787878"
 T0 = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 UPDATE = "Samsung signed a chip supply deal with Meta worth $5 billion on Friday."
 BAKE_SALE = markdown_article(title="Our Guild Bake Sale").encode()
@@ -79,14 +80,14 @@ async def test_removing_a_story_tells_each_follower_once_then_drops_the_follows(
     await follows.mute(slug, GUILD, OTHER_USER, 24)  # muted followers are told too: the story is gone for good
     record = await admin.stories.get(slug, GUILD)
     assert record is not None
-    await follows.follows.save_thread(CHANNEL, record.id, card_message_id=1, thread_id=THREAD)
+    await follows.follows.save_thread(CHANNEL, record.id, card_message_id="1", thread_id=THREAD)
 
     reply = await admin.remove(slug, GUILD, now=T0)
 
     assert "Removed **Our Guild Bake Sale**" in reply.text and "3 followers were told" in reply.text
     notices = await _outbox(db)
     assert sorted((n.target_kind, n.target_id) for n in notices) == [
-        ("channel", THREAD),  # in the story's thread, where the channel's alerts went
+        ("channel", f"discord:{THREAD}"),  # in the story's thread, where the channel's alerts went
         ("user", USER),
         ("user", OTHER_USER),
     ]
@@ -133,18 +134,18 @@ async def test_a_server_updates_only_its_own_stories_and_the_operator_the_global
     db: Database, admin: StoryAdminService, story: StoryRecord
 ) -> None:
     with pytest.raises(UserError, match="Only stories this server added"):
-        await admin.update(story.slug, UPDATE, None, guild_id=GUILD, now=T0)
+        await admin.update(story.slug, UPDATE, None, scope_id=GUILD, now=T0)
     await admin.add(markdown_article(title="Other Guild Local Election").encode(), "theirs.md", OTHER_GUILD)
     with pytest.raises(UnknownStory):  # another server's story is not even visible here
-        await admin.update("other-guild-local-election", UPDATE, None, guild_id=GUILD, now=T0)
+        await admin.update("other-guild-local-election", UPDATE, None, scope_id=GUILD, now=T0)
     with pytest.raises(UnknownStory):  # nor to the operator, who updates the global stories
-        await admin.update("other-guild-local-election", UPDATE, None, guild_id=OPERATOR, now=T0)
+        await admin.update("other-guild-local-election", UPDATE, None, scope_id=OPERATOR, now=T0)
     assert await _development_count(db, story.id) == 0
 
     await admin.add(BAKE_SALE, "bake.md", GUILD)
-    mine = await admin.update("our-guild-bake-sale", UPDATE, None, guild_id=GUILD, now=T0)
+    mine = await admin.update("our-guild-bake-sale", UPDATE, None, scope_id=GUILD, now=T0)
     assert "Followers will be told" in mine.text
-    operator = await admin.update(story.slug, UPDATE, None, guild_id=OPERATOR, now=T0)
+    operator = await admin.update(story.slug, UPDATE, None, scope_id=OPERATOR, now=T0)
     assert "Followers will be told" in operator.text
     assert await _development_count(db, story.id) == 1
     [development] = await admin.stories.developments(story.id)
@@ -202,24 +203,24 @@ async def test_add_update_rejects_private_and_non_http_urls(
     db: Database, admin: StoryAdminService, story: StoryRecord, url: str
 ) -> None:
     with pytest.raises(UserError):
-        await admin.update(story.slug, UPDATE, url, guild_id=OPERATOR, now=T0)
+        await admin.update(story.slug, UPDATE, url, scope_id=OPERATOR, now=T0)
     assert await _development_count(db, story.id) == 0
 
 
 async def test_add_update_rejects_duplicates_empty_and_overlong_text(
     db: Database, admin: StoryAdminService, story: StoryRecord
 ) -> None:
-    reply = await admin.update(story.slug, UPDATE, "https://example.com/deal", guild_id=OPERATOR, now=T0)
+    reply = await admin.update(story.slug, UPDATE, "https://example.com/deal", scope_id=OPERATOR, now=T0)
     assert "Followers will be told" in reply.text
     with pytest.raises(UserError, match="already"):
-        await admin.update(story.slug, f"  {UPDATE}\n", "https://example.com/deal", guild_id=OPERATOR, now=T0)
+        await admin.update(story.slug, f"  {UPDATE}\n", "https://example.com/deal", scope_id=OPERATOR, now=T0)
     with pytest.raises(UserError, match="empty"):
-        await admin.update(story.slug, "   ", None, guild_id=OPERATOR, now=T0)
+        await admin.update(story.slug, "   ", None, scope_id=OPERATOR, now=T0)
     with pytest.raises(UserError, match=str(MAX_UPDATE_CHARS)):
-        await admin.update(story.slug, "x" * (MAX_UPDATE_CHARS + 1), None, guild_id=OPERATOR, now=T0)
+        await admin.update(story.slug, "x" * (MAX_UPDATE_CHARS + 1), None, scope_id=OPERATOR, now=T0)
     assert await _development_count(db, story.id) == 1
     # The same words with another source link is another development.
-    await admin.update(story.slug, UPDATE, "https://example.org/other", guild_id=OPERATOR, now=T0)
+    await admin.update(story.slug, UPDATE, "https://example.org/other", scope_id=OPERATOR, now=T0)
     assert await _development_count(db, story.id) == 2
 
 
@@ -228,7 +229,7 @@ async def test_add_update_wakes_the_alert_job(
 ) -> None:
     woken = WakeCounter()
     follows.wake_alerts = woken
-    await admin.update(story.slug, UPDATE, None, guild_id=OPERATOR, now=T0)
+    await admin.update(story.slug, UPDATE, None, scope_id=OPERATOR, now=T0)
     assert woken.calls == 1
 
 
@@ -241,3 +242,19 @@ def test_development_from_text_turns_bullets_into_key_points() -> None:
     assert points == (Bullet("Value", "$5 billion"), Bullet("Term", "ten years"), Bullet("", "plain point"))
     only_bullets = development_from_text("- Value: $5 billion")
     assert only_bullets[0] == "Value: $5 billion"
+
+
+async def test_an_upload_is_its_scopes_own_and_keeps_the_origin_discord_uploads_had(
+    db: Database, admin: StoryAdminService
+) -> None:
+    digits = "111111111111111111"
+    discord_server, slack_team = f"discord:{digits}", f"slack:{digits}"  # the same digits on two platforms
+    await admin.add(BAKE_SALE, "bake.md", discord_server)
+    assert "is now tracked" in (await admin.add(BAKE_SALE, "bake.md", slack_team)).text  # not "already tracked"
+    async with db.reader.execute("SELECT origin FROM sources ORDER BY origin") as cursor:
+        origins = [row[0] for row in await cursor.fetchall()]
+    upload = hashlib.sha256(BAKE_SALE).hexdigest()[:16]
+    # "discord:<server>:<hash>" is what a Discord upload was kept under before ids were qualified: the same text.
+    assert origins == [f"discord:{digits}:{upload}", f"slack:{digits}:{upload}"]
+    stories = await admin.stories.recent(slack_team)
+    assert [s.scope_id for s in stories if s.scope_id is not None] == [slack_team]

@@ -19,8 +19,8 @@ from storage.follows import FollowRepository
 from storage.stories import StoryRepository
 from tests.pages import BUS_PAGE, BUS_SLUG, BUS_TITLE, HTML, PageSite
 
-GUILD = 111111111111111111
-OTHER_GUILD = 222222222222222222
+GUILD = "discord:111111111111111111"
+OTHER_GUILD = "discord:222222222222222222"
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ async def test_a_link_becomes_a_story_of_this_server_with_the_final_url(
     assert f"**{BUS_TITLE}** is now tracked as `{BUS_SLUG}`" in reply.text
     assert site.url("/news/bus") in reply.text
     story = await stories.get(BUS_SLUG, GUILD)
-    assert story is not None and story.guild_id == GUILD
+    assert story is not None and story.scope_id == GUILD
     assert story.url == site.url("/news/bus") and story.source == "The Harbor Ledger"
     assert await stories.get(BUS_SLUG, OTHER_GUILD) is None
 

@@ -65,7 +65,7 @@ async def test_an_update_joins_keypoints_search_and_ask(
     assert await service.stories.search("LG", None) == []
     assert "does not cover" in (await service.ask("zuck", "what about LG", None)).text
     story = await service.resolve("zuck", None)
-    await follows.update(story.slug, UPDATE, None, guild_id=OPERATOR, now=REPORTED)
+    await follows.update(story.slug, UPDATE, None, scope_id=OPERATOR, now=REPORTED)
     await _assert_lg_is_known(service, seed_story, "03 Mar 2024")
 
 
@@ -87,8 +87,8 @@ async def test_show_summarises_the_story_as_it_stands_now_and_the_timeline_keeps
     service: StoryService, follows: StoryAdminService, seed_story: Story
 ) -> None:
     story = await service.resolve("zuck", None)
-    await follows.update(story.slug, "Signed a chip pact with Samsung.", None, guild_id=OPERATOR, now=REPORTED)
-    await follows.update(story.slug, UPDATE, None, guild_id=OPERATOR, now=REPORTED + timedelta(days=2))
+    await follows.update(story.slug, "Signed a chip pact with Samsung.", None, scope_id=OPERATOR, now=REPORTED)
+    await follows.update(story.slug, UPDATE, None, scope_id=OPERATOR, now=REPORTED + timedelta(days=2))
     [card] = (await service.show("zuck", None)).cards
     assert card.description.startswith("**Latest, 05 Mar 2024:** Met Yoon.")
     assert seed_story.summary in card.description
@@ -118,7 +118,7 @@ async def test_ask_prefers_the_newer_of_two_passages_and_says_when_each_was_repo
         story.slug,
         "- Budget: The harbour bridge will now cost 55 million euros.",
         None,
-        guild_id=OPERATOR,
+        scope_id=OPERATOR,
         now=REPORTED,
     )
     reply = await service.ask(original.slug, "how much will the bridge cost", None)

@@ -18,11 +18,11 @@ from storage.digests import AudienceKind, DigestRepository
 from storage.stories import ImportItem, StoryRepository
 from tests.conftest import SEED_KEY_POINT_LABELS, markdown_article
 
-GUILD = 333333333333333333
-OTHER_GUILD = 444444444444444444
-CHANNEL = 555555555555555555
-USER = 777777777777777777
-OTHER_USER = 787878787878787878
+GUILD = "discord:333333333333333333"
+OTHER_GUILD = "discord:444444444444444444"
+CHANNEL = "discord:555555555555555555"
+USER = "discord:777777777777777777"
+OTHER_USER = "discord:787878787878787878"
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ async def test_a_question_of_stop_words_gets_examples_not_a_random_paragraph(
 async def _save_zone(db: Database, kind: AudienceKind, audience: int, zone: str) -> None:
     fire = datetime(2024, 3, 4, 7, 0, tzinfo=UTC)
     await DigestRepository(db).save(
-        audience_kind=kind, audience_id=audience, scope_guild_id=GUILD if kind is AudienceKind.GUILD else None,
+        audience_kind=kind, audience_id=audience, scope_id=GUILD if kind is AudienceKind.GUILD else None,
         channel_id=CHANNEL if kind is AudienceKind.GUILD else None, time_of_day="07:00", timezone=zone,
         days="mon,tue,wed,thu,fri,sat,sun", next_fire_at=fire, next_slot_date=fire.date(), now=fire,
     )

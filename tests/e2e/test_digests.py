@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from bot.discord.ids import qualified
 from storage.database import Database
 from storage.digests import DigestRepository
 from tests.e2e.conftest import StartBot
@@ -87,9 +88,10 @@ async def schedule_due_digests(workspace: BotWorkspace, channels: list[int]) -> 
         repo = DigestRepository(db)
         for index, channel_id in enumerate(channels):
             await repo.save(
-                audience_kind="guild", audience_id=FAN_GUILD_BASE + index, scope_guild_id=FAN_GUILD_BASE + index,
-                channel_id=channel_id, time_of_day=due.strftime("%H:%M"), timezone="UTC",
-                days="mon,tue,wed,thu,fri,sat,sun", next_fire_at=due, next_slot_date=due.date(), now=now,
+                audience_kind="guild", audience_id=qualified(FAN_GUILD_BASE + index),
+                scope_id=qualified(FAN_GUILD_BASE + index), channel_id=qualified(channel_id),
+                time_of_day=due.strftime("%H:%M"), timezone="UTC", days="mon,tue,wed,thu,fri,sat,sun",
+                next_fire_at=due, next_slot_date=due.date(), now=now,
             )
 
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.discord.ids import qualified, qualified_or_none
 from bot.feeds.identity import normalise_link
 from bot.feeds.outcomes import ItemOutcome
 from storage.database import Database
@@ -204,7 +205,7 @@ async def operator_feed(stub: DiscordStub, workspace: BotWorkspace, feeds: FeedS
 
 async def feed_rows(workspace: BotWorkspace, guild: int | None = GUILD_ID) -> list[FeedRecord]:
     async with Database.open(workspace.database) as db:
-        return await FeedRepository(db).in_scope(guild)
+        return await FeedRepository(db).in_scope(qualified_or_none(guild))
 
 
 async def item_rows(workspace: BotWorkspace, feeds: FeedServer, entries: Sequence[Entry]) -> list[StoredItem | None]:
@@ -214,7 +215,9 @@ async def item_rows(workspace: BotWorkspace, feeds: FeedServer, entries: Sequenc
         repository = FeedRepository(db)
         found = []
         for entry in entries:
-            rows = await repository.items_by_link(normalise_link(feeds.entry_url(entry)), GUILD_ID, 5, with_global=True)
+            rows = await repository.items_by_link(
+                normalise_link(feeds.entry_url(entry)), qualified(GUILD_ID), 5, with_global=True
+            )
             found.append(rows[0] if rows else None)
     return found
 

@@ -6,6 +6,7 @@ import asyncio
 import os
 from datetime import UTC, datetime, timedelta
 
+from bot.discord.ids import qualified
 from storage.database import Database
 from storage.digests import DigestRepository
 from tests.e2e.conftest import StartBot
@@ -138,7 +139,7 @@ async def test_muted_follower_gets_the_held_alert_in_the_next_digest(
     due = now - timedelta(minutes=1)
     async with Database.open(workspace.database) as db:
         await DigestRepository(db).save(
-            audience_kind="user", audience_id=MUTED_USER, scope_guild_id=GUILD_ID, channel_id=None,
+            audience_kind="user", audience_id=qualified(MUTED_USER), scope_id=qualified(GUILD_ID), channel_id=None,
             time_of_day=due.strftime("%H:%M"), timezone="UTC", days="mon,tue,wed,thu,fri,sat,sun",
             next_fire_at=due, next_slot_date=due.date(), now=now,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+from bot.ids import qualify, split
 from bot.story_model import Story
 from storage.database import Database
 from storage.digests import DigestRepository, NewSchedule
@@ -13,10 +14,16 @@ from storage.outbox import OutboxRepository, OutboxTally, OutgoingMessage, Targe
 from storage.stories import ImportItem, StoreTotals, StoryRef, StoryRepository
 
 NOW = datetime(2024, 3, 4, 6, 0, tzinfo=UTC)
-GUILD = 111111111111111111
-OTHER_GUILD = 222222222222222222
-CHANNEL = 555555555555555555
-USER = 777777777777777777
+GUILD = "discord:111111111111111111"
+OTHER_GUILD = "discord:222222222222222222"
+CHANNEL = "discord:555555555555555555"
+USER = "discord:777777777777777777"
+
+
+def _nth(qualified_id: str, offset: int) -> str:
+    """Another id of the same platform: the number `offset` places further."""
+    platform, number = split(qualified_id)
+    return qualify(platform, int(number) + offset)
 
 
 def _variant(story: Story, number: int) -> Story:
@@ -52,14 +59,17 @@ async def test_add_schedules_adds_new_audiences_once_and_totals_count_them(db: D
     repo = DigestRepository(db)
     fire = NOW + timedelta(hours=1)
     bulk = [
-        NewSchedule("guild", GUILD + n, GUILD + n, CHANNEL + n, "07:00", "UTC", "mon", fire, date(2024, 3, 4))
+        NewSchedule(
+            "guild", _nth(GUILD, n), _nth(GUILD, n), _nth(CHANNEL, n), "07:00", "UTC", "mon", fire, date(2024, 3, 4)
+        )
         for n in range(3)
     ]
     assert await repo.add_schedules(bulk, NOW) == 3
     assert await repo.add_schedules(bulk[:1], NOW) == 0  # the audience keeps its schedule
-    stored = await repo.get("guild", GUILD + 2)
-    assert stored is not None and (stored.channel_id, stored.next_fire_at, stored.enabled) == (CHANNEL + 2, fire, True)
-    assert [s.audience_id for s in await repo.due(fire)] == [GUILD, GUILD + 1, GUILD + 2]
+    stored = await repo.get("guild", _nth(GUILD, 2))
+    assert stored is not None
+    assert (stored.channel_id, stored.next_fire_at, stored.enabled) == (_nth(CHANNEL, 2), fire, True)
+    assert [s.audience_id for s in await repo.due(fire)] == [GUILD, _nth(GUILD, 1), _nth(GUILD, 2)]
 
     await repo.disable("guild", GUILD, NOW)
     totals = await repo.totals()
@@ -76,17 +86,17 @@ async def test_add_follows_start_after_the_newest_development(
     follows = FollowRepository(db)
     muted = NOW + timedelta(days=1)
     bulk = [
-        NewFollow(story.id, "channel", CHANNEL, guild_id=GUILD, ping_role_id=9),
+        NewFollow(story.id, "channel", CHANNEL, scope_id=GUILD, ping_role_id="discord:9"),
         NewFollow(story.id, "user", USER, muted_until=muted),
     ]
 
     assert await follows.add_follows(bulk, NOW) == 2
     assert await follows.add_follows(bulk, NOW) == 0
     channel, user = await follows.followers(story.id)
-    assert (channel.follower_kind, channel.guild_id, channel.ping_role_id, channel.muted_until) == (
+    assert (channel.follower_kind, channel.scope_id, channel.ping_role_id, channel.muted_until) == (
         "channel",
         GUILD,
-        9,
+        "discord:9",
         None,
     )
     assert (user.follower_id, user.muted_until) == (USER, muted)
@@ -101,7 +111,7 @@ async def test_tally_counts_messages_targets_and_refs_per_target_kind(db: Databa
         [
             OutgoingMessage("d:1:0", "digest", "channel", CHANNEL, payload, "schedule:1"),
             OutgoingMessage("d:1:1", "digest", "channel", CHANNEL, payload, "schedule:1"),
-            OutgoingMessage("d:2:0", "digest", "channel", CHANNEL + 1, payload, "schedule:2"),
+            OutgoingMessage("d:2:0", "digest", "channel", _nth(CHANNEL, 1), payload, "schedule:2"),
             OutgoingMessage("d:3:0", "digest", "user", USER, payload, "schedule:3"),
             OutgoingMessage("a:1:0", "alert", "user", USER, payload, "follow:1"),
         ],

@@ -14,8 +14,8 @@ from storage.outbox import OutboxRepository, OutgoingMessage
 NOW = datetime(2024, 3, 4, 6, 0, tzinfo=UTC)
 FIRE = datetime(2024, 3, 4, 7, 0, tzinfo=UTC)
 NEXT = datetime(2024, 3, 5, 7, 0, tzinfo=UTC)
-GUILD_A = 111111111111111111
-CHANNEL_A = 555555555555555555
+GUILD_A = "discord:111111111111111111"
+CHANNEL_A = "discord:555555555555555555"
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ async def _save(repo: DigestRepository, **changes: object):
     values: dict[str, object] = {
         "audience_kind": "guild",
         "audience_id": GUILD_A,
-        "scope_guild_id": GUILD_A,
+        "scope_id": GUILD_A,
         "channel_id": CHANNEL_A,
         "time_of_day": "07:00",
         "timezone": "UTC",

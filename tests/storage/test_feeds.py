@@ -16,14 +16,14 @@ from storage.stories import ImportItem, StoryRepository
 from storage.story_import import DevelopmentRow
 
 T0 = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
-GUILD, OTHER = 111, 222
+GUILD, OTHER = "discord:111", "discord:222"
 
 
-def _feed(url: str, guild_id: int | None, *, next_check_at: datetime = T0, story_id: int | None = None) -> NewFeed:
+def _feed(url: str, scope_id: str | None, *, next_check_at: datetime = T0, story_id: int | None = None) -> NewFeed:
     return NewFeed(
         url=url,
-        guild_id=guild_id,
-        channel_id=9,
+        scope_id=scope_id,
+        channel_id="discord:9",
         story_id=story_id,
         every_minutes=15,
         include=("c++",),
@@ -96,7 +96,7 @@ async def test_claiming_due_feeds_leases_them(feeds: FeedRepository) -> None:
 async def test_a_feed_is_disabled_once_and_its_notice_enqueued_once(db: Database, feeds: FeedRepository) -> None:
     feed_id = await feeds.add(_feed("https://f/1", GUILD), [])
     assert feed_id is not None
-    notice = [OutgoingMessage("feed-disabled:1", "feed", TargetKind.CHANNEL, 9, "{}", "feed:1")]
+    notice = [OutgoingMessage("feed-disabled:1", "feed", TargetKind.CHANNEL, "discord:9", "{}", "feed:1")]
     failure = {"now": T0, "status": 410, "error": "gone", "failure_count": 1, "next_check_at": None}
     assert await feeds.record_failure(feed_id, disabled_reason="gone", notice=notice, **failure) is True
     assert await feeds.record_failure(feed_id, disabled_reason="gone", notice=notice, **failure) is False
@@ -166,7 +166,7 @@ async def test_story_texts_carry_what_the_matcher_profiles(
 ) -> None:
     await stories.import_stories([ImportItem("file:seed", seed_story)], now=T0)
     [text] = await feeds.story_texts()
-    assert text.title == seed_story.title and text.guild_id is None
+    assert text.title == seed_story.title and text.scope_id is None
     assert any("Yoon Suk Yeol" in point for point in text.key_points)
     assert "Why South Korea?" in text.section_text
     assert [t.id for t in await feeds.story_texts([text.id, 999])] == [text.id]

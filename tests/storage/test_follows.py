@@ -16,11 +16,13 @@ from storage.stories import ImportItem, StoryRepository
 from tests.conftest import markdown_article
 
 NOW = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
-GUILD = 111111111111111111
-OTHER_GUILD = 222222222222222222
-CHANNEL = 555555555555555555
-USER = 777777777777777777
-OTHER_USER = 787878787878787878
+GUILD = "discord:111111111111111111"
+OTHER_GUILD = "discord:222222222222222222"
+CHANNEL = "discord:555555555555555555"
+OTHER_CHANNEL = "discord:555555555555555556"
+ROLE = "discord:999999999999999999"
+USER = "discord:777777777777777777"
+OTHER_USER = "discord:787878787878787878"
 
 
 @pytest.fixture
@@ -56,8 +58,8 @@ async def test_follow_is_created_once_and_starts_after_existing_developments(
 ) -> None:
     before = await _develop(stories, story, "Earlier development.")
 
-    follow, created = await follows.follow(story.id, "user", USER, guild_id=None, ping_role_id=None, now=NOW)
-    again, created_again = await follows.follow(story.id, "user", USER, guild_id=None, ping_role_id=None, now=NOW)
+    follow, created = await follows.follow(story.id, "user", USER, scope_id=None, ping_role_id=None, now=NOW)
+    again, created_again = await follows.follow(story.id, "user", USER, scope_id=None, ping_role_id=None, now=NOW)
 
     assert created and not created_again
     assert again.id == follow.id
@@ -68,19 +70,19 @@ async def test_follow_is_created_once_and_starts_after_existing_developments(
 
 
 async def test_following_again_updates_the_ping_role(follows: FollowRepository, story: StoryRecord) -> None:
-    await follows.follow(story.id, "channel", CHANNEL, guild_id=GUILD, ping_role_id=None, now=NOW)
-    follow, created = await follows.follow(story.id, "channel", CHANNEL, guild_id=GUILD, ping_role_id=99, now=NOW)
+    await follows.follow(story.id, "channel", CHANNEL, scope_id=GUILD, ping_role_id=None, now=NOW)
+    follow, created = await follows.follow(story.id, "channel", CHANNEL, scope_id=GUILD, ping_role_id=ROLE, now=NOW)
     assert not created
-    assert follow.ping_role_id == 99
+    assert follow.ping_role_id == ROLE
 
 
 async def test_following_lists_own_follows_and_this_servers_channels(
     follows: FollowRepository, story: StoryRecord
 ) -> None:
-    await follows.follow(story.id, "user", USER, guild_id=None, ping_role_id=None, now=NOW)
-    await follows.follow(story.id, "user", OTHER_USER, guild_id=None, ping_role_id=None, now=NOW)
-    await follows.follow(story.id, "channel", CHANNEL, guild_id=GUILD, ping_role_id=None, now=NOW)
-    await follows.follow(story.id, "channel", CHANNEL + 1, guild_id=OTHER_GUILD, ping_role_id=None, now=NOW)
+    await follows.follow(story.id, "user", USER, scope_id=None, ping_role_id=None, now=NOW)
+    await follows.follow(story.id, "user", OTHER_USER, scope_id=None, ping_role_id=None, now=NOW)
+    await follows.follow(story.id, "channel", CHANNEL, scope_id=GUILD, ping_role_id=None, now=NOW)
+    await follows.follow(story.id, "channel", OTHER_CHANNEL, scope_id=OTHER_GUILD, ping_role_id=None, now=NOW)
 
     rows = await follows.following(USER, GUILD)
     assert sorted((r.follow.follower_kind, r.follow.follower_id) for r in rows) == [
@@ -92,7 +94,7 @@ async def test_following_lists_own_follows_and_this_servers_channels(
 
 
 async def test_unfollow_and_mute_report_whether_anything_changed(follows: FollowRepository, story: StoryRecord) -> None:
-    await follows.follow(story.id, "user", USER, guild_id=None, ping_role_id=None, now=NOW)
+    await follows.follow(story.id, "user", USER, scope_id=None, ping_role_id=None, now=NOW)
     until = NOW + timedelta(hours=3)
     assert await follows.mute(story.id, USER, until)
     assert not await follows.mute(story.id, OTHER_USER, until)
@@ -148,7 +150,7 @@ async def test_a_fan_out_without_recipients_does_not_start_a_burst(
 async def test_held_alerts_are_kept_and_released_atomically(
     db: Database, follows: FollowRepository, stories: StoryRepository, story: StoryRecord
 ) -> None:
-    follow, _ = await follows.follow(story.id, "user", USER, guild_id=None, ping_role_id=None, now=NOW)
+    follow, _ = await follows.follow(story.id, "user", USER, scope_id=None, ping_role_id=None, now=NOW)
     await follows.mute(story.id, USER, NOW + timedelta(hours=1))
     first = await _develop(stories, story, "First development.")
     second = await _develop(stories, story, "Second development.")
@@ -172,7 +174,7 @@ async def test_held_alerts_are_kept_and_released_atomically(
 async def test_unfollowing_drops_held_alerts(
     follows: FollowRepository, stories: StoryRepository, story: StoryRecord
 ) -> None:
-    follow, _ = await follows.follow(story.id, "user", USER, guild_id=None, ping_role_id=None, now=NOW)
+    follow, _ = await follows.follow(story.id, "user", USER, scope_id=None, ping_role_id=None, now=NOW)
     first = await _develop(stories, story, "First development.")
     await follows.fan_out(story.id, first, [], [(follow.id, first)], NOW, expected_from=0)
     await follows.unfollow(story.id, "user", USER)
@@ -181,11 +183,11 @@ async def test_unfollowing_drops_held_alerts(
 
 async def test_story_threads_are_remembered_per_channel(follows: FollowRepository, story: StoryRecord) -> None:
     assert await follows.thread(CHANNEL, story.id) is None
-    await follows.save_thread(CHANNEL, story.id, card_message_id=10, thread_id=None)
-    await follows.save_thread(CHANNEL, story.id, card_message_id=None, thread_id=20)
+    await follows.save_thread(CHANNEL, story.id, card_message_id="10", thread_id=None)
+    await follows.save_thread(CHANNEL, story.id, card_message_id=None, thread_id="20")
     thread = await follows.thread(CHANNEL, story.id)
-    assert thread is not None and (thread.card_message_id, thread.thread_id) == (10, 20)
-    assert await follows.thread(CHANNEL + 1, story.id) is None
+    assert thread is not None and (thread.card_message_id, thread.thread_id) == ("10", "20")
+    assert await follows.thread(OTHER_CHANNEL, story.id) is None
     await follows.forget_thread(CHANNEL, story.id)
     assert await follows.thread(CHANNEL, story.id) is None
 
@@ -196,8 +198,8 @@ async def test_removing_a_story_removes_its_follows(
     await stories.import_stories([ImportItem("file:guild", seed_story, GUILD)], now=NOW)
     local = await stories.get(seed_story.slug, GUILD)
     assert local is not None
-    await follows.follow(local.id, "channel", CHANNEL, guild_id=GUILD, ping_role_id=None, now=NOW)
-    await follows.save_thread(CHANNEL, local.id, card_message_id=1, thread_id=2)
+    await follows.follow(local.id, "channel", CHANNEL, scope_id=GUILD, ping_role_id=None, now=NOW)
+    await follows.save_thread(CHANNEL, local.id, card_message_id="1", thread_id="2")
     assert await stories.remove(local.id, GUILD)
     assert await follows.followers(local.id) == []
     assert await follows.thread(CHANNEL, local.id) is None
@@ -210,8 +212,8 @@ async def test_remove_story_enqueues_the_notices_and_removes_the_story_in_one_tr
     await stories.import_stories([ImportItem("file:bake", bake_sale, GUILD)], now=NOW)
     local = await stories.get(bake_sale.slug, GUILD)
     assert local is not None and local.id != story.id
-    first, _ = await follows.follow(local.id, FollowerKind.USER, USER, guild_id=None, ping_role_id=None, now=NOW)
-    await follows.follow(local.id, FollowerKind.USER, OTHER_USER, guild_id=None, ping_role_id=None, now=NOW)
+    first, _ = await follows.follow(local.id, FollowerKind.USER, USER, scope_id=None, ping_role_id=None, now=NOW)
+    await follows.follow(local.id, FollowerKind.USER, OTHER_USER, scope_id=None, ping_role_id=None, now=NOW)
 
     # Notices built before OTHER_USER followed: nothing is done, so the caller builds them again.
     stale = await follows.remove_story(local.id, GUILD, [_message("removed:a:0")], follow_ids={first.id}, now=NOW)

@@ -12,8 +12,9 @@ from storage.database import Database
 from storage.outbox import NONCE_LENGTH, OutboxRepository, OutboxStatus, OutgoingMessage, TargetKind, nonce_for
 
 NOW = datetime(2024, 3, 4, 7, 0, tzinfo=UTC)
-CHANNEL = 555555555555555555
-USER = 777777777777777777
+CHANNEL = "discord:555555555555555555"
+USER = "discord:777777777777777777"
+OTHER_USER = "discord:777777777777777778"
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def outbox(db: Database) -> OutboxRepository:
     return OutboxRepository(db)
 
 
-def _message(key: str, target_kind: str = "channel", target_id: int = CHANNEL, ref: str | None = "schedule:1"):
+def _message(key: str, target_kind: str = "channel", target_id: str = CHANNEL, ref: str | None = "schedule:1"):
     return OutgoingMessage(key, "digest", target_kind, target_id, f'{{"content":"{key}","cards":[]}}', ref)
 
 
@@ -84,14 +85,14 @@ async def test_blocked_targets_have_an_earlier_pending_row(outbox: OutboxReposit
     assert await outbox.blocked_targets([("channel", CHANNEL)], before_id=a1.id) == {("channel", CHANNEL)}
     assert await outbox.blocked_targets([("channel", CHANNEL)], before_id=a0.id) == set()
     assert await outbox.blocked_targets([("user", USER)], before_id=a1.id) == {("user", USER)}
-    await outbox.mark_sent(a0.id, 1, NOW)
+    await outbox.mark_sent(a0.id, "1", NOW)
     assert await outbox.blocked_targets([("channel", CHANNEL)], before_id=a1.id) == set()
 
 
 async def test_sent_and_failed_rows_leave_the_queue(outbox: OutboxRepository) -> None:
     await outbox.enqueue([_message("k:0"), _message("k:1")], NOW)
     first, second = await outbox.due(NOW)
-    await outbox.mark_sent(first.id, 123, NOW + timedelta(seconds=1))
+    await outbox.mark_sent(first.id, "1712345678.000100", NOW + timedelta(seconds=1))
     await outbox.mark_failed(second.id, "x" * 900, NOW + timedelta(seconds=2))
     assert await outbox.due(NOW + timedelta(days=1)) == []
     assert await outbox.counts() == {"sent": 1, "failed": 1}
@@ -99,7 +100,7 @@ async def test_sent_and_failed_rows_leave_the_queue(outbox: OutboxRepository) ->
     [failed, sent] = await outbox.latest_for_ref("schedule:1")
     assert (sent.status, sent.message_id, sent.attempts, sent.finished_at) == (
         "sent",
-        123,
+        "1712345678.000100",  # a Slack `ts` stays text, not a number
         1,
         NOW + timedelta(seconds=1),
     )
@@ -114,7 +115,7 @@ async def test_fail_pending_for_target_ends_only_that_targets_pending_rows(outbo
             _message("u:0", "user", USER),
             _message("u:1", "user", USER),
             _message("c:0", "channel", USER),  # same number, other kind: untouched
-            _message("o:0", "user", USER + 1),
+            _message("o:0", "user", OTHER_USER),
         ],
         NOW,
     )

@@ -13,8 +13,8 @@ from bot.story_model import Bullet, SectionKind, Story
 from storage.stories import ImportItem, ImportStatus, StoryRepository, fts_prefix_query, fts_quote
 from tests.conftest import SEED_KEY_POINT_LABELS, markdown_article
 
-GUILD_A = 111111111111111111
-GUILD_B = 222222222222222222
+GUILD_A = "discord:111111111111111111"
+GUILD_B = "discord:222222222222222222"
 NOW = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 
 
@@ -27,7 +27,7 @@ def _follow_up(slug: str, headline: str = "Samsung Signs AI Chip Deal With Meta"
     return _md(title=headline, date="2024-03-02 08:00 UTC", follows=slug, body=body)
 
 
-async def _import_one(stories: StoryRepository, story: Story, origin: str = "file:seed", guild: int | None = None):
+async def _import_one(stories: StoryRepository, story: Story, origin: str = "file:seed", guild: str | None = None):
     [outcome] = await stories.import_stories([ImportItem(origin, story, guild)], now=NOW)
     return outcome
 
@@ -240,7 +240,7 @@ async def scoped(stories: StoryRepository, seed_story: Story) -> StoryRepository
     return stories
 
 
-async def _visible_slugs(stories: StoryRepository, viewer: int | None) -> dict[str, object]:
+async def _visible_slugs(stories: StoryRepository, viewer: str | None) -> dict[str, object]:
     return {
         "recent": {s.slug for s in await stories.recent(viewer)},
         "count": await stories.count(viewer),

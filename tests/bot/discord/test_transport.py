@@ -12,6 +12,7 @@ import pytest
 
 from bot import payloads
 from bot.delivery import TemporaryFailure
+from bot.discord.ids import qualified
 from bot.discord.transport import DiscordTransport
 from bot.limits import MessagePart
 from storage.database import Database
@@ -40,12 +41,13 @@ async def _client(stub: DiscordStub, **options: float) -> discord.Client:
 
 async def _queued(db: Database, key: str) -> OutboxItem:
     outbox = OutboxRepository(db)
-    await outbox.enqueue([OutgoingMessage(key, "digest", "channel", CHANNEL, payloads.dump(MessagePart(key)))], NOW)
+    target = qualified(CHANNEL)
+    await outbox.enqueue([OutgoingMessage(key, "digest", "channel", target, payloads.dump(MessagePart(key)))], NOW)
     [item] = await outbox.due(NOW)
     return item
 
 
-async def _deliver(client: discord.Client, db: Database, item: OutboxItem) -> int | None:
+async def _deliver(client: discord.Client, db: Database, item: OutboxItem) -> str | None:
     transport = DiscordTransport(client, DirectMessageRepository(db), FollowRepository(db))
     return await transport.deliver(item, payloads.load(item.payload_json))
 

@@ -20,9 +20,9 @@ from tests.bot.feeds.feedsite import FeedSite
 from tests.helpers import WakeCounter
 
 T0 = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)  # the seed story is stored the day before
-GUILD = 111111111111111111
-OTHER_GUILD = 222222222222222222
-CHANNEL = 555555555555555555
+GUILD = "discord:111111111111111111"
+OTHER_GUILD = "discord:222222222222222222"
+CHANNEL = "discord:555555555555555555"
 LIMITS = FetchLimits(connect_timeout=2.0, total_timeout=1.5)
 # No jitter, no article fetches: each test turns on what it checks.
 SETTINGS = FeedSettings(jitter=0.0, fetch_articles=False)

@@ -25,7 +25,7 @@ from tests.conftest import markdown_article
 from tests.helpers import WakeCounter, outbox_items
 
 SAMPLES = Path(__file__).parent / "samples"
-USER = 777777777777777777
+USER = "discord:777777777777777777"
 OPERATOR = None  # the global feeds, from the CLI: the ones that develop the global seed story
 
 # Items about the seed story (Zuckerberg in South Korea), written for these tests.
@@ -202,7 +202,7 @@ async def test_a_development_alerts_followers_once_a_duplicate_adds_also_reporte
     alerts_woken: WakeCounter,
 ) -> None:
     follows = FollowService(FollowRepository(db), stories, StoryService(stories), burst_window=timedelta(0))
-    await FollowRepository(db).follow(story.id, FollowerKind.USER, USER, guild_id=None, ping_role_id=None, now=T0)
+    await FollowRepository(db).follow(story.id, FollowerKind.USER, USER, scope_id=None, ping_role_id=None, now=T0)
     site.routes["/a"] = Route(rss("Outlet A", []))
     site.routes["/b"] = Route(rss("Outlet B", []))
     await service.add(site.url("/a"), OPERATOR, None)
@@ -481,7 +481,8 @@ async def test_one_server_never_sees_another_servers_feeds_items_or_stories(
     strike = await _own_story(stories, OTHER_GUILD, "Harbour strike")
     site.routes["/a"] = Route(rss("Outlet A", []))
     mine = await service.add(site.url("/a"), GUILD, CHANNEL)
-    theirs = await service.add(site.url("/a"), OTHER_GUILD, CHANNEL + 1)  # the same URL, their own feed
+    their_channel = "discord:555555555555555556"
+    theirs = await service.add(site.url("/a"), OTHER_GUILD, their_channel)  # the same URL, their own feed
     strike_item = Item(
         "Nordhaven dockworkers extend harbour strike as union rejects automation plan",
         "https://a.example/strike",
@@ -528,7 +529,7 @@ async def test_remove_by_id_hash_id_or_url_and_choices_find_by_title_or_url(
         await service.remove("nope", GUILD)
 
 
-async def _own_story(stories: StoryRepository, guild_id: int | None, origin: str) -> StoryRecord:
+async def _own_story(stories: StoryRepository, scope_id: str | None, origin: str) -> StoryRecord:
     text = markdown_article(
         title="Dockworkers strike shuts Port of Nordhaven over automation plan",
         body=(
@@ -539,7 +540,7 @@ async def _own_story(stories: StoryRepository, guild_id: int | None, origin: str
         ),
     )
     parsed = parse_article(text.encode(), "strike.md")
-    [outcome] = await stories.import_stories([ImportItem(f"test:{origin}:{guild_id}", parsed, guild_id)], now=T0)
-    record = await stories.get(outcome.slug, guild_id)
+    [outcome] = await stories.import_stories([ImportItem(f"test:{origin}:{scope_id}", parsed, scope_id)], now=T0)
+    record = await stories.get(outcome.slug, scope_id)
     assert record is not None
     return record
