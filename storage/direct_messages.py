@@ -12,12 +12,13 @@ class DirectMessageRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def channel_for(self, user_id: int) -> int | None:
+    async def channel_for(self, user_id: int | str) -> int | str | None:
+        """As stored: Discord's DM channel ids are integers, Slack's are text ("D…")."""
         async with self.db.reader.execute("SELECT channel_id FROM dm_channels WHERE user_id = ?", (user_id,)) as cur:
             row = await cur.fetchone()
-        return int(row[0]) if row else None
+        return row[0] if row else None
 
-    async def remember_channel(self, user_id: int, channel_id: int) -> None:
+    async def remember_channel(self, user_id: int | str, channel_id: int | str) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO dm_channels (user_id, channel_id) VALUES (?, ?) "

@@ -131,14 +131,18 @@ class OutboxRepository:
     async def due(self, now: datetime, limit: int = 200, *, platform: Platform | None = None) -> list[OutboxItem]:
         """Pending rows due by `now`, oldest first; with `platform`, only that platform's.
 
-        Rows carry no platform yet: every one was written for Discord, the only platform there was."""
-        if platform is not None and platform is not Platform.DISCORD:
-            return []
+        Rows carry no platform column yet: a text target is platform-qualified ("slack:C…", see bot.ids) and
+        names its platform; an integer target was written for Discord, the only platform there was."""
         # 'pending' is written out, not bound: only a literal lets SQLite use the partial index outbox_due.
-        async with self.db.reader.execute(
-            "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-            (to_db_time(now), limit),
-        ) as cursor:
+        sql = "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
+        args: tuple[object, ...] = (to_db_time(now),)
+        if platform is not None:
+            sql += (
+                " AND (CASE WHEN typeof(target_id) = 'text' THEN substr(target_id, 1, instr(target_id, ':') - 1)"
+                " ELSE ? END) = ?"
+            )
+            args += (Platform.DISCORD.value, platform.value)
+        async with self.db.reader.execute(sql + " ORDER BY id LIMIT ?", (*args, limit)) as cursor:
             return [_item(r) for r in await cursor.fetchall()]
 
     async def blocked_targets(

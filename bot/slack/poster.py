@@ -102,7 +102,7 @@ class SlackPoster:
         self.pacer = pacer if pacer is not None else ChannelPacer()
         self.bot_name = bot_name
         self._pace: Pace | None = None
-        self._unsure: set[int] = set()  # outbox ids whose last post may have been stored
+        self._unsure: set[tuple[int, str | None]] = set()  # (outbox id, part) whose last post may have been stored
         self._dm_channels: dict[str, str] = {}
         self._names: dict[str, str] = {}
 
@@ -125,13 +125,18 @@ class SlackPoster:
         *,
         thread_ts: str | None = None,
         outbox_id: int,
+        part: str | None = None,
         retried: bool = False,
     ) -> str:
-        """Posts once and returns the message's ts. Raises TemporaryFailure or PermanentFailure."""
-        if retried or outbox_id in self._unsure:
-            found = await self.find_posted(channel, outbox_id, thread_ts)
+        """Posts once and returns the message's ts. Raises TemporaryFailure or PermanentFailure.
+
+        `part` tells apart several messages posted for one outbox row (a story card, a long reply's second
+        message): each is looked for, and posted, on its own."""
+        key = (outbox_id, part)
+        if retried or key in self._unsure:
+            found = await self.find_posted(channel, outbox_id, thread_ts, part=part)
             if found is not None:
-                self._unsure.discard(outbox_id)
+                self._unsure.discard(key)
                 log.info("slack: outbox %s was already posted in %s (ts %s)", outbox_id, channel, found)
                 return found
         await self.pacer.wait(channel)
@@ -142,23 +147,25 @@ class SlackPoster:
                 text=defuse(text),
                 blocks=defuse(blocks),
                 thread_ts=thread_ts,
-                metadata={"event_type": OUTBOX_EVENT, "event_payload": {"outbox_id": outbox_id}},
+                metadata={"event_type": OUTBOX_EVENT, "event_payload": _payload(outbox_id, part)},
             )
         except Exception as exc:
             if not is_ambiguous(exc):
                 raise await self._failure(exc, channel) from None
-            self._unsure.add(outbox_id)
-            found = await self.find_posted(channel, outbox_id, thread_ts)
+            self._unsure.add(key)
+            found = await self.find_posted(channel, outbox_id, thread_ts, part=part)
             if found is None:
                 why = f"Slack did not confirm the post ({_why(exc)}), and it is not in the channel yet"
                 raise TemporaryFailure(why) from None
-            self._unsure.discard(outbox_id)
+            self._unsure.discard(key)
             log.info("slack: outbox %s was stored despite %s (ts %s)", outbox_id, _why(exc), found)
             return found
-        self._unsure.discard(outbox_id)
+        self._unsure.discard(key)
         return str(answer["ts"])
 
-    async def find_posted(self, channel: str, outbox_id: int, thread_ts: str | None = None) -> str | None:
+    async def find_posted(
+        self, channel: str, outbox_id: int, thread_ts: str | None = None, *, part: str | None = None
+    ) -> str | None:
         """The ts of the message carrying `outbox_id` among the channel's (or the thread's) recent messages."""
         cursor: str | None = None
         for _ in range(LOOKUP_PAGES):
@@ -175,7 +182,7 @@ class SlackPoster:
             except Exception as exc:
                 raise await self._failure(exc, channel) from None
             for message in page.get("messages") or []:
-                if _carries(message, outbox_id):
+                if _carries(message, outbox_id, part):
                     return str(message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not page.get("has_more") or cursor is None:
@@ -251,10 +258,18 @@ class SlackPoster:
             raise UserError(f"Slack did not answer ({_why(exc)}); try again in a moment.") from None
 
 
-def _carries(message: dict[str, Any], outbox_id: int) -> bool:
+def _payload(outbox_id: int, part: str | None) -> dict[str, Any]:
+    return {"outbox_id": outbox_id} if part is None else {"outbox_id": outbox_id, "part": part}
+
+
+def _carries(message: dict[str, Any], outbox_id: int, part: str | None = None) -> bool:
     metadata = message.get("metadata") or {}
     payload = metadata.get("event_payload") or {}
-    return metadata.get("event_type") == OUTBOX_EVENT and str(payload.get("outbox_id")) == str(outbox_id)
+    return (
+        metadata.get("event_type") == OUTBOX_EVENT
+        and str(payload.get("outbox_id")) == str(outbox_id)
+        and payload.get("part") == part
+    )
 
 
 def _why(exc: BaseException) -> str:
