@@ -158,13 +158,15 @@ async def test_a_channel_follow_gets_one_card_thread_replies_and_card_updates_an
     assert await bot.stop() == 0
 
 
-async def test_after_a_disconnect_the_bot_reconnects_and_a_429s_retry_after_is_honoured(
+async def test_after_a_disconnect_and_a_dropped_socket_the_bot_reconnects_and_a_429s_retry_after_is_honoured(
     slack: SlackStub, start_bot: StartBot, workspace: BotWorkspace
 ) -> None:
     await prepare(workspace, follows=True)
     bot = await start_bot(FAST_ALERTS)
     await slack.send_disconnect()
     await slack.wait_for_connection(count=2, timeout=30)
+    await slack.drop_sockets()  # and a socket that just closes
+    await slack.wait_for_connection(count=3, timeout=30)
 
     slack.fail_next("chat.postMessage", "429", retry_after=3)  # the first post after the reconnect
     await operator_update(workspace, FIRST_UPDATE)
