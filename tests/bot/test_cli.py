@@ -179,7 +179,9 @@ def test_run_with_slack_tokens_connects_to_slack_and_says_clearly_when_it_cannot
 
 def test_sync_with_slack_says_its_commands_are_in_the_manifest(workspace: Workspace) -> None:
     result = workspace.run(
-        "sync", SLACK_BOT_TOKEN="xoxb-1111-2222-testbottokenvalue", SLACK_APP_TOKEN="xapp-1-A0APP-3333-testapptokenvalue"
+        "sync",
+        SLACK_BOT_TOKEN="xoxb-1111-2222-testbottokenvalue",
+        SLACK_APP_TOKEN="xapp-1-A0APP-3333-testapptokenvalue",
     )
     assert result.code == 0, result.both
     assert "Slack: commands are declared by the app manifest (deploy/slack-manifest.yml)" in result.out
