@@ -32,7 +32,7 @@ from bot.errors import UserError
 from bot.slack.failures import api_error, classify, is_ambiguous
 from bot.slack.mrkdwn import WORD_JOINER
 
-__all__ = ["OUTBOX_EVENT", "ChannelPacer", "SlackPoster", "web_client"]
+__all__ = ["OUTBOX_EVENT", "ChannelPacer", "SlackPoster", "web_client", "web_session"]
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,25 @@ _PING = re.compile(r"<(?=!(?:channel|here|everyone|subteam\^)|@[UW])", re.IGNORE
 Block = dict[str, Any]
 
 
-def web_client(token: str, api_base: str, *, timeout: float = 30.0) -> AsyncWebClient:
+WEB_TIMEOUT_SECONDS = 30.0
+
+
+def web_session(timeout: float = WEB_TIMEOUT_SECONDS) -> aiohttp.ClientSession:
+    """An HTTP session for `web_client`: with a session of its own, slack_sdk's per-call timeout is this one."""
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout))
+
+
+def web_client(
+    token: str, api_base: str, *, timeout: float = WEB_TIMEOUT_SECONDS, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
     """A Web API client for the poster. No retry handlers: slack_sdk's default one sends a request again after
-    a dropped connection, which for `chat.postMessage` could post the same message twice."""
-    return AsyncWebClient(token=token, base_url=api_base, timeout=timeout, retry_handlers=[])
+    a dropped connection, which for `chat.postMessage` could post the same message twice.
+
+    `session`: one HTTP session kept for the client's life (the caller closes it); without it slack_sdk opens a
+    session, and a connection, for every call, which at a hundred posts a second costs more than the posts."""
+    return AsyncWebClient(
+        token=token, base_url=api_base, timeout=timeout, retry_handlers=[], session=session  # type: ignore[arg-type]
+    )
 
 
 def defuse(value: Any) -> Any:
@@ -84,6 +99,12 @@ class ChannelPacer:
         self._next[channel] = slot + self.spacing
         if slot > now:
             await self.sleep(slot - now)
+
+    def sent(self, channel: str) -> None:
+        """A post to `channel` leaves now. When it left later than its slot (it waited for the worker's turn
+        after its slot came), the next one waits a full spacing from now, not from the slot: Slack counts
+        posts as they arrive."""
+        self._next[channel] = max(self._next.get(channel, 0.0), self.clock() + self.spacing)
 
     def hold(self, channel: str, seconds: float) -> None:
         """Slack said to wait (429 Retry-After): no post to this channel starts before then."""
@@ -141,6 +162,7 @@ class SlackPoster:
                 return found
         await self.pacer.wait(channel)
         await self._turn()
+        self.pacer.sent(channel)
         try:
             answer = await self.client.chat_postMessage(
                 channel=channel,
