@@ -16,12 +16,13 @@ from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import UserError
 from bot.platforms import Platform
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.slack.poster import ChannelPacer, SlackPoster, web_client
+from bot.slack.poster import ChannelPacer, SlackPoster, web_client, web_session
 from bot.slack.socket import SlackIdentity, SlackSocket, check_tokens
 from bot.slack.transport import CHANNEL_SPACING_SECONDS, SlackTransport
 
@@ -80,7 +81,13 @@ class SlackClient:
                 "the Slack app lacks the scopes %s: reinstall it from deploy/slack-manifest.yml",
                 ", ".join(identity.missing_scopes),
             )
-        client = web_client(settings.slack_bot_token, settings.slack_api_base)
+        async with web_session() as session:  # one connection pool for every Web API call of this run
+            await self._serve(runtime, identity, web_client(settings.slack_bot_token, settings.slack_api_base,
+                                                            session=session))
+
+    async def _serve(self, runtime: Runtime, identity: SlackIdentity, client: AsyncWebClient) -> None:
+        settings = self.settings
+        assert settings.slack_app_token
         app = AsyncApp(client=client, name="briefbot")
         register = handlers_register()
         if register is not None:
