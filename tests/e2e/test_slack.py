@@ -23,10 +23,11 @@ from storage.database import Database
 from storage.digests import AudienceKind, DigestRepository
 from storage.outbox import OutboxRepository, OutboxStatus
 from storage.stories import StoryRepository
-from tests.e2e.harness import BotProcess, BotWorkspace, run_briefbot
-from tests.e2e.test_follows import FIRST_UPDATE, SECOND_UPDATE, operator_update
+from tests.e2e.harness import GUILD_ID, MEMBER_ID, BotProcess, BotWorkspace, run_briefbot
+from tests.e2e.test_follows import FIRST_UPDATE, SECOND_UPDATE, alert_dms, operator_update
 from tests.slackstub.server import TEAM_ID, SlackStub
 from tests.slackstub.state import SlackMessage
+from tests.stub.discord_stub import DiscordStub
 
 NEWS = "C0NEWS0001"
 READER = "U0READER01"
@@ -71,8 +72,11 @@ async def start_bot(slack: SlackStub, workspace: BotWorkspace) -> AsyncIterator[
         print(f"--- {bot.log_path.name} ---\n{bot.logs[-6000:]}")
 
 
-async def prepare(workspace: BotWorkspace, *, digest_due: bool = False, follows: bool = False) -> None:
-    """The store before the bot starts: the seeds, and a digest due now and/or a channel follow and DM follows."""
+async def prepare(
+    workspace: BotWorkspace, *, digest_due: bool = False, follows: bool = False, discord_user: int | None = None
+) -> None:
+    """The store before the bot starts: the seeds, and a digest due now and/or a channel follow and DM follows
+    (and a Discord user's DM follow)."""
     settings = replace(Settings(), database_path=workspace.database, seeds_dir=workspace.seeds)
     async with Database.open(workspace.database) as db:
         await import_seed_folder(workspace.seeds, StoryRepository(db), settings.default_timezone)
@@ -90,6 +94,9 @@ async def prepare(workspace: BotWorkspace, *, digest_due: bool = False, follows:
                          qualify("slack", NEWS))  # type: ignore[arg-type]
             for user in (READER, BLOCKED):
                 await follow(SEED_SLUG, WORKSPACE, qualify("slack", user), FollowTarget.DM, None)  # type: ignore[arg-type]
+        if discord_user is not None:  # Discord's ids stay integers until the ids branch qualifies them
+            services = build_services(db, settings, Wakeups())
+            await services.follow_service.follow(SEED_SLUG, GUILD_ID, discord_user, FollowTarget.DM, None)
 
 
 def digests_in(slack: SlackStub, channel: str) -> list[SlackMessage]:
@@ -113,6 +120,8 @@ async def test_a_digest_stored_then_500_is_posted_once_and_not_again_after_a_res
     assert digest.pings == []
     assert await bot.stop() == 0
     assert "briefbot stopped; database closed" in bot.logs and "Traceback" not in bot.logs
+    assert "connected to Slack workspace newsroom" in bot.logs
+    assert slack.bot_token not in bot.logs and slack.app_token not in bot.logs
 
     again = await start_bot()
     await workspace.wait_for_outbox()
@@ -191,3 +200,41 @@ async def test_a_bad_slack_token_fails_fast_with_a_clear_message(slack: SlackStu
     code, output = await run_briefbot(workspace, slack, "run", env={"SLACK_APP_TOKEN": "xapp-1-A0-0000-wrongapptoken"})
     assert code == 1, output
     assert "Slack rejected SLACK_APP_TOKEN (invalid_auth)" in output and "wrongapptoken" not in output
+
+
+# Until the ids branch makes every id text (and qualifies Discord's), a story followed from both platforms mixes
+# int and text ids, and storage.digests.timezones cannot sort them: the alert poll fails for that story.
+@pytest.mark.xfail(strict=True, reason="mixed int (Discord) and text (Slack) ids until the ids branch lands")
+async def test_one_process_serves_discord_and_slack_and_a_restart_resends_nothing(
+    stub: DiscordStub, slack: SlackStub, workspace: BotWorkspace
+) -> None:
+    await prepare(workspace, follows=True, discord_user=MEMBER_ID)
+    runs: list[BotProcess] = []
+
+    async def start() -> BotProcess:
+        connections = slack.connections
+        bot = await BotProcess(workspace, stub, {**FAST_ALERTS, **slack.env()}).start()
+        runs.append(bot)
+        await stub.wait_for_ready(timeout=30)
+        await slack.wait_for_connection(count=connections + 1, timeout=30)
+        await bot.wait_for_log("caught up at start", timeout=30)
+        return bot
+
+    try:
+        bot = await start()
+        await operator_update(workspace, FIRST_UPDATE)
+        await stub.wait_for(lambda: alert_dms(stub, MEMBER_ID), timeout=30, what="the Discord DM alert")
+        await slack.wait_until(lambda: slack.dms_to(READER), timeout=60, what="the Slack DM alert")
+        await workspace.wait_for_outbox()
+        assert await bot.stop() == 0
+
+        again = await start()
+        await workspace.wait_for_outbox()
+        assert len(alert_dms(stub, MEMBER_ID)) == 1 and "chip supply deal" in alert_dms(stub, MEMBER_ID)[0]
+        assert len(slack.dms_to(READER)) == 1 and "chip supply deal" in slack.dms_to(READER)[0].all_text
+        assert len([m for m in slack.posted_in(NEWS) if m.thread_ts]) == 1  # the channel's one thread reply
+        assert await again.stop() == 0
+    finally:
+        for run in runs:
+            await run.kill()
+            print(f"--- {run.log_path.name} ---\n{run.logs[-6000:]}")
