@@ -327,3 +327,28 @@ async def test_the_pacer_keeps_a_margin_over_one_post_a_second(db: Database, sla
     assert len(slack.posted_in(NEWS)) == 3
     assert time.monotonic() - started >= 2 * CHANNEL_SPACING_SECONDS - 0.01
 
+
+
+async def test_a_reply_long_enough_for_two_messages_is_posted_whole_once_across_a_retry(
+    db: Database, slack: SlackStub
+) -> None:
+    fields = tuple(CardField(f"Point {i}", f"What happened, part {i}.") for i in range(10))
+    cards = tuple(Card(title=f"Story {n}", description="A story.", fields=fields) for n in range(6))
+    outbox = OutboxRepository(db)
+    message = OutgoingMessage("long", "digest", TargetKind.CHANNEL, qualify("slack", NEWS),  # type: ignore[arg-type]
+                              payloads.dump(MessagePart("Your briefing", cards)), "long")
+    await outbox.enqueue([message])
+    slack.fail_next("chat.postMessage", "pass")  # the first message goes through
+    slack.fail_next("chat.postMessage", "500")  # the second is lost
+    worker = make_worker(db, slack)
+    await worker.drain_once()
+    first = await item(db, "long")
+    assert first.status is OutboxStatus.PENDING and len(slack.posted_in(NEWS)) == 1
+    worker.clock = lambda: first.next_attempt_at
+    await worker.drain_once()
+    assert (await item(db, "long")).status is OutboxStatus.SENT
+    posted = slack.posted_in(NEWS)
+    assert [metadata_of(m)["event_payload"] for m in posted] == [
+        {"outbox_id": first.id}, {"outbox_id": first.id, "part": "1"}
+    ]
+    assert "Story 0" in posted[0].all_text and "Story 5" in posted[1].all_text
