@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import UserError
@@ -104,7 +105,7 @@ class SlackClient:
             self.socket = socket = SlackSocket(app, settings.slack_app_token)
             try:
                 await socket.start()
-            except (aiohttp.ClientError, OSError) as exc:
+            except (SlackApiError, aiohttp.ClientError, OSError) as exc:
                 raise UserError(
                     f"Cannot open Slack's Socket Mode connection ({type(exc).__name__}); check the network."
                 ) from None
