@@ -7,7 +7,7 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -150,3 +150,30 @@ class BotProcess:
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"bot did not log {text!r} {count}x within {timeout}s:\n{self.logs[-4000:]}")
             await asyncio.sleep(0.1)
+
+
+class BotRuns:
+    """Every run of the bot in one test: each started, then waited for until `ready`; killed at teardown with its
+    log shown (pytest prints it when the test fails)."""
+
+    def __init__(self, workspace: BotWorkspace, stub: Stub) -> None:
+        self.workspace = workspace
+        self.stub = stub
+        self.runs: list[BotProcess] = []
+
+    async def start(
+        self, env: Mapping[str, str] | None, ready: Callable[[BotProcess], Awaitable[object]]
+    ) -> BotProcess:
+        bot = await BotProcess(self.workspace, self.stub, env).start()
+        self.runs.append(bot)
+        try:
+            await ready(bot)
+        except BaseException:
+            print(bot.logs)
+            raise
+        return bot
+
+    async def kill_all(self) -> None:
+        for bot in self.runs:
+            await bot.kill()
+            print(f"--- {bot.log_path.name} ---\n{bot.logs[-6000:]}")

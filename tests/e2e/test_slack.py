@@ -23,7 +23,7 @@ from storage.database import Database
 from storage.digests import AudienceKind, DigestRepository
 from storage.outbox import OutboxRepository, OutboxStatus
 from storage.stories import StoryRepository
-from tests.e2e.harness import GUILD_ID, MEMBER_ID, BotProcess, BotWorkspace, run_briefbot
+from tests.e2e.harness import GUILD_ID, MEMBER_ID, BotProcess, BotRuns, BotWorkspace, run_briefbot
 from tests.e2e.test_follows import FIRST_UPDATE, SECOND_UPDATE, alert_dms, operator_update
 from tests.slackstub.server import TEAM_ID, SlackStub
 from tests.slackstub.state import SlackMessage
@@ -52,24 +52,19 @@ async def slack() -> AsyncIterator[SlackStub]:
 @pytest.fixture
 async def start_bot(slack: SlackStub, workspace: BotWorkspace) -> AsyncIterator[StartBot]:
     """Starts `briefbot run` on Slack and waits for its Socket Mode connection; kills every run at teardown."""
-    runs: list[BotProcess] = []
+    runs = BotRuns(workspace, slack)
 
     async def start(env: dict[str, str] | None = None) -> BotProcess:
         connections = slack.connections
-        bot = await BotProcess(workspace, slack, env).start()
-        runs.append(bot)
-        try:
+
+        async def ready(bot: BotProcess) -> None:
             await slack.wait_for_connection(count=connections + 1, timeout=30)
             await bot.wait_for_log("caught up at start", timeout=30)
-        except BaseException:
-            print(bot.logs)
-            raise
-        return bot
+
+        return await runs.start(env, ready)
 
     yield start
-    for bot in runs:
-        await bot.kill()
-        print(f"--- {bot.log_path.name} ---\n{bot.logs[-6000:]}")
+    await runs.kill_all()
 
 
 async def prepare(
@@ -209,16 +204,17 @@ async def test_one_process_serves_discord_and_slack_and_a_restart_resends_nothin
     stub: DiscordStub, slack: SlackStub, workspace: BotWorkspace
 ) -> None:
     await prepare(workspace, follows=True, discord_user=MEMBER_ID)
-    runs: list[BotProcess] = []
+    runs = BotRuns(workspace, stub)
 
     async def start() -> BotProcess:
         connections = slack.connections
-        bot = await BotProcess(workspace, stub, {**FAST_ALERTS, **slack.env()}).start()
-        runs.append(bot)
-        await stub.wait_for_ready(timeout=30)
-        await slack.wait_for_connection(count=connections + 1, timeout=30)
-        await bot.wait_for_log("caught up at start", timeout=30)
-        return bot
+
+        async def ready(bot: BotProcess) -> None:
+            await stub.wait_for_ready(timeout=30)
+            await slack.wait_for_connection(count=connections + 1, timeout=30)
+            await bot.wait_for_log("caught up at start", timeout=30)
+
+        return await runs.start({**FAST_ALERTS, **slack.env()}, ready)
 
     try:
         bot = await start()
@@ -235,6 +231,4 @@ async def test_one_process_serves_discord_and_slack_and_a_restart_resends_nothin
         assert len([m for m in slack.posted_in(NEWS) if m.thread_ts]) == 1  # the channel's one thread reply
         assert await again.stop() == 0
     finally:
-        for run in runs:
-            await run.kill()
-            print(f"--- {run.log_path.name} ---\n{run.logs[-6000:]}")
+        await runs.kill_all()
