@@ -139,6 +139,8 @@ async def test_a_channel_follow_gets_one_card_thread_replies_and_card_updates_an
     [reply] = [m for m in slack.posted_in(NEWS) if m.thread_ts == card.ts]
     assert "chip supply deal" in reply.all_text
     assert "chip supply deal" in slack.dms_to(READER)[0].all_text
+    blocked_im = slack.world.im_with(BLOCKED, "U0BRIEFBOT").id
+    assert len(posts_to(slack, blocked_im)) == 1 and slack.dms_to(BLOCKED) == []  # tried once, failed for good
 
     await operator_update(workspace, SECOND_UPDATE, url="https://example.com/lab")
     await slack.wait_until(lambda: len([m for m in slack.posted_in(NEWS) if m.thread_ts == card.ts]) >= 2,
@@ -151,14 +153,12 @@ async def test_a_channel_follow_gets_one_card_thread_replies_and_card_updates_an
     assert [call.args["ts"] for call in slack.calls_to("chat.update")] == [card.ts]
     assert len(slack.dms_to(READER)) == 2
 
-    # The blocked user's alerts failed for good, each after one try: none is retried.
+    # Both of the blocked user's alerts failed for good and none was retried. (Until the ids branch lets the
+    # store remember a Slack user's closed DMs, the second alert is tried once too; then it is not tried at all.)
     async with Database.open(workspace.database) as db:
         counts = await OutboxRepository(db).counts()
-    assert not counts.get(OutboxStatus.PENDING)
-    assert slack.dms_to(BLOCKED) == []
-    blocked_im = slack.world.im_with(BLOCKED, "U0BRIEFBOT").id
-    assert 1 <= len(posts_to(slack, blocked_im)) <= 2  # one per alert (closed DMs are remembered after h-ids: 1)
-    assert counts.get(OutboxStatus.FAILED) == len(posts_to(slack, blocked_im))
+    assert not counts.get(OutboxStatus.PENDING) and counts.get(OutboxStatus.FAILED) == 2
+    assert len(posts_to(slack, blocked_im)) <= 2 and slack.dms_to(BLOCKED) == []
     assert await bot.stop() == 0
 
 
