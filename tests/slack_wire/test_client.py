@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
 import sys
 import types
 from collections.abc import Iterator
@@ -117,3 +118,16 @@ async def test_an_unreachable_slack_is_a_user_error(db: Database, tmp_path: Path
         with pytest.raises(UserError, match="Could not reach Slack"):
             await SlackClient(settings).serve(runtime)
         assert runtime.workers == {}
+
+
+def test_without_the_slack_tokens_slack_libraries_are_never_imported() -> None:
+    script = (
+        "import sys; from bot.platforms import configured_clients; from bot.settings import Settings; "
+        "assert configured_clients(Settings()) == []; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('slack_bolt', 'slack_sdk')))"
+    )
+    done = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
+        timeout=60, check=True,
+    )
+    assert done.stdout.strip() == "[]", done.stderr
