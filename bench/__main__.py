@@ -16,6 +16,7 @@ BENCHES = (
     "bench.feeds_parse",
     "bench.feeds_quality",
     "bench.feeds",
+    "bench.slack_delivery",
 )
 
 

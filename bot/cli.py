@@ -43,12 +43,8 @@ LIST_COMMAND = "briefbot stories"
 CONNECT_HINT = (
     "To connect to Discord: put DISCORD_TOKEN=<your bot token> in .env (see .env.example), "
     "invite the bot with the URL it logs, and run `make run` again.\n"
-    "Slack: the app manifest, the settings and the steps are in the README (Connecting to Slack); this version does "
-    "not connect to Slack yet."
-)
-SLACK_NOT_YET = (
-    "SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set, but this version of briefbot does not connect to Slack yet "
-    "(its pieces are built and tested; the wiring comes next). Running without Slack."
+    "To connect to Slack: create the app from deploy/slack-manifest.yml and put SLACK_BOT_TOKEN and SLACK_APP_TOKEN "
+    "in .env (README: Connecting to Slack)."
 )
 
 
@@ -57,7 +53,7 @@ class CommandFailed(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="briefbot", description="News briefings for Discord.")
+    parser = argparse.ArgumentParser(prog="briefbot", description="News briefings for Discord and Slack.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     imp = sub.add_parser("import", help="import article files or folders (.txt, .md, .html), or web pages by link")
     imp.add_argument("paths", nargs="+", metavar="PATH_OR_URL", help="a file, a folder, or an http(s) link")
@@ -74,8 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     feed_cli.add_parser(sub)
     sub.add_parser("check", help="validate the settings and the database")
     sub.add_parser("console", help="try the slash commands locally, e.g. /story keypoints zuck")
-    sub.add_parser("run", help="run the bot (the local console when DISCORD_TOKEN is not set)")
-    sub.add_parser("sync", help="force a slash-command sync with Discord (needs DISCORD_TOKEN)")
+    sub.add_parser("run", help="run the bot on Discord and/or Slack (the local console when no token is set)")
+    sub.add_parser("sync", help="force a slash-command sync with Discord (Slack's commands are in its manifest)")
     return parser
 
 
@@ -187,8 +183,6 @@ async def _console(settings: Settings, import_seeds: bool) -> None:
 async def _run(settings: Settings) -> None:
     """Every platform whose settings are set, at once under one runtime; the local console when none is."""
     clients = configured_clients(settings)
-    if settings.slack_bot_token:
-        print(SLACK_NOT_YET, file=sys.stderr)
     if not clients:
         await _console(settings, import_seeds=True)
         return
@@ -200,7 +194,7 @@ async def _run(settings: Settings) -> None:
 async def _sync(settings: Settings) -> None:
     clients = configured_clients(settings)
     if not clients:
-        raise UserError("sync needs DISCORD_TOKEN; set it in .env (see .env.example)")
+        raise UserError("sync needs DISCORD_TOKEN or the Slack tokens; set them in .env (see .env.example)")
     from bot.process import sync_platforms
 
     print(await sync_platforms(settings, clients))

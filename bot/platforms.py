@@ -24,6 +24,7 @@ class Platform(StrEnum):
     """A platform's name is its package's name under bot/."""
 
     DISCORD = "discord"
+    SLACK = "slack"
 
 
 class PlatformClient(Protocol):

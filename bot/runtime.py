@@ -160,13 +160,22 @@ class Runtime:
     ) -> None:
         await self.stop()
 
-    def add_transport(self, platform: Platform, transport: Transport, *, rate_per_second: float) -> OutboxWorker:
+    def add_transport(
+        self, platform: Platform, transport: Transport, *, rate_per_second: float, concurrency: int | None = None
+    ) -> OutboxWorker:
         """A platform's way to post. Its worker starts with the runtime, or at once when the runtime runs already
-        (a platform that connects after another one)."""
+        (a platform that connects after another one). `concurrency`: targets delivered to at once (a platform
+        that paces each channel on its own needs one per channel it should keep busy)."""
         if platform in self.workers:
             raise ValueError(f"{platform} already has a transport")
+        extra = {} if concurrency is None else {"concurrency": concurrency}
         worker = OutboxWorker(
-            self.services.outbox, self.services.dms, transport, platform=platform, rate_per_second=rate_per_second
+            self.services.outbox,
+            self.services.dms,
+            transport,
+            platform=platform,
+            rate_per_second=rate_per_second,
+            **extra,
         )
         self.workers[platform] = worker
         if self._started:

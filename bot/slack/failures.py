@@ -74,7 +74,8 @@ def classify(exc: BaseException, where: str, *, bot_name: str = "briefbot") -> T
     if error in TOKEN_ERRORS:
         return TemporaryFailure(f"Slack rejected the bot token ({error}): check SLACK_BOT_TOKEN")
     if error == "not_in_channel":
-        return PermanentFailure(f"@{bot_name} is not in {where}: invite @{bot_name} to {where}")
+        # Nothing more can reach the channel until someone invites the bot: its queued messages fail with this one.
+        return PermanentFailure(f"@{bot_name} is not in {where}: invite @{bot_name} to {where}", target_gone=True)
     if error == "channel_not_found":
         return PermanentFailure(
             f"{where} was not found: it was deleted, or it is private and @{bot_name} is not in it", target_gone=True

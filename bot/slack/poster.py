@@ -32,7 +32,7 @@ from bot.errors import UserError
 from bot.slack.failures import api_error, classify, is_ambiguous
 from bot.slack.mrkdwn import WORD_JOINER
 
-__all__ = ["OUTBOX_EVENT", "ChannelPacer", "SlackPoster", "web_client"]
+__all__ = ["OUTBOX_EVENT", "ChannelPacer", "SlackPoster", "web_client", "web_session"]
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,25 @@ _PING = re.compile(r"<(?=!(?:channel|here|everyone|subteam\^)|@[UW])", re.IGNORE
 Block = dict[str, Any]
 
 
-def web_client(token: str, api_base: str, *, timeout: float = 30.0) -> AsyncWebClient:
+WEB_TIMEOUT_SECONDS = 30.0
+
+
+def web_session(timeout: float = WEB_TIMEOUT_SECONDS) -> aiohttp.ClientSession:
+    """An HTTP session for `web_client`: with a session of its own, slack_sdk's per-call timeout is this one."""
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout))
+
+
+def web_client(
+    token: str, api_base: str, *, timeout: float = WEB_TIMEOUT_SECONDS, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
     """A Web API client for the poster. No retry handlers: slack_sdk's default one sends a request again after
-    a dropped connection, which for `chat.postMessage` could post the same message twice."""
-    return AsyncWebClient(token=token, base_url=api_base, timeout=timeout, retry_handlers=[])
+    a dropped connection, which for `chat.postMessage` could post the same message twice.
+
+    `session`: one HTTP session kept for the client's life (the caller closes it); without it slack_sdk opens a
+    session, and a connection, for every call, which at a hundred posts a second costs more than the posts."""
+    return AsyncWebClient(
+        token=token, base_url=api_base, timeout=timeout, retry_handlers=[], session=session  # type: ignore[arg-type]
+    )
 
 
 def defuse(value: Any) -> Any:
@@ -85,6 +100,12 @@ class ChannelPacer:
         if slot > now:
             await self.sleep(slot - now)
 
+    def sent(self, channel: str) -> None:
+        """A post to `channel` leaves now. When it left later than its slot (it waited for the worker's turn
+        after its slot came), the next one waits a full spacing from now, not from the slot: Slack counts
+        posts as they arrive."""
+        self._next[channel] = max(self._next.get(channel, 0.0), self.clock() + self.spacing)
+
     def hold(self, channel: str, seconds: float) -> None:
         """Slack said to wait (429 Retry-After): no post to this channel starts before then."""
         self._next[channel] = max(self._next.get(channel, 0.0), self.clock() + seconds)
@@ -102,7 +123,7 @@ class SlackPoster:
         self.pacer = pacer if pacer is not None else ChannelPacer()
         self.bot_name = bot_name
         self._pace: Pace | None = None
-        self._unsure: set[int] = set()  # outbox ids whose last post may have been stored
+        self._unsure: set[tuple[int, str | None]] = set()  # (outbox id, part) whose last post may have been stored
         self._dm_channels: dict[str, str] = {}
         self._names: dict[str, str] = {}
 
@@ -125,40 +146,48 @@ class SlackPoster:
         *,
         thread_ts: str | None = None,
         outbox_id: int,
+        part: str | None = None,
         retried: bool = False,
     ) -> str:
-        """Posts once and returns the message's ts. Raises TemporaryFailure or PermanentFailure."""
-        if retried or outbox_id in self._unsure:
-            found = await self.find_posted(channel, outbox_id, thread_ts)
+        """Posts once and returns the message's ts. Raises TemporaryFailure or PermanentFailure.
+
+        `part` tells apart several messages posted for one outbox row (a story card, a long reply's second
+        message): each is looked for, and posted, on its own."""
+        key = (outbox_id, part)
+        if retried or key in self._unsure:
+            found = await self.find_posted(channel, outbox_id, thread_ts, part=part)
             if found is not None:
-                self._unsure.discard(outbox_id)
+                self._unsure.discard(key)
                 log.info("slack: outbox %s was already posted in %s (ts %s)", outbox_id, channel, found)
                 return found
         await self.pacer.wait(channel)
         await self._turn()
+        self.pacer.sent(channel)
         try:
             answer = await self.client.chat_postMessage(
                 channel=channel,
                 text=defuse(text),
                 blocks=defuse(blocks),
                 thread_ts=thread_ts,
-                metadata={"event_type": OUTBOX_EVENT, "event_payload": {"outbox_id": outbox_id}},
+                metadata={"event_type": OUTBOX_EVENT, "event_payload": _payload(outbox_id, part)},
             )
         except Exception as exc:
             if not is_ambiguous(exc):
                 raise await self._failure(exc, channel) from None
-            self._unsure.add(outbox_id)
-            found = await self.find_posted(channel, outbox_id, thread_ts)
+            self._unsure.add(key)
+            found = await self.find_posted(channel, outbox_id, thread_ts, part=part)
             if found is None:
                 why = f"Slack did not confirm the post ({_why(exc)}), and it is not in the channel yet"
                 raise TemporaryFailure(why) from None
-            self._unsure.discard(outbox_id)
+            self._unsure.discard(key)
             log.info("slack: outbox %s was stored despite %s (ts %s)", outbox_id, _why(exc), found)
             return found
-        self._unsure.discard(outbox_id)
+        self._unsure.discard(key)
         return str(answer["ts"])
 
-    async def find_posted(self, channel: str, outbox_id: int, thread_ts: str | None = None) -> str | None:
+    async def find_posted(
+        self, channel: str, outbox_id: int, thread_ts: str | None = None, *, part: str | None = None
+    ) -> str | None:
         """The ts of the message carrying `outbox_id` among the channel's (or the thread's) recent messages."""
         cursor: str | None = None
         for _ in range(LOOKUP_PAGES):
@@ -175,7 +204,7 @@ class SlackPoster:
             except Exception as exc:
                 raise await self._failure(exc, channel) from None
             for message in page.get("messages") or []:
-                if _carries(message, outbox_id):
+                if _carries(message, outbox_id, part):
                     return str(message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not page.get("has_more") or cursor is None:
@@ -251,10 +280,18 @@ class SlackPoster:
             raise UserError(f"Slack did not answer ({_why(exc)}); try again in a moment.") from None
 
 
-def _carries(message: dict[str, Any], outbox_id: int) -> bool:
+def _payload(outbox_id: int, part: str | None) -> dict[str, Any]:
+    return {"outbox_id": outbox_id} if part is None else {"outbox_id": outbox_id, "part": part}
+
+
+def _carries(message: dict[str, Any], outbox_id: int, part: str | None = None) -> bool:
     metadata = message.get("metadata") or {}
     payload = metadata.get("event_payload") or {}
-    return metadata.get("event_type") == OUTBOX_EVENT and str(payload.get("outbox_id")) == str(outbox_id)
+    return (
+        metadata.get("event_type") == OUTBOX_EVENT
+        and str(payload.get("outbox_id")) == str(outbox_id)
+        and payload.get("part") == part
+    )
 
 
 def _why(exc: BaseException) -> str:

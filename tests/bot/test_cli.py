@@ -162,18 +162,35 @@ def test_run_without_token_imports_seeds_and_opens_the_console(workspace: Worksp
     assert "Traceback" not in result.both
 
 
-def test_run_with_slack_tokens_says_slack_is_not_connected_yet(workspace: Workspace) -> None:
-    # The tokens are valid settings, but nothing serves Slack yet: say so rather than ignore them silently.
+def test_run_with_slack_tokens_connects_to_slack_and_says_clearly_when_it_cannot(workspace: Workspace) -> None:
+    # Slack is served now: with both tokens `run` connects to Slack instead of opening the console.
     result = workspace.run(
         "run",
         stdin="/story keypoints zuck\n",
         SLACK_BOT_TOKEN="xoxb-1111-2222-testbottokenvalue",
         SLACK_APP_TOKEN="xapp-1-A0APP-3333-testapptokenvalue",
+        SLACK_API_BASE="http://127.0.0.1:9/api/",  # nothing listens there
+    )
+    assert result.code == 1, result.both
+    assert "Could not reach Slack at http://127.0.0.1:9/api/" in result.err
+    assert "does not connect to Slack yet" not in result.both and "Traceback" not in result.both
+    assert "testbottokenvalue" not in result.both and "testapptokenvalue" not in result.both
+
+
+def test_sync_with_slack_says_its_commands_are_in_the_manifest(workspace: Workspace) -> None:
+    result = workspace.run(
+        "sync",
+        SLACK_BOT_TOKEN="xoxb-1111-2222-testbottokenvalue",
+        SLACK_APP_TOKEN="xapp-1-A0APP-3333-testapptokenvalue",
     )
     assert result.code == 0, result.both
-    assert "does not connect to Slack yet" in result.err
-    assert "testbottokenvalue" not in result.both and "testapptokenvalue" not in result.both
-    assert "Connecting to Slack" in result.out  # the hint points at the README's steps
+    assert "Slack: commands are declared by the app manifest (deploy/slack-manifest.yml)" in result.out
+
+
+def test_the_console_hint_points_at_the_slack_steps(workspace: Workspace) -> None:
+    result = workspace.run("run", stdin="")
+    assert result.code == 0, result.both
+    assert "Connecting to Slack" in result.out
 
 
 def test_an_import_error_is_printed_once(workspace: Workspace) -> None:

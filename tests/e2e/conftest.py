@@ -13,6 +13,7 @@ from tests.e2e.harness import (
     OTHER_CHANNEL_ID,
     OTHER_GUILD_ID,
     BotProcess,
+    BotRuns,
     BotWorkspace,
 )
 from tests.stub.discord_stub import DiscordStub, text_channel
@@ -38,21 +39,12 @@ def workspace(tmp_path: Path) -> BotWorkspace:
 @pytest.fixture
 async def start_bot(stub: DiscordStub, workspace: BotWorkspace) -> AsyncIterator[StartBot]:
     """Starts the bot and waits until it has synced and is connected; stops every run at teardown."""
-    runs: list[BotProcess] = []
+    runs = BotRuns(workspace, stub)
 
     async def start(env: dict[str, str] | None = None, *, sync_count: int | None = None) -> BotProcess:
-        bot = await BotProcess(workspace, stub, env).start()
-        runs.append(bot)
-        try:
-            # READY and every GUILD_CREATE are sent: what a test sends next, on the same socket, arrives after them.
-            # (discord.py's on_ready, "connected as", comes 2 s later: it waits for more servers that never come.)
-            await stub.wait_for_ready(timeout=30)
-        except BaseException:
-            print(bot.logs)
-            raise
-        return bot
+        # READY and every GUILD_CREATE are sent: what a test sends next, on the same socket, arrives after them.
+        # (discord.py's on_ready, "connected as", comes 2 s later: it waits for more servers that never come.)
+        return await runs.start(env, lambda bot: stub.wait_for_ready(timeout=30))
 
     yield start
-    for bot in runs:
-        await bot.kill()
-        print(f"--- {bot.log_path.name} ---\n{bot.logs[-6000:]}")  # shown by pytest when the test fails
+    await runs.kill_all()

@@ -1,4 +1,4 @@
-"""Run the real `briefbot run` console script as a subprocess against the loopback Discord stub."""
+"""Run the real `briefbot run` console script as a subprocess against a loopback stub (Discord's or Slack's)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,20 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from storage.database import Database
 from storage.outbox import OutboxRepository
-from tests.stub.discord_stub import DiscordStub
+
+
+class Stub(Protocol):
+    """A loopback platform (tests.stub.discord_stub.DiscordStub, tests.slackstub.server.SlackStub): its settings."""
+
+    def env(self) -> dict[str, str]: ...
+
 
 BRIEFBOT = Path(sys.executable).parent / "briefbot"
 REPO_SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -53,7 +60,7 @@ class BotWorkspace:
         shutil.copytree(REPO_SEEDS, root / "seeds")
         return cls(root)
 
-    def env(self, stub: DiscordStub, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    def env(self, stub: Stub, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         return {
             "PATH": os.environ.get("PATH", ""),
             "HOME": str(self.root),
@@ -85,7 +92,7 @@ class BotWorkspace:
 
 
 async def run_briefbot(
-    workspace: BotWorkspace, stub: DiscordStub, *args: str, env: Mapping[str, str] | None = None, timeout: float = 60
+    workspace: BotWorkspace, stub: Stub, *args: str, env: Mapping[str, str] | None = None, timeout: float = 60
 ) -> tuple[int, str]:
     """One `briefbot` command to its end; returns its exit code and its output (stdout and stderr)."""
     process = await asyncio.create_subprocess_exec(
@@ -100,7 +107,7 @@ async def run_briefbot(
 class BotProcess:
     """One run of the bot; logs go to a file so a failing test can show them."""
 
-    def __init__(self, workspace: BotWorkspace, stub: DiscordStub, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, workspace: BotWorkspace, stub: Stub, env: Mapping[str, str] | None = None) -> None:
         self.workspace = workspace
         self.stub = stub
         self.env = dict(env or {})
@@ -143,3 +150,30 @@ class BotProcess:
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"bot did not log {text!r} {count}x within {timeout}s:\n{self.logs[-4000:]}")
             await asyncio.sleep(0.1)
+
+
+class BotRuns:
+    """Every run of the bot in one test: each started, then waited for until `ready`; killed at teardown with its
+    log shown (pytest prints it when the test fails)."""
+
+    def __init__(self, workspace: BotWorkspace, stub: Stub) -> None:
+        self.workspace = workspace
+        self.stub = stub
+        self.runs: list[BotProcess] = []
+
+    async def start(
+        self, env: Mapping[str, str] | None, ready: Callable[[BotProcess], Awaitable[object]]
+    ) -> BotProcess:
+        bot = await BotProcess(self.workspace, self.stub, env).start()
+        self.runs.append(bot)
+        try:
+            await ready(bot)
+        except BaseException:
+            print(bot.logs)
+            raise
+        return bot
+
+    async def kill_all(self) -> None:
+        for bot in self.runs:
+            await bot.kill()
+            print(f"--- {bot.log_path.name} ---\n{bot.logs[-6000:]}")

@@ -171,7 +171,7 @@ async def test_concurrent_posts_to_one_channel_queue_and_other_channels_do_not_w
     ("setup", "channel", "reason", "flags"),
     [
         (lambda s: s.add_channel("C0QUIET001", "quiet"), "C0QUIET001",
-         "@briefbot is not in #quiet: invite @briefbot to #quiet", {}),
+         "@briefbot is not in #quiet: invite @briefbot to #quiet", {"target_gone": True}),
         (lambda s: None, "C0MISSING1", "was not found", {"target_gone": True}),
         (lambda s: s.add_channel("C0OLD00001", "old", bot_member=True, archived=True), "C0OLD00001",
          "#old is archived", {"target_gone": True}),
