@@ -11,7 +11,7 @@ slack-bolt AsyncApp. Each command:
    `bot.slack.render.render_reply`: ephemeral for errors and private answers, in the channel where Discord's
    reply is public.
 
-A story name that fits several stories answers with a button per candidate; a click finishes the command. After
+A story name that fits several stories answers with a button per candidate; a click finishes the command. At
 any command, a user whose DMs were found closed is told so, once.
 """
 
@@ -73,13 +73,15 @@ class SlackCommands:
             parsed = parse_command(str(command["command"]), str(command.get("text") or ""))
         except UsageError as exc:  # nothing to look up: the answer is the ack
             await self._ack_with(ack, Reply(text=str(exc), ephemeral=True))
-        else:
-            if parsed.sub == HELP:
-                await self._ack_with(ack, help_reply(parsed.group, parsed.get("unknown")))
-            else:
-                await ack()
-                await self.run(who, parsed, respond)
+            await self._closed_dms_notice(who, respond)
+            return
+        if parsed.sub == HELP:
+            await self._ack_with(ack, help_reply(parsed.group, parsed.get("unknown")))
+            await self._closed_dms_notice(who, respond)
+            return
+        await ack()
         await self._closed_dms_notice(who, respond)
+        await self.run(who, parsed, respond)
 
     async def on_pick(self, ack: Ack, body: Mapping[str, Any], respond: Respond) -> None:
         """A story-candidate button: finish the command it carries, as the user who clicked."""
@@ -91,13 +93,13 @@ class SlackCommands:
             channel_id=str((body.get("channel") or {}).get("id", "")),
             request_id=str(body.get("trigger_id") or action.get("action_ts") or ""),
         )
+        await self._closed_dms_notice(who, respond)
         parsed = decode_pick(str(action.get("value") or ""))
         if parsed is None:
             log.warning("a story button with a value this app did not make: %.100r", action.get("value"))
             await send_reply(respond, Reply(text="That button no longer works; run the command again.", ephemeral=True))
-        else:
-            await self.run(who, parsed, respond)
-        await self._closed_dms_notice(who, respond)
+            return
+        await self.run(who, parsed, respond)
 
     async def run(self, who: Invocation, parsed: ParsedCommand, respond: Respond) -> None:
         """Permission check, one core call, the answer; every error is an ephemeral reply."""
@@ -129,7 +131,8 @@ class SlackCommands:
         await ack(text=message["text"], blocks=message["blocks"], response_type="ephemeral")
 
     async def _closed_dms_notice(self, who: Invocation, respond: Respond) -> None:
-        """Tell a user once, after their next command, that their DMs were found closed."""
+        """Tell a user once, at their next command, that their DMs were found closed. Sent before the answer, so
+        once the answer is there the notice is too (or never comes)."""
         try:
             if await self.services.dms.take_closed_notice(who.user):
                 await send_reply(respond, Reply(text=CLOSED_DMS_NOTICE, ephemeral=True))
