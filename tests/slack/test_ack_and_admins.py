@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.users import TTL, SlackUsers
-from tests.slack.conftest import ADMIN, ACK_LIMIT, LISTED, NEWS, READER, Bot
+from tests.slack.conftest import ACK_LIMIT, ADMIN, LISTED, NEWS, READER, Bot
 from tests.slackstub.server import SlackStub
 
 

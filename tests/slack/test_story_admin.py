@@ -108,4 +108,5 @@ async def test_hostile_story_text_pings_nobody(bot: Bot) -> None:
         for message in result.messages:
             assert message.pings == [], (text, message.all_text)
             assert "<javascript:" not in message.all_text
-    assert "Tell &lt;!here&gt; and &lt;@U0ADMIN001&gt;" in (await bot.run("/story", f"show {slug}")).text  # shown, inert
+    shown = (await bot.run("/story", f"show {slug}")).text
+    assert "Tell &lt;!here&gt; and &lt;@U0ADMIN001&gt;" in shown  # shown as typed, inert
