@@ -19,15 +19,13 @@ Results are printed as a table and written as JSON to bench/results/slack_comman
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.botrun import header, render_table, run_with_timeout, verdict, write_results
+from bench.botrun import header, render_table, run_with_timeout, simple_main, verdict
 from bench.commands import CommandsConfig, _ask_about_body, build, make_calls
 from bench.store import latency_summary
 
@@ -215,21 +213,7 @@ def format_table(results: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.slack_commands", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--no-round-trip", action="store_true", help="skip part 2 (Socket Mode round trips)")
-    parser.add_argument("--workdir", type=Path, help="where temporary databases go (default: system temp)")
-    parser.add_argument("--out", type=Path, help="JSON results file (default: bench/results/slack_commands.json)")
-    parser.add_argument("--config", help="JSON overrides of SlackCommandsConfig fields (not `store`)")
-    args = parser.parse_args(argv)
-    config = SlackCommandsConfig.quick() if args.quick else SlackCommandsConfig()
-    if args.config:
-        config = dataclasses.replace(config, **json.loads(args.config))
-    results = run(config, round_trip=not args.no_round_trip, workdir=args.workdir)
-    out = write_results(results, "slack_commands", args.quick, args.out)
-    print(format_table(results))
-    print(f"results: {out}")
-    return 0 if all(h["p99_ms"] < TARGET_P99_MS for h in results["handlers"].values()) else 1
+    return simple_main(argv, "slack_commands", __doc__, SlackCommandsConfig, run, format_table)
 
 
 if __name__ == "__main__":
