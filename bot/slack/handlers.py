@@ -138,7 +138,7 @@ class SlackCommands:
             # A read first: the write (and its lock) only for a user whose DMs were found closed.
             if await dms.is_closed(who.user) and await dms.take_closed_notice(who.user):
                 await send_reply(respond, Reply(text=CLOSED_DMS_NOTICE, ephemeral=True))
-        except Exception:  # the command itself was answered; this note can wait for the next one
+        except Exception:  # the command goes on; the note waits for the next one
             log.exception("could not tell %s that their DMs are closed", who.user)
 
 

@@ -18,6 +18,7 @@ from bot.settings import Settings
 from bot.slack.handlers import register
 from bot.slack.socket import SlackSocket
 from storage.database import Database
+from tests.bot.slack.safety import check_messages_are_safe, check_slack_limits
 from tests.conftest import SEEDS_DIR
 from tests.feedserver import FeedServer
 from tests.pages import PageSite
@@ -33,6 +34,23 @@ SECRET = "G0SECRET01"  # private, the bot is not in it
 SCOPE = qualify("slack", TEAM_ID)
 SEED_SLUG_WORD = "zuckerberg"
 ACK_LIMIT = 3.0
+
+
+def check_answers(result: CommandResult) -> CommandResult:
+    """Every answer within Slack's limits, pinging nobody, linking only to http(s) (independent checks); the
+    candidate buttons within Block Kit's limits for buttons."""
+    for message in result.messages:
+        actions = [block for block in message.blocks if block["type"] == "actions"]
+        shown = {"text": message.text, "blocks": [block for block in message.blocks if block["type"] != "actions"]}
+        check_slack_limits([shown])
+        check_messages_are_safe([shown])
+        for block in actions:
+            assert 1 <= len(block["elements"]) <= 25
+            for button in block["elements"]:
+                assert button["type"] == "button" and len(button["action_id"]) <= 255
+                assert 0 < len(button["text"]["text"]) <= 75 and 0 < len(button["value"]) <= 2000
+        assert message.pings == []
+    return result
 
 
 @dataclass
@@ -51,7 +69,7 @@ class Bot:
         result = await self.slack.command(command, text, user=user, channel=channel)
         assert result.ack_seconds is not None and result.ack_seconds < ACK_LIMIT
         await result.wait_for_messages(replies)
-        return result
+        return check_answers(result)
 
 
 @pytest.fixture

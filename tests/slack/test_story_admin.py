@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.pages import BUS_SLUG, BUS_TITLE
-from tests.slack.conftest import ADMIN, LISTED, NEWS, OWNER, READER, Bot
+from tests.slack.conftest import ADMIN, LISTED, NEWS, OWNER, READER, Bot, check_answers
 
 FERRY_ONE = "Night Ferry Riders Double After Fare Cut\n\nRidership on the night ferry doubled in March.\n"
 FERRY_TWO = "City Ferry Fares Rise Next Year\n\nThe city ferry will cost more from January, the council said.\n"
@@ -75,6 +75,7 @@ async def test_an_ambiguous_story_offers_buttons_that_finish_the_command(bot: Bo
     click = await bot.slack.click(user=READER, channel=NEWS, action_id=night["action_id"], value=night["value"])
     assert click.ack_seconds is not None and click.ack_seconds < 3
     [answer] = await click.wait_for_messages(1)
+    check_answers(click)
     assert not answer.ephemeral and "Night Ferry Riders Double" in answer.all_text  # ask's answer, public
     assert "City Ferry" not in answer.all_text
 
