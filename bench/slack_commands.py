@@ -20,6 +20,7 @@ Results are printed as a table and written as JSON to bench/results/slack_comman
 from __future__ import annotations
 
 import dataclasses
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -109,18 +110,24 @@ async def bench_handlers(config: SlackCommandsConfig, db_path: Path, texts: dict
 
         for name in COMMANDS:
             samples: list[float] = []
+            cpu: list[float] = []
             ephemeral = messages = 0
+            load_before = os.getloadavg()[0]
             for index, text in enumerate(texts[name]):
                 sent.clear()
-                begin = time.perf_counter()
+                begin, begin_cpu = time.perf_counter(), time.process_time()
                 await commands.on_command(ack, payload(text, index), respond)
-                elapsed = time.perf_counter() - begin
+                elapsed, used = time.perf_counter() - begin, time.process_time() - begin_cpu
                 if index < config.warmup:
                     continue
                 samples.append(elapsed)
+                cpu.append(used)
                 messages += len(sent)
                 ephemeral += any(m["response_type"] == "ephemeral" for m in sent)
             summary = latency_summary(samples)
+            # CPU of the whole process (SQLite's thread included): what the handler costs, whatever else runs.
+            summary["cpu"] = latency_summary(cpu)
+            summary["load_average"] = (load_before + os.getloadavg()[0]) / 2
             summary["messages"] = messages
             summary["private_answers"] = ephemeral  # errors ("no page", "does not cover that" hints)
             results[name] = summary
@@ -197,7 +204,7 @@ def format_table(results: dict[str, Any]) -> str:
                 f"/story {name}: handler, {h['count']:,} calls (p50/p99)",
                 f"{h['p50_ms']:.2f} / {h['p99_ms']:.2f} ms",
                 f"p99 < {TARGET_P99_MS:g} ms {verdict(h['p99_ms'] < TARGET_P99_MS)}; max {h['max_ms']:.1f} ms; "
-                f"{h['private_answers']} private answers",
+                f"CPU p50/p99 {h['cpu']['p50_ms']:.2f} / {h['cpu']['p99_ms']:.2f} ms; load {h['load_average']:.1f}",
             )
         )
     for name, r in results.get("round_trip", {}).items():
@@ -208,7 +215,11 @@ def format_table(results: dict[str, Any]) -> str:
                 f"{r['count']} commands; ack p99 {r['ack']['p99_ms']:.1f} ms",
             )
         )
-    notes = ["handler: SlackCommands.on_command, payload -> last respond (no HTTP); see the module docstring"]
+    notes = [
+        "handler: SlackCommands.on_command, payload -> last respond (no HTTP); see the module docstring",
+        f"load: the 1-minute load average during each command's calls ({os.cpu_count()} CPUs); "
+        "CPU: process time per call",
+    ]
     return render_table(f"briefbot bench: slack_commands ({results['total_s']:.0f} s total)", rows, notes)
 
 

@@ -17,6 +17,7 @@ def test_slack_commands_bench_quick(tmp_path: Path) -> None:
         handler = results["handlers"][name]
         assert handler["count"] == 20 and handler["messages"] >= 20  # every command answered at least once
         assert 0 < handler["p50_ms"] <= handler["p99_ms"] <= handler["max_ms"]
+        assert 0 <= handler["cpu"]["p50_ms"] <= handler["cpu"]["p99_ms"]
         assert results["round_trip"][name]["count"] == 3
     assert results["handlers"]["show"]["private_answers"] == 0  # slugs of visible stories: all found
     assert "/story ask: handler" in format_table(results)
