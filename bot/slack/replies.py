@@ -25,6 +25,7 @@ __all__ = [
     "candidate_message",
     "decode_pick",
     "help_reply",
+    "post",
     "send_reply",
 ]
 

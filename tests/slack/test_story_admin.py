@@ -94,6 +94,17 @@ async def test_a_button_finishes_an_admin_command_only_for_an_admin(bot: Bot) ->
     assert "no longer works" in (await forged.wait_for_messages(1))[0].all_text
 
 
+async def test_a_command_too_long_for_a_button_names_the_candidates_instead(bot: Bot) -> None:
+    await bot.run("/story", f"add {FERRY_ONE}", user=ADMIN)
+    await bot.run("/story", f"add {FERRY_TWO}", user=ADMIN)
+    long_update = "The ferry operator published its winter timetable. " * 40  # about 2,000 characters
+    result = await bot.run("/story", f"update ferry {long_update}", user=ADMIN)
+    [message] = result.messages
+    assert message.ephemeral and [block["type"] for block in message.blocks] == ["section"]
+    assert "No story matches `ferry`. Did you mean:" in message.all_text
+    assert "night-ferry-riders-double-after-fare" in message.all_text
+
+
 async def test_hostile_story_text_pings_nobody(bot: Bot) -> None:
     # Slack sends typed `<` `>` `&` as entities; the story then holds them as the user typed them.
     hostile = (
