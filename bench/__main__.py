@@ -8,6 +8,7 @@ import sys
 BENCHES = (
     "bench.store",
     "bench.commands",
+    "bench.slack_commands",
     "bench.digests",
     "bench.follows",
     "bench.intake",

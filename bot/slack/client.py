@@ -9,10 +9,7 @@ worker decides about retries, and the poster looks for a post before it repeats 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
-from collections.abc import Callable
-from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
@@ -23,15 +20,15 @@ from bot.errors import UserError
 from bot.platforms import Platform
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.slack import handlers
 from bot.slack.poster import ChannelPacer, SlackPoster, web_client, web_session
 from bot.slack.socket import SlackIdentity, SlackSocket, check_tokens
 from bot.slack.transport import CHANNEL_SPACING_SECONDS, SlackTransport
 
-__all__ = ["HANDLERS_MODULE", "SlackClient", "handlers_register"]
+__all__ = ["SlackClient"]
 
 log = logging.getLogger(__name__)
 
-HANDLERS_MODULE = "bot.slack.handlers"
 # Slack's limits are per channel (about one post a second, paced by the poster) and per method; this cap on
 # all of the bot's Slack requests only keeps a burst to many channels at once (a digest hour, a story with many
 # channel followers) within reason. It sits well above a hundred channels' worth, so that the requests of busy
@@ -40,20 +37,6 @@ OUTBOX_RATE = 200.0
 # Targets delivered to at once: a channel waits a second between posts, so each busy channel needs its own turn.
 OUTBOX_CONCURRENCY = 128
 MANIFEST_NOTE = "Slack: commands are declared by the app manifest (deploy/slack-manifest.yml); nothing to sync."
-
-Register = Callable[[AsyncApp, Any, Settings], None]
-
-
-def handlers_register() -> Register | None:
-    """`bot.slack.handlers.register`, when the handlers are there (they are found by name, like cogs/)."""
-    try:
-        module = importlib.import_module(HANDLERS_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != HANDLERS_MODULE:
-            raise  # the handlers exist but import something missing: a real error
-        return None
-    return getattr(module, "register", None)
-
 
 class SlackClient:
     """A PlatformClient: a bolt AsyncApp over Socket Mode, and the outbox's Slack transport."""
@@ -90,11 +73,7 @@ class SlackClient:
         settings = self.settings
         assert settings.slack_app_token
         app = AsyncApp(client=client, name="briefbot")
-        register = handlers_register()
-        if register is not None:
-            register(app, runtime.services, settings)
-        else:
-            log.warning("Slack: no command handlers (%s) in this build; posting only", HANDLERS_MODULE)
+        handlers.register(app, runtime.services, settings)
         services = runtime.services
         poster = SlackPoster(client, pacer=ChannelPacer(CHANNEL_SPACING_SECONDS))
         transport = SlackTransport(poster, services.dms, services.follow_service.follows)

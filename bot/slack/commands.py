@@ -22,6 +22,7 @@ from bot.command_line import CommandSpec, Param, ParsedCommand, UsageError, bind
 __all__ = ["COMMANDS", "HELP", "SHAPES", "SlackCommand", "parse_command", "specs_for"]
 
 HELP = "help"
+VERBATIM = "text"  # `/story add <text or link>`, `/story update <story> <text…>`: kept with its line breaks
 
 _CHANNEL = re.compile(r"<#(?P<id>[CG][A-Z0-9]+)(?:\|(?P<name>[^<>]*))?>|(?P<bare>[CG][A-Z0-9]{6,})")
 _DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
@@ -127,13 +128,24 @@ def _channel(options: dict[str, str]) -> None:
         options["channel_name"] = html.unescape(match["name"])
 
 
+def _verbatim(line: str, value: str) -> str:
+    """`value` (the last words, joined by single spaces) as typed at the end of `line`, line breaks kept: an
+    article's title and paragraphs, an update's "- Label: text" bullets. `value` itself when it is not a tail."""
+    for start in reversed([m.start() for m in re.finditer(r"(?<!\S)\S", line)]):
+        tail = line[start:].strip()
+        if len(tail) >= len(value) and " ".join(split_words(tail)) == value:
+            return tail
+    return value
+
+
 def parse_command(command: str, text: str) -> ParsedCommand:
     """A slash command and its text as typed. A bare command, `help` or an unknown subcommand is the group's
     help (an unknown word is kept as option `unknown`). Raises UsageError, ending with the usage line."""
     group = command.strip().lstrip("/").lower()
     if group not in GROUPS:
         raise UsageError(f"/{group} is not a briefbot command.", " ".join(f"/{g}" for g in sorted(GROUPS)))
-    words = split_words(_LINK.sub(lambda m: m["url"], text.strip()))
+    line = _LINK.sub(lambda m: m["url"], text.strip())
+    words = split_words(line)
     if not words or words[0].lower() == HELP:
         return ParsedCommand(group, HELP)
     found = _BY_PATH.get((group, words[0].lower()))
@@ -141,6 +153,8 @@ def parse_command(command: str, text: str) -> ParsedCommand:
         return ParsedCommand(group, HELP, {"unknown": _readable(words[0])})
     _, spec = found
     options = bind(spec, words[1:])
+    if VERBATIM in options:
+        options[VERBATIM] = _verbatim(line, options[VERBATIM])
     for name, value in options.items():
         if name != "channel":
             options[name] = _readable(value)

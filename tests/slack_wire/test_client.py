@@ -6,8 +6,6 @@ import asyncio
 import contextlib
 import subprocess
 import sys
-import types
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,8 +17,8 @@ from bot.errors import UserError
 from bot.platforms import Platform, configured_clients
 from bot.runtime import Runtime, Wakeups, build_services
 from bot.settings import Settings
-from bot.slack import client_for
-from bot.slack.client import HANDLERS_MODULE, MANIFEST_NOTE, OUTBOX_CONCURRENCY, SlackClient, handlers_register
+from bot.slack import client_for, handlers
+from bot.slack.client import MANIFEST_NOTE, OUTBOX_CONCURRENCY, SlackClient
 from storage.database import Database
 from tests.slackstub.server import APP_TOKEN, BOT_TOKEN, SlackStub
 
@@ -59,29 +57,12 @@ def test_one_slack_token_alone_is_an_error_naming_the_other(bot: str | None, app
     assert BOT_TOKEN not in str(refused.value) and APP_TOKEN not in str(refused.value)
 
 
-def test_without_the_handlers_module_there_is_nothing_to_register() -> None:
-    if HANDLERS_MODULE in sys.modules or _handlers_on_disk():
-        pytest.skip("the handlers have landed")
-    assert handlers_register() is None
-
-
-def _handlers_on_disk() -> bool:
-    return (Path(__file__).resolve().parents[2] / "bot" / "slack" / "handlers.py").exists()
-
-
 @pytest.fixture
-def fake_handlers() -> Iterator[list[tuple[object, ...]]]:
-    """A stand-in for another branch's bot.slack.handlers: records how it is called."""
+def fake_handlers(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
+    """Records how the client calls `bot.slack.handlers.register` (the handlers have tests of their own)."""
     calls: list[tuple[object, ...]] = []
-    module = types.ModuleType(HANDLERS_MODULE)
-    module.register = lambda app, services, settings: calls.append((app, services, settings))  # type: ignore[attr-defined]
-    saved = sys.modules.get(HANDLERS_MODULE)
-    sys.modules[HANDLERS_MODULE] = module
-    yield calls
-    if saved is None:
-        del sys.modules[HANDLERS_MODULE]
-    else:
-        sys.modules[HANDLERS_MODULE] = saved
+    monkeypatch.setattr(handlers, "register", lambda app, services, settings: calls.append((app, services, settings)))
+    return calls
 
 
 async def test_serve_registers_the_handlers_and_the_transport_and_removes_it_when_cancelled(

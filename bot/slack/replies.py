@@ -1,0 +1,121 @@
+"""How a Slack handler answers: a `Reply` through `response_url`, a group's help, and story-candidate buttons.
+
+Every message comes from `bot.slack.render.render_reply`; the only block added here is the row of buttons under
+"more than one story fits". A button carries the whole command it finishes (group, subcommand, options with
+the picked story) as compact JSON in its value, so a click works after a restart and needs no server state.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from bot.cards import Reply
+from bot.command_line import ParsedCommand
+from bot.limits import truncate
+from bot.slack.commands import COMMANDS, HELP, specs_for
+from bot.slack.mrkdwn import plain_text
+from bot.slack.render import render_reply
+
+__all__ = [
+    "MAX_RESPONSES",
+    "PICK_ACTION",
+    "candidate_message",
+    "decode_pick",
+    "help_reply",
+    "post",
+    "send_reply",
+]
+
+log = logging.getLogger(__name__)
+
+Respond = Callable[..., Awaitable[Any]]
+
+MAX_RESPONSES = 5  # Slack takes at most 5 messages per response_url
+PICK_ACTION = "briefbot_story_pick"  # action ids are PICK_ACTION:<n>: one message's action ids must differ
+MAX_BUTTONS = 5  # an actions block holds up to 25; resolve suggests 3
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+_PICK_VERSION = 1
+_KNOWN_OPTIONS = {c.spec.path: c.spec.param_names | {"channel_name"} for c in COMMANDS}
+
+
+async def send_reply(respond: Respond, reply: Reply) -> None:
+    """The reply as Block Kit messages: ephemeral when the reply is, else in the channel (as Discord shows it)."""
+    messages = render_reply(reply)
+    if len(messages) > MAX_RESPONSES:  # render splits at 50 blocks; no reply today comes near 250
+        log.warning("a reply of %d messages was cut to %d (response_url's limit)", len(messages), MAX_RESPONSES)
+        messages = messages[:MAX_RESPONSES]
+    for message in messages:
+        await post(respond, message, ephemeral=reply.ephemeral)
+
+
+async def post(respond: Respond, message: Mapping[str, Any], *, ephemeral: bool) -> None:
+    answer = await respond(
+        text=message["text"],
+        blocks=message["blocks"],
+        response_type="ephemeral" if ephemeral else "in_channel",
+        unfurl_links=False,
+        unfurl_media=False,
+    )
+    status = getattr(answer, "status_code", 200)
+    if status != 200:
+        log.warning("Slack refused a response_url message: HTTP %s %s", status, getattr(answer, "body", ""))
+
+
+def help_reply(group: str, unknown: str | None = None) -> Reply:
+    """The group's commands, in the table's order; `unknown`: the word that was not one of them."""
+    lines = [f"`{c.usage}`: {c.summary}" + (" _(admins)_" if c.admin else "") for c in specs_for(group)]
+    lines.append('Name a story by its slug or a word of its title; "double quotes" group words.')
+    if any(c.admin for c in specs_for(group)):
+        lines.append("_(admins)_: a workspace admin or owner, or a user listed in SLACK_ADMIN_USERS.")
+    lead = f"`{unknown}` is not a /{group} command. " if unknown else ""
+    return Reply(text=f"{lead}*/{group}* commands:\n" + "\n".join(lines), ephemeral=True)
+
+
+def _pick_value(parsed: ParsedCommand, slug: str) -> str:
+    options = {**parsed.options, "story": slug}
+    return json.dumps({"v": _PICK_VERSION, "g": parsed.group, "s": parsed.sub, "o": options}, separators=(",", ":"))
+
+
+def candidate_message(parsed: ParsedCommand, typed: str, slugs: Sequence[str]) -> dict[str, Any] | None:
+    """An ephemeral message asking which story was meant, one button per slug; None when a button's value would
+    pass Slack's 2,000 characters (a long `/story update`): the caller then shows the plain "did you mean"."""
+    slugs = list(dict.fromkeys(slugs))[:MAX_BUTTONS]
+    values = [_pick_value(parsed, slug) for slug in slugs]
+    if not slugs or any(len(value) > MAX_BUTTON_VALUE for value in values):
+        return None
+    reply = Reply(
+        text=f"More than one story fits `{truncate(typed, 80)}`. Pick one to finish `/{parsed.group} {parsed.sub}`:",
+        ephemeral=True,
+    )
+    [message] = render_reply(reply)
+    buttons = [
+        {
+            "type": "button",
+            "action_id": f"{PICK_ACTION}:{index}",
+            "text": {"type": "plain_text", "text": truncate(plain_text(slug), MAX_BUTTON_TEXT), "emoji": False},
+            "value": value,
+        }
+        for index, (slug, value) in enumerate(zip(slugs, values, strict=True))
+    ]
+    return {**message, "blocks": [*message["blocks"], {"type": "actions", "elements": buttons}]}
+
+
+def decode_pick(value: str) -> ParsedCommand | None:
+    """The command a candidate button finishes, or None for a value this app did not make."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("v") != _PICK_VERSION:
+        return None
+    group, sub, options = data.get("g"), data.get("s"), data.get("o")
+    known = _KNOWN_OPTIONS.get((group, sub)) if isinstance(group, str) and isinstance(sub, str) else None
+    if known is None or sub == HELP or not isinstance(options, dict) or "story" not in options:
+        return None
+    if not all(isinstance(k, str) and k in known and isinstance(v, str) for k, v in options.items()):
+        return None
+    return ParsedCommand(group, sub, dict(options))

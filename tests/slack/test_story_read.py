@@ -1,0 +1,55 @@
+"""/story's reading commands and the groups' help, through the real AsyncApp over Socket Mode."""
+
+from __future__ import annotations
+
+from tests.slack.conftest import NEWS, READER, Bot
+
+SEED_TITLE = "Zuckerberg Visits South Korea"
+
+
+async def test_show_keypoints_ask_timeline_search_list_answer_in_the_channel(bot: Bot) -> None:
+    show = await bot.run("/story", "show zuckerberg")
+    assert SEED_TITLE in show.text and "Key points" in show.text
+    keypoints = await bot.run("/story", "keypoints zuckerberg")
+    assert "AI Discussions" in keypoints.text
+    ask = await bot.run("/story", "ask zuckerberg why south korea?")
+    assert "Why South Korea?" in ask.text
+    timeline = await bot.run("/story", "timeline zuckerberg")
+    assert SEED_TITLE in timeline.text
+    search = await bot.run("/story", "search samsung")
+    assert SEED_TITLE in search.text
+    listed = await bot.run("/story", "list")
+    assert SEED_TITLE in listed.text and "Page 1/1" in listed.text
+    for result in (show, keypoints, ask, timeline, search, listed):
+        assert [m.ephemeral for m in result.messages] == [False], result.text  # public, as on Discord
+        assert [m.source for m in result.messages] == ["response_url"]
+        assert result.messages[0].pings == []
+
+
+async def test_an_unknown_story_and_a_missing_page_are_private_errors(bot: Bot) -> None:
+    unknown = await bot.run("/story", "show nothing-like-this")
+    assert "No story matches `nothing-like-this`" in unknown.text and unknown.messages[0].ephemeral
+    page = await bot.run("/story", "list 7")
+    assert "no page 7" in page.text and page.messages[0].ephemeral
+
+
+async def test_a_bare_command_help_or_an_unknown_subcommand_shows_the_groups_help_in_the_ack(bot: Bot) -> None:
+    for group in ("/story", "/digest", "/brief", "/feed"):
+        for text in ("", "help", "frobnicate now"):
+            result = await bot.run(group, text)
+            [message] = result.messages
+            assert message.source == "ack" and message.ephemeral
+            assert f"{group} help" in message.all_text.replace("&lt;", "<")
+            if text.startswith("frob"):
+                assert "`frobnicate` is not a " + group + " command" in message.all_text
+    story_help = (await bot.run("/story")).text
+    assert "/story ask &lt;story&gt; &lt;question…&gt;" in story_help and "_(admins)_" in story_help
+
+
+async def test_a_usage_error_says_the_usage_privately_in_the_ack(bot: Bot) -> None:
+    result = await bot.run("/story", "mute zuckerberg", user=READER, channel=NEWS)
+    [message] = result.messages
+    assert message.source == "ack" and message.ephemeral
+    assert "Missing hours." in message.all_text and "Usage: /story mute" in message.all_text
+    bad = await bot.run("/story", "mute zuckerberg soon")
+    assert "Usage: /story mute" in bad.text
