@@ -9,6 +9,8 @@ Parts, each in its own subprocess (so a peak RSS is its own):
   90% by DM, 10% channels, some channel follows pinging a role, 1% of the DM follows muted), then a
   new development through StoryAdminService.update; the time from that update to every alert enqueued
   (FollowService.process_alerts(now)), and the run's peak RSS.
+* mixed -- the same fan-out with followers on both platforms: 10,000 on Discord and 10,000 in Slack (each
+  10% channels), from one development; every alert is routed to its platform's outbox worker by its target.
 * deliver -- a bounded subset (2,000 alerts by default: DMs, plus channel follows whose first alert opens a
   story thread under a card) delivered by the real `briefbot run` subprocess against the loopback stub in
   rate-limit mode (global cap N, OUTBOX_RATE=N): alert messages and all bot requests per second in the
@@ -25,6 +27,7 @@ import dataclasses
 import json
 import random
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -72,35 +75,56 @@ class FollowsConfig:
     deliver_channels_per_guild: int = 10
     known_dm_share: float = 1.0  # DM followers whose DM channel the bot already knows (alerted before)
     rate: int = 50
+    mixed_per_platform: int = 10_000  # followers on each platform in the mixed fan-out
     seed: int = 5150
     timeout_s: float = 600.0
 
     @classmethod
     def quick(cls) -> FollowsConfig:
-        return cls(followers=2_000, deliver_alerts=200, deliver_channels=20)
+        return cls(followers=2_000, deliver_alerts=200, deliver_channels=20, mixed_per_platform=1_000)
 
 
-async def add_followers(db: Any, story_id: int, config: FollowsConfig, count: int, now: datetime) -> dict[str, int]:
+def slack_id(number: int) -> str:
+    """A Slack workspace, channel or user id as the store keeps it ("slack:T…", "slack:C…", "slack:U…"): the
+    bases' leading digit picks the letter, as Slack's ids start with one."""
+    from bot.ids import qualify
+
+    letter = {USER_BASE: "U", CHANNEL_BASE: "C", GUILD_BASE: "T", ROLE_BASE: "S"}[number // 10**17 * 10**17]
+    return qualify("slack", f"{letter}{number % 10**17:011d}")
+
+
+async def add_followers(
+    db: Any,
+    story_id: int,
+    config: FollowsConfig,
+    count: int,
+    now: datetime,
+    *,
+    channels: int | None = None,
+    platform_id: Callable[[int], str] = discord_id,
+    role_pings: bool = True,
+) -> dict[str, int]:
     """`count` follows of one story in one transaction (FollowRepository.add_follows), each starting from the
     story's newest development as FollowRepository.follow does, so only later developments are alerted."""
     from storage.follows import FollowRepository, NewFollow
 
     rng = random.Random(config.seed)
-    channels = round(count * config.channel_share) if count == config.followers else config.deliver_channels
+    if channels is None:
+        channels = round(count * config.channel_share) if count == config.followers else config.deliver_channels
     rows = []
     kinds = {"user": 0, "channel": 0, "muted": 0, "ping": 0}
     muted_until = now + timedelta(days=1)
     for index in range(count):
         if index < channels:
-            scope = discord_id(GUILD_BASE + index // config.deliver_channels_per_guild)
-            ping = discord_id(ROLE_BASE + index) if rng.random() < config.ping_share else None
-            channel = discord_id(CHANNEL_BASE + index)
+            scope = platform_id(GUILD_BASE + index // config.deliver_channels_per_guild)
+            ping = platform_id(ROLE_BASE + index) if role_pings and rng.random() < config.ping_share else None
+            channel = platform_id(CHANNEL_BASE + index)
             rows.append(NewFollow(story_id, "channel", channel, scope_id=scope, ping_role_id=ping))
             kinds["channel"] += 1
             kinds["ping"] += ping is not None
         else:
             muted = rng.random() < config.muted_share
-            user = discord_id(USER_BASE + index)
+            user = platform_id(USER_BASE + index)
             rows.append(NewFollow(story_id, "user", user, muted_until=muted_until if muted else None))
             kinds["user"] += 1
             kinds["muted"] += muted
@@ -177,6 +201,44 @@ async def bench_fanout(config: FollowsConfig, workdir: Path) -> dict[str, Any]:
         "peak_rss_mib_before_fanout": rss_before,
         "what": "StoryAdminService.update (the development) then FollowService.process_alerts(now) (every alert "
         "enqueued in one transaction)",
+    }
+
+
+# --- part 1b: one development, followers on both platforms --------------------------------------------
+
+
+async def bench_mixed(config: FollowsConfig, workdir: Path) -> dict[str, Any]:
+    from storage.database import Database
+
+    now = datetime.now(UTC)
+    per_platform = config.mixed_per_platform
+    channels = round(per_platform * config.channel_share)
+    async with Database.open(workdir / "mixed.db") as db:
+        await news_db(db, 5, config.seed, developed=0)
+        service, stories, outbox = await _services(db)
+        story = (await stories.recent(None, limit=1))[0]
+        since = now - timedelta(hours=1)
+        discord = await add_followers(db, story.id, config, per_platform, since, channels=channels)
+        # Slack has no role pings: its channel follows post in the channel's thread only.
+        slack = await add_followers(
+            db, story.id, config, per_platform, since, channels=channels, platform_id=slack_id, role_pings=False
+        )
+        started = time.perf_counter()
+        await _add_update(service, story, now)
+        enqueued = await service.process_alerts(now)
+        total_s = time.perf_counter() - started
+        due = datetime.now(UTC) + timedelta(days=2)
+        routed = {
+            platform: len(await outbox.due(due, limit=10 * per_platform, platform=platform))
+            for platform in ("discord", "slack")
+        }
+    return {
+        "followers": {"discord": discord, "slack": slack},
+        "total_s": total_s,
+        "alerts_enqueued": enqueued,
+        "due_by_platform": routed,
+        "what": "StoryAdminService.update then FollowService.process_alerts(now), followers on both platforms; "
+        "due_by_platform: the rows each platform's worker would drain (muted follows are held)",
     }
 
 
@@ -275,7 +337,7 @@ async def bench_deliver(config: FollowsConfig, workdir: Path) -> dict[str, Any]:
 
 # --- running -------------------------------------------------------------------------------------------
 
-PARTS = {"fanout": bench_fanout, "deliver": bench_deliver}
+PARTS = {"fanout": bench_fanout, "mixed": bench_mixed, "deliver": bench_deliver}
 
 
 def format_table(results: dict[str, Any]) -> str:
@@ -301,6 +363,17 @@ def format_table(results: dict[str, Any]) -> str:
                 f"{f['peak_rss_mib_before_fanout']:.0f} MiB before the fan-out",
             ),
         ]
+    if "mixed" in results:
+        m = results["mixed"]
+        routed = m["due_by_platform"]
+        rows.append(
+            (
+                "development -> Discord + Slack followers' alerts enqueued",
+                f"{m['total_s']:.2f} s",
+                f"< {targets['fanout_s']:g} s {verdict(m['total_s'] < targets['fanout_s'])}; "
+                f"{routed['discord']:,} Discord + {routed['slack']:,} Slack alerts due",
+            )
+        )
     if "deliver" in results:
         d = results["deliver"]
         rate = d["delivery"]

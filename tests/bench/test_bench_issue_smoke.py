@@ -74,3 +74,17 @@ def test_follows_fanout_enqueues_one_alert_per_unmuted_follower(tmp_path) -> Non
     assert _finite(fanout["total_s"]) and _finite(fanout["peak_rss_mib"])
     assert "followers' alerts enqueued" in follows.format_table(results)
     assert not list(tmp_path.iterdir())
+
+
+def test_follows_mixed_fanout_routes_each_platforms_alerts_to_its_own_worker(tmp_path) -> None:
+    config = follows.FollowsConfig(mixed_per_platform=200, muted_share=0.1)
+    results = follows.run(config, parts=("mixed",), in_process=True, workdir=tmp_path)
+
+    mixed = results["mixed"]
+    discord, slack = mixed["followers"]["discord"], mixed["followers"]["slack"]
+    assert discord["channel"] == slack["channel"] == 20 and slack["ping"] == 0
+    routed = mixed["due_by_platform"]
+    assert routed["discord"] == 200 - discord["muted"] and routed["slack"] == 200 - slack["muted"]
+    assert mixed["alerts_enqueued"] == routed["discord"] + routed["slack"]
+    assert "Discord + Slack followers' alerts enqueued" in follows.format_table(results)
+    assert not list(tmp_path.iterdir())
