@@ -27,8 +27,9 @@ class StoryService:
         self.stories = stories
         self.zones = zones or AudienceZones(None, UTC)
 
-    async def choices(self, text: str, viewer: str | None) -> list[StoryChoice]:
-        return await self.stories.autocomplete(text[:100], viewer)
+    async def choices(self, text: str, viewer: str | None, *, own_only: bool = False) -> list[StoryChoice]:
+        """`own_only`: the viewer's own stories only, without the global ones."""
+        return await self.stories.autocomplete(text[:100], viewer, own_only=own_only)
 
     async def resolve(self, text: str, viewer: str | None) -> StoryRecord:
         """An exact slug, else the single best autocomplete match; raises UnknownStory."""
