@@ -217,47 +217,67 @@ def size(value: Content | None) -> int:
     return len(to_markdown(value))
 
 
-def _units(value: Markup) -> list[tuple[Span, str | None]]:
-    """(span, character) for each character of a plain span, (span, None) for each other span."""
-    units: list[tuple[Span, str | None]] = []
+Unit = tuple[Span, "str | None", int]  # (span, its character or None for a whole span, Markdown length)
+
+
+def _text_weights(text: str) -> list[int]:
+    """Each character's length once escaped: 2 where `escape_markdown` puts a backslash before it, else 1."""
+    escaped = to_markdown(text)
+    weights: list[int] = []
+    j = 0
+    for ch in text:
+        inserted = escaped[j] == "\\" and (ch != "\\" or escaped[j + 1 : j + 2] == "\\")
+        weights.append(2 if inserted else 1)
+        j += 2 if inserted else 1
+    return weights
+
+
+def _units(value: Markup) -> list[Unit]:
+    """A unit for each character of a plain span, and one for each other span."""
+    units: list[Unit] = []
     for span in value.spans:
         if span.kind is Kind.TEXT:
-            units.extend((span, ch) for ch in span.text)
+            units.extend((span, ch, weight) for ch, weight in zip(span.text, _text_weights(span.text), strict=True))
         else:
-            units.append((span, None))
+            units.append((span, None, size(Markup((span,)))))
     return units
 
 
-def _join(units: list[tuple[Span, str | None]]) -> Markup:
-    return markup.text(*(ch if ch is not None else span for span, ch in units))
+def _join(units: list[Unit]) -> Markup:
+    return markup.text(*(ch if ch is not None else span for span, ch, _ in units))
 
 
-def _masked(units: list[tuple[Span, str | None]]) -> str:
-    return "".join(_ATOM if ch is None else ch for _, ch in units)
+def _masked(units: list[Unit]) -> str:
+    return "".join(_ATOM if ch is None else ch for _, ch, _ in units)
 
 
-def _fitting(units: list[tuple[Span, str | None]], limit: int, tail: str = "") -> int:
-    """The most leading units whose Markdown, followed by `tail`, is at most `limit` long (sizes only grow)."""
-    low, high = 0, len(units)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if size(markup.text(_join(units[:middle]), tail)) <= limit:
-            low = middle
-        else:
-            high = middle - 1
-    return low
+def _fitting(units: list[Unit], limit: int, tail: str = "") -> int:
+    """The most leading units whose Markdown, followed by `tail`, is at most `limit` long.
+
+    The units' own lengths give the count; the exact length is then checked, as a piece's first character can
+    need an escape it did not need inside the line (a `-` that now starts it).
+    """
+    room = limit - size(tail)
+    count = 0
+    for _, _, weight in units:
+        if weight > room:
+            break
+        room -= weight
+        count += 1
+    while count and size(markup.text(_join(units[:count]), tail)) > limit:
+        count -= 1
+    return count
 
 
-def _flatten_first(units: list[tuple[Span, str | None]]) -> list[tuple[Span, str | None]]:
+def _flatten_first(units: list[Unit]) -> list[Unit]:
     """The first unit, a span too long for any piece, as its plain text: it is cut like a word."""
-    span = units[0][0]
-    return [(markup.Span(Kind.TEXT, ch), ch) for ch in span.plain] + units[1:]
+    return _units(markup.text(units[0][0].plain)) + units[1:]
 
 
-def _cut(units: list[tuple[Span, str | None]], limit: int) -> tuple[Markup, list[tuple[Span, str | None]]]:
+def _cut(units: list[Unit], limit: int) -> tuple[Markup, list[Unit]]:
     """The first piece of `units` (whose Markdown is longer than `limit`) and the units left after it."""
     fit = _fitting(units, limit)
-    while fit == 0 and units[0][1] is None:
+    while fit == 0 and units[0][1] is None and units[0][0].plain:
         units = _flatten_first(units)
         fit = _fitting(units, limit)
     masked = _masked(units)
