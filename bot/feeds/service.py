@@ -17,6 +17,7 @@ import random
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from bot import markup
 from bot.errors import UserError
 from bot.feeds import schedule
 from bot.feeds.filters import clean_words, split_words
@@ -85,9 +86,11 @@ class UnknownFeed(UserError):
         self.text = text
         super().__init__(self.message())
 
-    def message(self, list_command: str = "/feed list") -> str:
+    def message(self, list_command: str = "/feed list") -> markup.Markup:
         """The message, pointing at the way to list feeds where it is shown (a chat command by default)."""
-        return f"No feed here matches `{self.text[:100]}`. `{list_command}` shows the feeds here."
+        return markup.text(
+            "No feed here matches ", markup.code(self.text[:100]), ". ", markup.code(list_command), " shows the feeds here."
+        )
 
 
 class FeedService:
