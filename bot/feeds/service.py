@@ -88,9 +88,8 @@ class UnknownFeed(UserError):
 
     def message(self, list_command: str = "/feed list") -> markup.Markup:
         """The message, pointing at the way to list feeds where it is shown (a chat command by default)."""
-        return markup.text(
-            "No feed here matches ", markup.code(self.text[:100]), ". ", markup.code(list_command), " shows the feeds here."
-        )
+        named = markup.code(self.text[:100])
+        return markup.text("No feed here matches ", named, ". ", markup.code(list_command), " shows the feeds here.")
 
 
 class FeedService:
