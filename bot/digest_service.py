@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from bot import local_time, payloads
+from bot import local_time, markup, payloads
 from bot.cards import Card, CardField, Reply
 from bot.digests import Digest, compose_digest
 from bot.errors import UserError
@@ -221,15 +221,15 @@ class DigestService:
     ) -> Reply:
         row = await self._require(audience_kind, audience_id)
         if not row.enabled:
-            raise UserError("The digest is off. Set it up first with `/digest setup`.")
+            raise UserError(markup.text("The digest is off. Set it up first with ", markup.code("/digest setup"), "."))
         now = now or datetime.now(UTC)
         digest = await compose_digest(self.stories, row.scope_guild_id, row.last_digest_at, now, ZoneInfo(row.timezone))
         await self.digests.record_manual(
             row.id, digest_messages(row, digest, f"digest-now:{row.id}:{request_key}"), now, now
         )
         self.wake_delivery()
-        where = f"<#{row.channel_id}>" if row.channel_id else "your DMs"
-        return Reply(text=f"Sending the digest to {where} now.", ephemeral=True)
+        where = markup.channel(row.channel_id) if row.channel_id else "your DMs"
+        return Reply(text=markup.text("Sending the digest to ", where, " now."), ephemeral=True)
 
     async def turn_off(self, audience_kind: AudienceKind, audience_id: int, now: datetime | None = None) -> Reply:
         if not await self.digests.disable(audience_kind, audience_id, now or datetime.now(UTC)):
@@ -240,7 +240,7 @@ class DigestService:
         row = await self.digests.get(audience_kind, audience_id)
         if row is None:
             hint = "/digest setup" if audience_kind is AudienceKind.GUILD else "/brief me"
-            raise UserError(f"No digest is set up yet. Start one with `{hint}`.")
+            raise UserError(markup.text("No digest is set up yet. Start one with ", markup.code(hint), "."))
         return row
 
     # --- the scheduler's tick ------------------------------------------------------------------

@@ -62,4 +62,9 @@ def help_lines(commands: tuple[CommandHelp, ...] = ALL_COMMANDS, admin: str | No
     """One line per command. `admin`: how the platform names who may run admin commands, shown after theirs
     (the console runs as its operator and passes None)."""
     note = f" ({admin})" if admin else ""
-    return [markup.text(markup.code(c.usage), ": ", c.summary, note if c.admin else "") for c in commands]
+    return [markup.text(markup.code(c.usage), ": ", _summary(c.summary), note if c.admin else "") for c in commands]
+
+
+def _summary(summary: str) -> Markup:
+    """A summary names commands in backticks (plain in a command's description): code spans in help."""
+    return markup.text(*(markup.code(part) if index % 2 else part for index, part in enumerate(summary.split("`"))))
