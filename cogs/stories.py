@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import markup
 from bot.cards import Reply
 from bot.discord.checks import require_permission
 from bot.discord.render import message_parts, part_kwargs, send_reply
@@ -112,7 +113,8 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
             require_permission(interaction, "manage_channels")
         if ping is not None:
             if target is not FollowTarget.HERE:
-                raise UserError("A role ping only applies to channel follows (`where: in this channel`).")
+                option = markup.code("where: in this channel")
+                raise UserError(markup.text("A role ping only applies to channel follows (", option, ")."))
             require_permission(interaction, "manage_roles")
         reply = await self.follows.follow(
             story, interaction.guild_id, interaction.user.id, target, interaction.channel_id, ping.id if ping else None
