@@ -71,8 +71,8 @@ def digest_messages(
 def with_held_alerts(digest: Digest, cards: list[Card]) -> Digest:
     """Alerts held while muted go first in the follower's digest."""
     # A "nothing new" note would contradict the held news: keep only its title line then.
-    lead = digest.reply.text if digest.has_news else digest.reply.text.split("\n", 1)[0]
-    text = lead + "\n\nHeld while you muted these stories:"
+    lead = digest.reply.text if digest.has_news else markup.lines(digest.reply.text)[0]
+    text = markup.text(lead, "\n\nHeld while you muted these stories:")
     return Digest(Reply(text=text, cards=(*cards, *digest.reply.cards)), has_news=True, story_count=digest.story_count)
 
 
@@ -165,10 +165,13 @@ class DigestService:
             next_slot_date=slot.local_date,
             now=now,
         )
-        where = f"in <#{channel_id}>" if channel_id else "by DM"
+        where = markup.text("in ", markup.channel(channel_id)) if channel_id else "by DM"
         return Reply(
-            text=f"Digest set: {schedule.describe()}, {where}.\n"
-            f"Next digest: {format_next_run(slot, schedule.timezone)}.",
+            text=markup.text(
+                f"Digest set: {schedule.describe()}, ",
+                where,
+                f".\nNext digest: {format_next_run(slot, schedule.timezone)}.",
+            ),
             ephemeral=True,
         )
 
@@ -177,7 +180,7 @@ class DigestService:
         schedule = schedule_of(row)
         fields = [CardField("Schedule", schedule.describe())]
         if row.channel_id:
-            fields.append(CardField("Channel", f"<#{row.channel_id}>"))
+            fields.append(CardField("Channel", markup.text(markup.channel(row.channel_id))))
         if row.enabled and row.next_fire_at and row.next_slot_date:
             fields.append(
                 CardField("Next digest", format_next_run(Slot(row.next_slot_date, row.next_fire_at), schedule.timezone))

@@ -30,6 +30,7 @@ __all__ = [
     "from_json",
     "from_markdown",
     "join",
+    "lines",
     "link",
     "plain",
     "quote",
@@ -176,6 +177,19 @@ def role(role_id: str | int, name: str = "") -> Span:
 def channel(channel_id: str | int, name: str = "") -> Span:
     """A reference to a channel by its qualified id; it never pings anyone."""
     return Span(Kind.CHANNEL, name, str(channel_id))
+
+
+def lines(value: Content) -> list[Markup]:
+    """`value` cut at each newline of its plain text (a quote or other span stays whole on its line)."""
+    out: list[list[Content | Span]] = [[]]
+    for span in to_markup(value).spans:
+        if span.kind is not Kind.TEXT:
+            out[-1].append(span)
+            continue
+        first, *rest = span.text.split("\n")
+        out[-1].append(first)
+        out.extend([piece] for piece in rest)
+    return [text(*parts) for parts in out]
 
 
 def to_markup(value: Content | None) -> Markup:

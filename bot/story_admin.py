@@ -85,7 +85,7 @@ class StoryAdminService:
             raise UserError(f"Nothing was saved. {exc}") from None
         assert story.url is not None  # the final URL, after redirects
         reply = await self._save(story, link_origin(story.url, guild_id), guild_id)
-        return replace(reply, text=f"{reply.text} Source: {story.url}")
+        return replace(reply, text=markup.text(reply.text, f" Source: {story.url}"))
 
     async def _save(self, story: Story, origin: str, guild_id: int) -> Reply:
         if story.follows:
