@@ -48,7 +48,7 @@ class UsageError(UserError):
     """A command line that does not fit its command; the message ends with the usage line."""
 
     def __init__(self, problem: Content, usage: str) -> None:
-        super().__init__(markup.text(problem, " Usage: ", markup.code(usage)))
+        super().__init__(markup.text(problem, f" Usage: {usage}"))
         self.problem = problem
         self.usage = usage
 

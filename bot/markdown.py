@@ -42,9 +42,14 @@ def _mention_id(target: str | None) -> str | None:
     return external if external.isdigit() else None
 
 
-def span_markdown(span: Span) -> str:
+def _escape(text: str, line_start: bool) -> str:
+    """Escaped text; line-start marks (`#`, `>`, `-`…) only matter where the text starts a line."""
+    return escape_markdown(text) if line_start else escape_markdown("x" + text)[1:]
+
+
+def span_markdown(span: Span, line_start: bool = True) -> str:
     if span.kind is Kind.TEXT:
-        return escape_markdown(span.text)
+        return _escape(span.text, line_start)
     if span.kind is Kind.BOLD:
         return f"**{escape_markdown(span.text)}**" if span.text.strip() else escape_markdown(span.text)
     if span.kind is Kind.CODE:
@@ -68,4 +73,7 @@ def to_markdown(value: Content | None) -> str:
         return ""
     if isinstance(value, str):
         return escape_markdown(value)
-    return "".join(span_markdown(span) for span in value.spans)
+    out: list[str] = []
+    for span in value.spans:
+        out.append(span_markdown(span, line_start=not out or out[-1].endswith("\n")))
+    return "".join(out)
