@@ -51,19 +51,21 @@ def span_markdown(span: Span, line_start: bool = True) -> str:
     if span.kind is Kind.TEXT:
         return _escape(span.text, line_start)
     if span.kind is Kind.BOLD:
-        return f"**{escape_markdown(span.text)}**" if span.text.strip() else escape_markdown(span.text)
+        if not span.text.strip():
+            return _escape(span.text, line_start)
+        return f"**{_escape(span.text, line_start=False)}**"  # inside the marks, no line starts
     if span.kind is Kind.CODE:
         return f"`{span.text.replace('`', _BACKTICK_STAND_IN)}`" if span.text.strip() else span.text
     if span.kind is Kind.LINK:
         url = web_url(span.target or "")
         if url is None:
-            return escape_markdown(span.plain)
-        return f"[{escape_markdown(span.text)}](<{url}>)"
+            return _escape(span.plain, line_start)
+        return f"[{_escape(span.text, line_start=False)}](<{url}>)"
     if span.kind is Kind.QUOTE:
         return "\n".join(f"> {escape_markdown(line)}" for line in span.text.split("\n"))
     number = _mention_id(span.target)
     if number is None:
-        return escape_markdown(span.plain)
+        return _escape(span.plain, line_start)
     return f"<@&{number}>" if span.kind is Kind.ROLE else f"<#{number}>"
 
 
