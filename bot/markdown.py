@@ -38,7 +38,7 @@ def _mention_id(target: str | None) -> str | None:
     """The numeric id a `<@&…>`/`<#…>` mention takes: a bare number (rows from before ids were qualified)."""
     if not target:
         return None
-    external = ids.external(target) if ids.SEPARATOR in target else target
+    external = target.partition(ids.SEPARATOR)[2] if ids.SEPARATOR in target else target
     return external if external.isdigit() else None
 
 

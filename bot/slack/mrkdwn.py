@@ -1,8 +1,8 @@
 """The core's neutral markup (`bot.markup`) as Slack mrkdwn, safely.
 
 Every piece of text is escaped (`&`, `<`, `>`, the only characters Slack decodes) before anything is added:
-the only `<…>` sequences in our output are the links, dates and channel references this module builds itself,
-links with http(s) targets only. Slack turns `<!channel>`, `<@U…>`, `<!subteam^…>` and `<url|text>` into pings
+the only `<…>` sequences in our output are the links and dates this module builds itself, links with http(s)
+targets only. Slack turns `<!channel>`, `<@U…>`, `<!subteam^…>` and `<url|text>` into pings
 and links, so none of those can come from text. A role mention is never a ping here: it is shown as plain text
 naming the role. Plain `@channel`/`@here`/`@everyone` get an invisible word joiner after the `@` as defence
 in depth (Slack only pings them when a message asks for `link_names`, which we never do).
@@ -43,8 +43,6 @@ _LABEL_BAR = "\u2223"  # stands in for `|` in a link label, which Slack would re
 _BROADCAST = re.compile(r"@(?=channel|here|everyone)", re.IGNORECASE)
 _PLAIN_PING = re.compile(r"<(?=[!@#])")
 _BACKTICK_STAND_IN = "ˋ"  # U+02CB: a backtick in code would end it
-_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
-SLACK = "slack"
 
 
 def escape_text(text: str) -> str:
@@ -109,12 +107,11 @@ def span_mrkdwn(span: Span) -> str:
         return f"`{escape_text(span.text.replace('`', _BACKTICK_STAND_IN))}`" if span.text.strip() else span.text
     if span.kind is Kind.LINK:
         return link(span.target or "", span.text)
-    if span.kind is Kind.QUOTE:  # our own `>`: every `>` in text is escaped, so only this one quotes
-        return "\n".join(f">{escape_text(line)}" for line in span.text.split("\n"))
-    if span.kind is Kind.CHANNEL and span.target and ids.SEPARATOR in span.target:
-        platform, channel_id = ids.split(span.target)
-        if platform == SLACK and _CHANNEL_ID.fullmatch(channel_id):
-            return f"<#{channel_id}>"  # a channel reference, never a ping
+    if span.kind is Kind.QUOTE:  # `&gt; ` lines: only links and dates ever carry a raw `<` or `>`
+        return "\n".join(f"&gt; {escape_text(line)}" for line in span.text.split("\n"))
+    if span.kind is Kind.CHANNEL and not span.text and span.target:
+        # No `<#C…>` either: only links and dates ever carry `<…>`. The channel by its name, else its id.
+        return escape_text("#" + (span.target.partition(ids.SEPARATOR)[2] or span.target))
     return escape_text(span.plain)  # a role is never pinged on Slack: its name, as text
 
 
