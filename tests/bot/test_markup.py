@@ -41,7 +41,8 @@ def test_plain_renders_each_span_readably() -> None:
         "\n",
         markup.quote("one\ntwo"),
     )
-    assert value.plain == "/story list source <https://a.example> <https://b.example> @news @role #general\n> one\n> two"
+    expected = "/story list source <https://a.example> <https://b.example> @news @role #general\n> one\n> two"
+    assert value.plain == expected
 
 
 def test_a_markup_cannot_be_formatted_into_a_str_by_mistake() -> None:
