@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot import markup
 from bot.cards import Card, CardField, Reply
@@ -212,6 +213,7 @@ def split_text(text: str, limit: int = MAX_CONTENT) -> list[str]:
 _ATOM = "\x00"  # a whole span's place in the text the break rules read: never whitespace
 
 
+@lru_cache(maxsize=4096)  # a card is measured again at each step of splitting and packing
 def size(value: Content | None) -> int:
     """Characters `value` takes once rendered as Markdown."""
     return len(to_markdown(value))
@@ -232,19 +234,38 @@ def _text_weights(text: str) -> list[int]:
     return weights
 
 
-def _units(value: Markup) -> list[Unit]:
-    """A unit for each character of a plain span, and one for each other span."""
+def _units(value: Markup, most: int | None = None) -> tuple[list[Unit], Markup]:
+    """A unit for each character of a plain span and one for each other span: the first `most` of them (all when
+    None), and the markup after those. A piece never holds more units than its limit, so the rest waits."""
     units: list[Unit] = []
-    for span in value.spans:
-        if span.kind is Kind.TEXT:
-            units.extend((span, ch, weight) for ch, weight in zip(span.text, _text_weights(span.text), strict=True))
-        else:
+    for index, span in enumerate(value.spans):
+        room = len(units) + 1 if most is None else most - len(units)
+        if room <= 0:
+            return units, Markup(value.spans[index:])
+        if span.kind is not Kind.TEXT:
             units.append((span, None, size(Markup((span,)))))
-    return units
+            continue
+        head = span.text if most is None else span.text[:room]
+        # One character more: whether a character is escaped depends on what follows it (`1.` before a space).
+        weights = _text_weights(span.text[: len(head) + 1])
+        units.extend((span, ch, weight) for ch, weight in zip(head, weights, strict=False))
+        if len(head) < len(span.text):
+            return units, Markup((Span(Kind.TEXT, span.text[len(head) :]), *value.spans[index + 1 :]))
+    return units, Markup()
 
 
 def _join(units: list[Unit]) -> Markup:
-    return markup.text(*(ch if ch is not None else span for span, ch, _ in units))
+    parts: list[str | Span] = []
+    chars: list[str] = []
+    for span, ch, _ in units:
+        if ch is not None:
+            chars.append(ch)
+            continue
+        if chars:
+            parts.append("".join(chars))
+            chars = []
+        parts.append(span)
+    return markup.text(*parts, "".join(chars))
 
 
 def _masked(units: list[Unit]) -> str:
@@ -271,7 +292,7 @@ def _fitting(units: list[Unit], limit: int, tail: str = "") -> int:
 
 def _flatten_first(units: list[Unit]) -> list[Unit]:
     """The first unit, a span too long for any piece, as its plain text: it is cut like a word."""
-    return _units(markup.text(units[0][0].plain)) + units[1:]
+    return _units(markup.text(units[0][0].plain))[0] + units[1:]
 
 
 def _cut(units: list[Unit], limit: int) -> tuple[Markup, list[Unit]]:
@@ -303,9 +324,10 @@ def split_content(value: Content, limit: int) -> list[Content]:
     pieces: list[Content] = []
     rest = markup.to_markup(value).strip()
     while size(rest) > limit:
-        piece, units = _cut(_units(rest), limit)
+        units, tail = _units(rest, limit + 2)  # the break rules look at most two characters past the limit
+        piece, left = _cut(units, limit)
         pieces.append(_same_type(value, piece))
-        rest = _join(units).strip()
+        rest = markup.text(_join(left), tail).strip()
     if rest:
         pieces.append(_same_type(value, rest))
     return pieces
@@ -318,7 +340,7 @@ def truncate_content(value: Content, limit: int, marker: str = ELLIPSIS) -> Cont
     rest = markup.to_markup(value).strip()
     if size(rest) <= limit:
         return _same_type(value, rest)
-    units = _units(rest)
+    units, _ = _units(rest, limit + 2)
     fit = _fitting(units, limit, marker)
     if fit == 0 and units and units[0][1] is None:
         return truncate_content(_join(_flatten_first(units)), limit, marker)

@@ -132,11 +132,18 @@ def _pieces(parts: Iterable[Content | Span | None]) -> Iterator[Span]:
 def text(*parts: Content | Span | None) -> Markup:
     """Join strings (as plain text), spans and markup into one `Markup`; None and "" are skipped."""
     spans: list[Span] = []
+    plain_run: list[str] = []  # adjacent plain text becomes one span
     for span in _pieces(parts):
-        if span.kind is Kind.TEXT and spans and spans[-1].kind is Kind.TEXT:
-            spans[-1] = Span(Kind.TEXT, spans[-1].text + span.text)  # adjacent plain text is one span
-        elif span.text or span.target:
+        if span.kind is Kind.TEXT:
+            plain_run.append(span.text)
+            continue
+        if plain_run and (joined := "".join(plain_run)):
+            spans.append(Span(Kind.TEXT, joined))
+        plain_run = []
+        if span.text or span.target:
             spans.append(span)
+    if plain_run and (joined := "".join(plain_run)):
+        spans.append(Span(Kind.TEXT, joined))
     return Markup(tuple(spans))
 
 
