@@ -112,3 +112,36 @@ def test_a_str_stays_a_str_in_json() -> None:
 )
 def test_old_markdown_reads_as_the_markup_it_meant(old: str, expected: Markup) -> None:
     assert markup.from_markdown(old) == expected
+
+
+def test_help_names_the_admin_requirement_as_each_platform_words_it() -> None:
+    from bot.discord.render import ADMIN_REQUIREMENT as DISCORD
+    from bot.help_text import ALL_COMMANDS, help_lines
+    from bot.slack.render import ADMIN_REQUIREMENT as SLACK
+
+    admin = [c.admin for c in ALL_COMMANDS]
+    assert any(admin) and not all(admin)
+    console = [line.plain for line in help_lines()]
+    assert not any("(" in line.rsplit(": ", 1)[-1] and "Manage" in line for line in console)
+    for wording in (DISCORD, SLACK):
+        lines = [line.plain for line in help_lines(admin=wording)]
+        assert [line.endswith(f"({wording})") for line in lines] == admin
+    assert DISCORD == "Manage Server" and "SLACK_ADMIN_USERS" in SLACK
+
+
+def test_the_core_writes_no_platform_syntax_or_wording() -> None:
+    """Cards are built from spans: no Discord Markdown, pings or "Manage Server" in the core's own text."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "bot"
+    renderers = {"markup.py", "markdown.py", "text_render.py", "text.py", "limits.py"}
+    pattern = re.compile(r"""f?["'][^"'\n]*(\*\*\{|\]\(\{|<@&|<#\{|Manage Server|`\{)""")
+    found = [
+        f"{path.relative_to(root)}: {line.strip()}"
+        for path in sorted([*root.glob("*.py"), *root.glob("feeds/*.py")])
+        if path.name not in renderers
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if pattern.search(line) and not line.lstrip().startswith("#")
+    ]
+    assert found == []
