@@ -7,11 +7,10 @@ the core (the outbox stores parts) is exactly as long as the text the platform s
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
-
 from bot import ids
 from bot.markup import Content, Kind, Span
 from bot.text import escape_markdown
+from bot.urls import link_target
 
 __all__ = ["span_markdown", "to_markdown", "web_url"]
 
@@ -22,16 +21,8 @@ _BACKTICK_STAND_IN = "ˋ"  # U+02CB: code is one span, and a backtick in it woul
 
 
 def web_url(url: str) -> str | None:
-    """`url` percent-encoded if it is an http(s) address with a host, else None."""
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:  # a malformed port or IPv6 literal
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return None
-    return quote(url, safe=_URL_SAFE)
+    """`url` percent-encoded for `(<url>)` if it is an http(s) address with a host, else None."""
+    return link_target(url, _URL_SAFE)
 
 
 def _mention_id(target: str | None) -> str | None:

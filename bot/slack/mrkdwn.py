@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from urllib.parse import quote, urlsplit
 
 from bot import ids
 from bot.markup import Content, Kind, Span
+from bot.urls import link_target
 
 __all__ = [
     "MAX_LINK_LENGTH",
@@ -62,15 +62,7 @@ def plain_text(text: str) -> str:
 
 def safe_url(url: str) -> str | None:
     """`url` percent-encoded for a `<url|text>` link if it is an http(s) address with a host, else None."""
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:  # a malformed port or IPv6 literal
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return None
-    return quote(url, safe=_URL_SAFE)
+    return link_target(url, _URL_SAFE)
 
 
 def link(url: str, label: str) -> str:
