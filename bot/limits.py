@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 from bot import markup
 from bot.cards import Card, CardField, Reply
@@ -219,12 +221,11 @@ def size(value: Content | None) -> int:
     return len(to_markdown(value))
 
 
-Unit = tuple[Span, "str | None", int]  # (span, its character or None for a whole span, Markdown length)
-
-
 def _text_weights(text: str) -> list[int]:
     """Each character's length once escaped: 2 where `escape_markdown` puts a backslash before it, else 1."""
     escaped = to_markdown(text)
+    if len(escaped) == len(text):  # nothing escaped: most text
+        return [1] * len(text)
     weights: list[int] = []
     j = 0
     for ch in text:
@@ -234,80 +235,82 @@ def _text_weights(text: str) -> list[int]:
     return weights
 
 
-def _units(value: Markup, most: int | None = None) -> tuple[list[Unit], Markup]:
-    """A unit for each character of a plain span and one for each other span: the first `most` of them (all when
+@dataclass(slots=True)
+class _Units:
+    """Markup as units: `text` has one character per unit (a whole span's is `_ATOM`), `weights` their Markdown
+    lengths, `atoms` the whole spans by position."""
+
+    text: str
+    weights: list[int]
+    atoms: dict[int, Span]
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def join(self, start: int, end: int) -> Markup:
+        parts: list[str | Span] = []
+        position = start
+        for index in sorted(i for i in self.atoms if start <= i < end):  # a few links or bold words at most
+            parts += [self.text[position:index], self.atoms[index]]
+            position = index + 1
+        parts.append(self.text[position:end])
+        return markup.text(*parts)
+
+
+def _units(value: Markup, most: int | None = None) -> tuple[_Units, Markup]:
+    """Units for each character of a plain span and for each other span: the first `most` of them (all when
     None), and the markup after those. A piece never holds more units than its limit, so the rest waits."""
-    units: list[Unit] = []
+    chars: list[str] = []
+    weights: list[int] = []
+    atoms: dict[int, Span] = {}
     for index, span in enumerate(value.spans):
-        room = len(units) + 1 if most is None else most - len(units)
+        room = len(weights) + 1 if most is None else most - len(weights)
         if room <= 0:
-            return units, Markup(value.spans[index:])
+            return _Units("".join(chars), weights, atoms), Markup(value.spans[index:])
         if span.kind is not Kind.TEXT:
-            units.append((span, None, size(Markup((span,)))))
+            atoms[len(weights)] = span
+            chars.append(_ATOM)
+            weights.append(size(Markup((span,))))
             continue
         head = span.text if most is None else span.text[:room]
         # One character more: whether a character is escaped depends on what follows it (`1.` before a space).
-        weights = _text_weights(span.text[: len(head) + 1])
-        units.extend((span, ch, weight) for ch, weight in zip(head, weights, strict=False))
+        weights += _text_weights(span.text[: len(head) + 1])[: len(head)]
+        chars.append(head)
         if len(head) < len(span.text):
-            return units, Markup((Span(Kind.TEXT, span.text[len(head) :]), *value.spans[index + 1 :]))
-    return units, Markup()
+            rest = Markup((Span(Kind.TEXT, span.text[len(head) :]), *value.spans[index + 1 :]))
+            return _Units("".join(chars), weights, atoms), rest
+    return _Units("".join(chars), weights, atoms), Markup()
 
 
-def _join(units: list[Unit]) -> Markup:
-    parts: list[str | Span] = []
-    chars: list[str] = []
-    for span, ch, _ in units:
-        if ch is not None:
-            chars.append(ch)
-            continue
-        if chars:
-            parts.append("".join(chars))
-            chars = []
-        parts.append(span)
-    return markup.text(*parts, "".join(chars))
-
-
-def _masked(units: list[Unit]) -> str:
-    return "".join(_ATOM if ch is None else ch for _, ch, _ in units)
-
-
-def _fitting(units: list[Unit], limit: int, tail: str = "") -> int:
+def _fitting(units: _Units, limit: int, tail: str = "") -> int:
     """The most leading units whose Markdown, followed by `tail`, is at most `limit` long.
 
     The units' own lengths give the count; the exact length is then checked, as a piece's first character can
     need an escape it did not need inside the line (a `-` that now starts it).
     """
-    room = limit - size(tail)
-    count = 0
-    for _, _, weight in units:
-        if weight > room:
-            break
-        room -= weight
-        count += 1
-    while count and size(markup.text(_join(units[:count]), tail)) > limit:
+    count = bisect_right(list(accumulate(units.weights)), limit - size(tail))
+    while count and size(markup.text(units.join(0, count), tail)) > limit:
         count -= 1
     return count
 
 
-def _flatten_first(units: list[Unit]) -> list[Unit]:
+def _flatten_first(units: _Units) -> _Units:
     """The first unit, a span too long for any piece, as its plain text: it is cut like a word."""
-    return _units(markup.text(units[0][0].plain))[0] + units[1:]
+    return _units(markup.text(units.atoms[0].plain, units.join(1, len(units))))[0]
 
 
-def _cut(units: list[Unit], limit: int) -> tuple[Markup, list[Unit]]:
-    """The first piece of `units` (whose Markdown is longer than `limit`) and the units left after it."""
+def _cut(units: _Units, limit: int) -> tuple[Markup, Markup]:
+    """The first piece of `units` (whose Markdown is longer than `limit`) and the markup left after it."""
     fit = _fitting(units, limit)
-    while fit == 0 and units[0][1] is None and units[0][0].plain:
+    while fit == 0 and 0 in units.atoms and units.atoms[0].plain:
         units = _flatten_first(units)
         fit = _fitting(units, limit)
-    masked = _masked(units)
-    split_at = _break_point(masked, fit) if fit < len(units) else 0
+    split_at = _break_point(units.text, fit) if fit < len(units) else 0
     if split_at:
-        return _join(units[:split_at]).strip(), units[split_at:]
+        return units.join(0, split_at).strip(), units.join(split_at, len(units))
     marker = CONTINUATION_MARKER if limit > len(CONTINUATION_MARKER) else ""
-    cut = _safe_cut(masked, max(1, _fitting(units, limit, marker)))
-    return markup.text(_join(units[:cut]), marker), units[cut:]
+    cut = _safe_cut(units.text, max(1, _fitting(units, limit, marker)))
+    return markup.text(units.join(0, cut), marker), units.join(cut, len(units))
 
 
 def _same_type(value: Content, piece: Markup) -> Content:
@@ -327,7 +330,7 @@ def split_content(value: Content, limit: int) -> list[Content]:
         units, tail = _units(rest, limit + 2)  # the break rules look at most two characters past the limit
         piece, left = _cut(units, limit)
         pieces.append(_same_type(value, piece))
-        rest = markup.text(_join(left), tail).strip()
+        rest = markup.text(left, tail).strip()
     if rest:
         pieces.append(_same_type(value, rest))
     return pieces
@@ -342,10 +345,11 @@ def truncate_content(value: Content, limit: int, marker: str = ELLIPSIS) -> Cont
         return _same_type(value, rest)
     units, _ = _units(rest, limit + 2)
     fit = _fitting(units, limit, marker)
-    if fit == 0 and units and units[0][1] is None:
-        return truncate_content(_join(_flatten_first(units)), limit, marker)
-    space = _last_space(_masked(units), fit) if fit < len(units) else 0
-    head = _join(units[:space]).strip() if space else _join(units[: _safe_cut(_masked(units), fit)])
+    if fit == 0 and 0 in units.atoms:
+        flat = _flatten_first(units)
+        return truncate_content(flat.join(0, len(flat)), limit, marker)
+    space = _last_space(units.text, fit) if fit < len(units) else 0
+    head = units.join(0, space).strip() if space else units.join(0, _safe_cut(units.text, fit))
     return _same_type(value, markup.text(head, marker) if fit else head)
 
 
