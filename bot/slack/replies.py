@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+from bot import markup
 from bot.cards import Reply
 from bot.command_line import ParsedCommand
 from bot.limits import truncate
@@ -67,12 +68,14 @@ async def post(respond: Respond, message: Mapping[str, Any], *, ephemeral: bool)
 
 def help_reply(group: str, unknown: str | None = None) -> Reply:
     """The group's commands, in the table's order; `unknown`: the word that was not one of them."""
-    lines = [f"`{c.usage}`: {c.summary}" + (" _(admins)_" if c.admin else "") for c in specs_for(group)]
-    lines.append('Name a story by its slug or a word of its title; "double quotes" group words.')
-    if any(c.admin for c in specs_for(group)):
-        lines.append("_(admins)_: a workspace admin or owner, or a user listed in SLACK_ADMIN_USERS.")
-    lead = f"`{unknown}` is not a /{group} command. " if unknown else ""
-    return Reply(text=f"{lead}*/{group}* commands:\n" + "\n".join(lines), ephemeral=True)
+    commands = specs_for(group)
+    lines = [markup.text(markup.code(c.usage), f": {c.summary}", " (admins)" if c.admin else "") for c in commands]
+    lines.append(markup.text('Name a story by its slug or a word of its title; "double quotes" group words.'))
+    if any(c.admin for c in commands):
+        lines.append(markup.text("(admins): a workspace admin or owner, or a user listed in SLACK_ADMIN_USERS."))
+    lead = markup.text(markup.code(unknown), f" is not a /{group} command. ") if unknown else ""
+    heading = markup.text(lead, markup.bold(f"/{group}"), " commands:\n")
+    return Reply(text=markup.text(heading, markup.join("\n", lines)), ephemeral=True)
 
 
 def _pick_value(parsed: ParsedCommand, slug: str) -> str:
