@@ -69,7 +69,7 @@ class FollowService:
         now = datetime.now(UTC)
         if where is FollowTarget.HERE:
             if channel_id is None or viewer is None:
-                raise UserError(markup.text(markup.code("where: here"), " only works in a server channel."))
+                raise UserError(markup.text(markup.code("where: here"), " only works in a channel."))
             _, created = await self.follows.follow(
                 story.id, FollowerKind.CHANNEL, channel_id, scope_id=viewer, ping_role_id=ping_role_id, now=now
             )
@@ -175,7 +175,7 @@ class FollowService:
         card = Card(
             title=truncate(f"Story removed: {story.title}", 256),
             description=markup.text(
-                "This server's admins removed ",
+                "The admins here removed ",
                 markup.bold(story.title),
                 f". {who}, and nothing more will be sent about it.",
             ),

@@ -31,8 +31,8 @@ STORY_COMMANDS = (
     CommandHelp("/story unfollow <story>", "Stop following; `/story following` lists your follows."),
     CommandHelp("/story mute <story> <hours>", "Hold alerts for a while; they come in your next digest."),
     CommandHelp("/story add <file|text|link>", "Track a new story here (a link fetches the page).", admin=True),
-    CommandHelp("/story update <story> <text> [url]", "Add a development to this server's story.", admin=True),
-    CommandHelp("/story remove <story>", "Remove a story this server added.", admin=True),
+    CommandHelp("/story update <story> <text> [url]", "Add a development to a story added here.", admin=True),
+    CommandHelp("/story remove <story>", "Remove a story added here.", admin=True),
 )
 
 DIGEST_COMMANDS = (

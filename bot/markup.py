@@ -137,11 +137,12 @@ def text(*parts: Content | Span | None) -> Markup:
         if span.kind is Kind.TEXT:
             plain_run.append(span.text)
             continue
+        if not (span.text or span.target):
+            continue  # an empty span: dropped, and the plain text around it stays one run
         if plain_run and (joined := "".join(plain_run)):
             spans.append(Span(Kind.TEXT, joined))
         plain_run = []
-        if span.text or span.target:
-            spans.append(span)
+        spans.append(span)
     if plain_run and (joined := "".join(plain_run)):
         spans.append(Span(Kind.TEXT, joined))
     return Markup(tuple(spans))

@@ -98,9 +98,9 @@ class StoryAdminService:
         if outcome.status is ImportStatus.FAILED:
             raise UserError(f"Nothing was saved: {outcome.message}")
         said = {
-            ImportStatus.UNCHANGED: ("is already tracked as ", " in this server."),
-            ImportStatus.UPDATED: ("was already tracked as ", " in this server, and is now updated."),
-        }.get(outcome.status, ("is now tracked as ", " in this server."))
+            ImportStatus.UNCHANGED: ("is already tracked here as ", "."),
+            ImportStatus.UPDATED: ("was already tracked here as ", ", and is now updated."),
+        }.get(outcome.status, ("is now tracked here as ", "."))
         slug = markup.code(outcome.slug)
         return Reply(text=markup.text(markup.bold(story.title), " ", said[0], slug, said[1]), ephemeral=True)
 
@@ -111,7 +111,7 @@ class StoryAdminService:
         story = await self._owned(
             story_text,
             scope_id,
-            "Only stories this server added can be updated here; the bot's operator updates the rest.",
+            "Only the stories added here can be updated here; the bot's operator updates the rest.",
         )
         text = text.strip()
         if not text:
@@ -133,7 +133,7 @@ class StoryAdminService:
 
     async def remove(self, story_text: str, scope_id: str, now: datetime | None = None) -> Reply:
         """Removes one of this server's own stories; its followers are told once, before their follows go."""
-        refusal = "Only stories this server added can be removed here."
+        refusal = "Only the stories added here can be removed here."
         story = await self._owned(story_text, scope_id, refusal)
         told = await self.follows.remove_story(story, scope_id, now)
         if told is None:

@@ -59,7 +59,7 @@ HEADLINE_CHARS = 200
 BODY_CHARS = 1500
 ARTICLE_SENTENCES = 3  # a development's text when the item has no summary
 _MISSING = object()
-SERVER_ONLY = "unrelated (only this server's own stories are candidates)"
+SERVER_ONLY = "unrelated (only the stories added here are candidates)"
 
 
 def candidate(text: StoryText) -> CandidateStory:

@@ -57,7 +57,7 @@ def added_reply(added: FeedAdded, zone: tzinfo) -> Reply:
     ]
     if not added.owns_stories:
         lines.append(
-            "This server has no stories of its own yet: its items can only develop stories this server adds "
+            "No stories have been added here yet: its items can only develop stories added here "
             "(with /story add), never the global ones."
         )
     if words := _words(added.include, added.exclude):

@@ -58,7 +58,7 @@ TITLE_CHARS = 200
 CHOICE_CHARS = 100  # Discord's limit for a choice's name
 OPERATOR = None  # `scope_id` of the operator's global feeds
 NOT_OWNED = markup.text(
-    "Feeds here can only develop this server's own stories (added with /story add). The bot's operator adds feeds "
+    "Feeds here can only develop the stories added here (with /story add). The bot's operator adds feeds "
     "for global stories with ",
     markup.code("briefbot feed add URL --story SLUG"),
     ".",
@@ -281,7 +281,7 @@ class FeedService:
             return WhyAnswer(
                 WhyKind.NOT_SEEN, "Not seen yet, and no feed here is being checked: every one is disabled."
             )
-        whose = "this server's feeds or the global feeds" if with_global else "the global feeds"
+        whose = "the feeds here or the global feeds" if with_global else "the global feeds"
         return WhyAnswer(
             WhyKind.NOT_SEEN,
             markup.text(
@@ -354,8 +354,8 @@ class FeedService:
         threshold = self.settings.match.development_score
         if best is None and not row.global_feed and row.reason.startswith(SERVER_ONLY):
             text = (
-                "Below the threshold: no story this server added shares its words (a development needs "
-                f"{threshold:.2f}). Feeds here develop only this server's own stories; the bot's operator's feeds "
+                "Below the threshold: no story added here shares its words (a development needs "
+                f"{threshold:.2f}). Feeds here develop only the stories added here; the bot's operator's feeds "
                 "develop the global ones."
             )
         elif best is None:

@@ -353,7 +353,7 @@ async def test_following_lists_follows_and_says_when_there_are_none(service: Fol
 
 
 async def test_follow_here_needs_a_server_channel(service: FollowService, story: StoryRecord) -> None:
-    with pytest.raises(UserError, match="server channel"):
+    with pytest.raises(UserError, match="only works in a channel"):
         await service.follow(story.slug, None, USER, HERE, None)
 
 

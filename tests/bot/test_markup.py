@@ -145,3 +145,9 @@ def test_the_core_writes_no_platform_syntax_or_wording() -> None:
         if pattern.search(line) and not line.lstrip().startswith("#")
     ]
     assert found == []
+
+
+def test_an_empty_span_between_plain_texts_leaves_one_plain_run() -> None:
+    value = markup.text("0", markup.bold(""), "0")
+    assert value.spans == (Span(Kind.TEXT, "00"),)
+    assert markup.from_json(markup.to_json(value)) == value

@@ -135,7 +135,7 @@ async def test_the_same_story_removed_again_later_tells_its_new_followers_again(
 async def test_a_server_updates_only_its_own_stories_and_the_operator_the_global_ones(
     db: Database, admin: StoryAdminService, story: StoryRecord
 ) -> None:
-    with pytest.raises(UserError, match="Only stories this server added"):
+    with pytest.raises(UserError, match="Only the stories added here"):
         await admin.update(story.slug, UPDATE, None, scope_id=GUILD, now=T0)
     await admin.add(markdown_article(title="Other Guild Local Election").encode(), "theirs.md", OTHER_GUILD)
     with pytest.raises(UnknownStory):  # another server's story is not even visible here
@@ -167,7 +167,7 @@ async def test_add_story_with_bad_text_saves_nothing(
     assert await stories.count(GUILD) == 0
 
     reply = await admin.add(seed_bytes, "seed.txt", GUILD)
-    assert "now tracked as" in plain(reply.text)
+    assert "now tracked here as" in plain(reply.text)
     assert await stories.count(GUILD) == 1
     assert await stories.count(None) == 0
     assert await stories.count(OTHER_GUILD) == 0
@@ -178,7 +178,7 @@ async def test_add_story_with_bad_text_saves_nothing(
 async def test_remove_story_refuses_global_and_other_guilds_stories(
     admin: StoryAdminService, stories: StoryRepository, story: StoryRecord
 ) -> None:
-    with pytest.raises(UserError, match="Only stories this server added"):
+    with pytest.raises(UserError, match="Only the stories added here"):
         await admin.remove(story.slug, GUILD)
     assert await stories.get_by_id(story.id) is not None
 

@@ -44,7 +44,7 @@ async def test_a_link_becomes_a_story_of_this_server_with_the_final_url(
 ) -> None:
     reply = await admin.add_link(site.url("/b"), GUILD)
     assert reply.ephemeral
-    assert f"**{BUS_TITLE}** is now tracked as `{BUS_SLUG}`" in to_markdown(reply.text)
+    assert f"**{BUS_TITLE}** is now tracked here as `{BUS_SLUG}`" in to_markdown(reply.text)
     assert site.url("/news/bus") in plain(reply.text)
     story = await stories.get(BUS_SLUG, GUILD)
     assert story is not None and story.scope_id == GUILD
@@ -60,7 +60,7 @@ async def test_the_same_link_again_updates_the_same_story(
 
     site.pages["/news/bus"] = (HTML, BUS_PAGE.replace(b"twelve overnight bus routes", b"fourteen overnight bus routes"))
     reply = await admin.add_link(site.url("/news/bus"), GUILD)
-    assert f"already tracked as `{BUS_SLUG}`" in to_markdown(reply.text) and "now updated" in plain(reply.text)
+    assert f"already tracked here as `{BUS_SLUG}`" in to_markdown(reply.text) and "now updated" in plain(reply.text)
     assert await stories.count(GUILD) == 1
     detail = await stories.detail(BUS_SLUG, GUILD)
     assert detail is not None and "fourteen overnight bus routes" in detail.story.summary
@@ -71,7 +71,7 @@ async def test_each_server_gets_its_own_story_of_a_link(
 ) -> None:
     await admin.add_link(site.url("/news/bus"), GUILD)
     reply = await admin.add_link(site.url("/news/bus"), OTHER_GUILD)
-    assert "now tracked as" in plain(reply.text)
+    assert "now tracked here as" in plain(reply.text)
     assert await stories.count(GUILD) == await stories.count(OTHER_GUILD) == 1
 
 

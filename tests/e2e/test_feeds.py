@@ -407,15 +407,16 @@ async def test_one_server_never_sees_another_server_s_feeds_and_changes_need_man
         "feed", subcommand="add", focused="story", options={"url": feeds.url(HERALD), "story": "zuck"},
         channel_id=CHANNEL_ID, guild_id=GUILD_ID, user_id=ADMIN,
     )  # fmt: skip
-    assert [c["value"] for c in stories] == [SEED_SLUG], stories
-    # The seed story is global: a server's feed may not develop it (the operator's CLI adds those).
+    # The seed story is global: a server's feed may not develop it (the operator's CLI adds those), so the story
+    # option does not offer it, and naming it anyway is refused.
+    assert stories == [], stories
     global_story = await add_feed(stub, feeds.url(HERALD), story=SEED_SLUG)
     assert global_story.ephemeral, global_story
-    assert "Feeds here can only develop this server's own stories" in global_story.text, global_story.text
+    assert "Feeds here can only develop the stories added here" in global_story.text, global_story.text
     assert "briefbot feed add URL --story SLUG" in global_story.text, global_story.text
     assert await feed_rows(workspace) == [] and feeds.hits(HERALD) == 0
     added = await add_feed(stub, feeds.url(HERALD))
-    assert "its items can only develop stories this server adds" in added.text, added.text
+    assert "its items can only develop stories added here" in added.text, added.text
     await add_feed(stub, feeds.url(WIRE), OTHER_GUILD_ID)
     [ours] = await feed_rows(workspace)
     [theirs] = await feed_rows(workspace, OTHER_GUILD_ID)

@@ -42,7 +42,7 @@ async def test_a_link_becomes_a_story_and_private_addresses_are_refused(
     await stub.wait_for_command_sync(timeout=20)
 
     added = await _add(stub, site.url("/b"))
-    assert added.ephemeral and f"now tracked as `{BUS_SLUG}`" in added.text, added.text
+    assert added.ephemeral and f"now tracked here as `{BUS_SLUG}`" in added.text, added.text
     shown = await stub.invoke_slash("story", subcommand="show", options={"story": BUS_SLUG}, channel_id=CHANNEL_ID,
                                     user_id=MEMBER_ID)  # fmt: skip
     [embed] = shown.embeds

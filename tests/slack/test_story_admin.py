@@ -38,7 +38,7 @@ async def test_admins_owners_and_listed_users_add_update_and_remove_their_own_st
     added = await bot.run("/story", FERRY_ONE, user=ADMIN)  # no subcommand word: that is the help
     assert "is not a /story command" in added.text
     added = await bot.run("/story", f"add {FERRY_ONE}", user=ADMIN)
-    assert "is now tracked as `night-ferry-riders-double-after-fare`" in added.text
+    assert "is now tracked here as `night-ferry-riders-double-after-fare`" in added.text
     assert added.messages[0].ephemeral
     updated = await bot.run("/story", "update night-ferry A second ferry joins the route.", user=OWNER)
     assert "Added to *Night Ferry Riders Double After Fare Cut*" in updated.text
@@ -48,13 +48,13 @@ async def test_admins_owners_and_listed_users_add_update_and_remove_their_own_st
     assert "Removed *Night Ferry Riders Double After Fare Cut*" in removed.text
     assert len(bot.slack.calls_to("users.info")) == calls_before  # a listed user needs no users.info
     refused = await bot.run("/story", "update zuckerberg Something else.", user=ADMIN)
-    assert "Only stories this server added can be updated" in refused.text  # the operator's story
+    assert "Only the stories added here can be updated" in refused.text  # the operator's story
 
 
 async def test_a_link_is_fetched_like_discords_link_option(bot: Bot) -> None:
     link = bot.site.url("/b")
     result = await bot.run("/story", f"add <{link}|the bus story>", user=ADMIN)
-    assert f"is now tracked as `{BUS_SLUG}`" in result.text
+    assert f"is now tracked here as `{BUS_SLUG}`" in result.text
     assert bot.site.requests[:2] == ["/b", "/news/bus"]
     assert BUS_TITLE in (await bot.run("/story", "show bus")).text
 
@@ -113,7 +113,7 @@ async def test_hostile_story_text_pings_nobody(bot: Bot) -> None:
         "See &lt;javascript:alert(1)|this&gt;.\n"
     )
     added = await bot.run("/story", f"add {hostile}", user=ADMIN)
-    assert "is now tracked as" in added.text
+    assert "is now tracked here as" in added.text
     slug = added.text.split("`")[1]
     for text in (f"show {slug}", f"keypoints {slug}", f"timeline {slug}", f"ask {slug} who is told?", "search alert"):
         result = await bot.run("/story", text)

@@ -396,10 +396,10 @@ async def test_a_server_feed_never_develops_a_global_story_even_with_a_perfect_m
     assert await _developments(db) == [] and alerts_woken.calls == 0
     async with db.reader.execute("SELECT best_story_id, reason FROM feed_items WHERE link = ?", (DEAL.link,)) as c:
         [(best_story_id, reason)] = list(await c.fetchall())
-    assert best_story_id is None and reason.startswith("unrelated (only this server's own stories are candidates)")
+    assert best_story_id is None and reason.startswith("unrelated (only the stories added here are candidates)")
     [answer] = (await service.why(DEAL.link, GUILD)).answers
     assert answer.kind is WhyKind.BELOW_THRESHOLD and answer.story is None and not answer.global_feed
-    assert "Feeds here develop only this server's own stories" in answer.text
+    assert "Feeds here develop only the stories added here" in answer.text
     # The same item in the operator's global feed develops the global story.
     site.routes["/g"] = Route(rss("Outlet G", [DEAL]))
     clock.advance(minutes=20)
@@ -431,7 +431,7 @@ async def test_a_feed_for_a_global_story_is_refused_in_a_server_and_nothing_is_s
     site.routes["/feed"] = Route(rss("Outlet", [DEAL]))
     with pytest.raises(UserError) as refused:
         await service.add(site.url("/feed"), GUILD, CHANNEL, story=story.slug)
-    assert "Feeds here can only develop this server's own stories" in str(refused.value)
+    assert "Feeds here can only develop the stories added here" in str(refused.value)
     assert "briefbot feed add URL --story SLUG" in str(refused.value)
     assert site.hits("/feed") == [] and await service.list(GUILD) == [] and await _outcomes(db) == {}
 

@@ -64,7 +64,7 @@ def test_added_says_what_a_server_or_global_feed_develops() -> None:
     }  # fmt: skip
     [none_own] = added_reply(FeedAdded(**base, owns_stories=False), SEOUL).cards  # type: ignore[arg-type]
     assert "matched against every story here" in to_markdown(none_own.description)
-    assert "its items can only develop stories this server adds" in to_markdown(none_own.description)
+    assert "its items can only develop stories added here" in to_markdown(none_own.description)
     [owns] = added_reply(FeedAdded(**base), SEOUL).cards  # type: ignore[arg-type]
     assert "can only develop" not in to_markdown(owns.description)
     [operator] = added_reply(FeedAdded(**base, global_feed=True), SEOUL).cards  # type: ignore[arg-type]
