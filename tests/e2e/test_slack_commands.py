@@ -1,15 +1,17 @@
 """Every Slack command of issue 11 through the real `briefbot run` process and the loopback Slack.
 
-One bot process serves the whole module's commands (a start costs seconds): `test_every_command_through_one_process`
-walks the issue's table step by step, each step a function below, then the reconnects. The stub, the bot start
-and the store's seeds come from tests/e2e/test_slack.py; the answers are checked as tests/slack checks them
-(within Slack's limits, pinging nobody).
+One bot process serves them all (a start costs seconds): `test_every_command_through_one_process` walks the
+issue's table step by step, each step a function below, then the App Home tab and the reconnects. The stub, the
+bot start and the store's seeds come from tests/e2e/test_slack.py; the answers are checked as tests/slack checks
+them (within Slack's limits, pinging nobody).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.slack.home import MAX_HOME_BLOCKS
+from tests.bot.slack.safety import block_text, check_messages_are_safe
 from tests.e2e.harness import BotWorkspace
 from tests.e2e.test_feeds import feeds  # noqa: F401 - the loopback feed server fixture
 from tests.e2e.test_slack import NEWS, READER, StartBot, digests_in, prepare, slack, start_bot  # noqa: F401
@@ -152,6 +154,22 @@ async def feed_commands(s: Session) -> None:
     assert "Harbor Ledger" not in await s.private("/feed", "list")
 
 
+async def home_tab(s: Session) -> None:
+    await s.private("/story", "follow zuckerberg dm")
+    await s.private("/brief", "me 06:45 Europe/Berlin")
+    await s.slack.open_home(READER)
+    await s.slack.wait_until(lambda: READER in s.slack.views, timeout=20, what="the published Home view")
+    view = s.slack.views[READER]
+    assert view["type"] == "home" and len(view["blocks"]) <= MAX_HOME_BLOCKS
+    check_messages_are_safe([{"text": "home", "blocks": view["blocks"]}])
+    text = block_text([view])
+    assert "Stories you follow" in text and f"*{SEED_TITLE}" in text and "06:45 Europe/Berlin" in text
+    assert "No digest is set up yet" not in text.split("This workspace's digest")[0]  # the /brief is shown
+    assert "/feed list" in text
+    await s.private("/story", "unfollow zuckerberg")
+    await s.private("/brief", "off")
+
+
 async def reconnects(s: Session) -> None:
     connections = s.slack.connections
     await s.slack.send_disconnect()
@@ -162,7 +180,8 @@ async def reconnects(s: Session) -> None:
     assert SEED_TITLE in await s.public("/story", "keypoints zuckerberg")
 
 
-STEPS = (story_reading, story_following, refusals, story_admin_and_buttons, digests, briefs, feed_commands, reconnects)
+STEPS = (story_reading, story_following, refusals, story_admin_and_buttons, digests, briefs, feed_commands, home_tab,
+         reconnects)
 
 
 async def test_every_command_through_one_process(
