@@ -40,13 +40,15 @@ class Session:
         await result.wait_for_messages(replies, timeout=20)
         return check_answers(result)
 
-    async def private(self, command: str, text: str = "", **kwargs: object) -> str:
-        result = await self.run(command, text, **kwargs)  # type: ignore[arg-type]
+    async def private(self, command: str, text: str = "", *, user: str = READER) -> str:
+        """The text of an answer only `user` sees."""
+        result = await self.run(command, text, user=user)
         assert all(m.ephemeral for m in result.messages), (command, text, result.text)
         return result.text
 
-    async def public(self, command: str, text: str = "", **kwargs: object) -> str:
-        result = await self.run(command, text, **kwargs)  # type: ignore[arg-type]
+    async def public(self, command: str, text: str = "") -> str:
+        """The text of an answer posted in the channel, as Discord shows it."""
+        result = await self.run(command, text)
         assert [m.ephemeral for m in result.messages] == [False], (command, text, result.text)
         return result.text
 
