@@ -27,7 +27,7 @@ from bot.slack.failures import api_error
 from bot.slack.limits import MAX_HEADER_TEXT
 from bot.slack.mrkdwn import plain_text
 from bot.slack.render import render_reply
-from bot.slack.replies import help_reply
+from bot.slack.replies import ADMINS_NOTE, NAMING_NOTE, help_lines
 from storage.digests import AudienceKind
 
 __all__ = ["MAX_HOME_BLOCKS", "HomeTab", "register"]
@@ -103,7 +103,8 @@ class HomeTab:
     async def parts(self, team_id: str, user_id: str) -> list[Part]:
         scope, user = qualify(SLACK, team_id), qualify(SLACK, user_id)
         digests = self.services.digest_service
-        commands = Reply(text="\n\n".join(help_reply(group).text for group in GROUPS))
+        commands = Reply(text="\n".join([line for group in GROUPS for line in help_lines(group)]
+                                        + [NAMING_NOTE, ADMINS_NOTE]))
         return [
             Part("Stories you follow", await _answer(self.services.follow_service.following(user, scope)),
                  FOLLOWING_BUDGET, "/story following"),

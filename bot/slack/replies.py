@@ -24,6 +24,7 @@ __all__ = [
     "PICK_ACTION",
     "candidate_message",
     "decode_pick",
+    "help_lines",
     "help_reply",
     "post",
     "send_reply",
@@ -65,12 +66,20 @@ async def post(respond: Respond, message: Mapping[str, Any], *, ephemeral: bool)
         log.warning("Slack refused a response_url message: HTTP %s %s", status, getattr(answer, "body", ""))
 
 
+NAMING_NOTE = 'Name a story by its slug or a word of its title; "double quotes" group words.'
+ADMINS_NOTE = "_(admins)_: a workspace admin or owner, or a user listed in SLACK_ADMIN_USERS."
+
+
+def help_lines(group: str) -> list[str]:
+    """One line per command of the group, in the table's order: its usage and what it does."""
+    return [f"`{c.usage}`: {c.summary}" + (" _(admins)_" if c.admin else "") for c in specs_for(group)]
+
+
 def help_reply(group: str, unknown: str | None = None) -> Reply:
     """The group's commands, in the table's order; `unknown`: the word that was not one of them."""
-    lines = [f"`{c.usage}`: {c.summary}" + (" _(admins)_" if c.admin else "") for c in specs_for(group)]
-    lines.append('Name a story by its slug or a word of its title; "double quotes" group words.')
+    lines = [*help_lines(group), NAMING_NOTE]
     if any(c.admin for c in specs_for(group)):
-        lines.append("_(admins)_: a workspace admin or owner, or a user listed in SLACK_ADMIN_USERS.")
+        lines.append(ADMINS_NOTE)
     lead = f"`{unknown}` is not a /{group} command. " if unknown else ""
     return Reply(text=f"{lead}*/{group}* commands:\n" + "\n".join(lines), ephemeral=True)
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.slack.home import MAX_HOME_BLOCKS
-from tests.bot.slack.safety import block_text, check_messages_are_safe
+from tests.bot.slack.safety import block_text
 from tests.e2e.harness import BotWorkspace
 from tests.e2e.test_feeds import feeds  # noqa: F401 - the loopback feed server fixture
 from tests.e2e.test_slack import NEWS, READER, StartBot, digests_in, prepare, slack, start_bot  # noqa: F401
 from tests.feedserver import Entry, FeedServer
 from tests.slack.conftest import ACK_LIMIT, ADMIN, GENERAL, SECRET, check_answers
+from tests.slack.test_home import check_view_blocks
 from tests.slack.test_story_admin import ADMIN_COMMANDS, FERRY_ONE, FERRY_TWO
 from tests.slackstub.server import BOT_USER_ID, CommandResult, SlackStub
 
@@ -163,7 +164,7 @@ async def home_tab(s: Session) -> None:
     await s.slack.wait_until(lambda: READER in s.slack.views, timeout=20, what="the published Home view")
     view = s.slack.views[READER]
     assert view["type"] == "home" and len(view["blocks"]) <= MAX_HOME_BLOCKS
-    check_messages_are_safe([{"text": "home", "blocks": view["blocks"]}])
+    check_view_blocks(view["blocks"])
     text = block_text([view])
     assert "Stories you follow" in text and f"*{SEED_TITLE}" in text and "06:45 Europe/Berlin" in text
     assert "No digest is set up yet" not in text.split("This workspace's digest")[0]  # the /brief is shown

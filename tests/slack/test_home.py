@@ -8,7 +8,7 @@ from typing import Any
 from bot.cards import Card, Reply
 from bot.slack.home import MAX_HOME_BLOCKS, Part, home_blocks
 from bot.slack.mrkdwn import WORD_JOINER
-from tests.bot.slack.safety import block_text, check_messages_are_safe
+from tests.bot.slack.safety import block_text, check_messages_are_safe, check_slack_limits
 from tests.slack.conftest import ADMIN, GENERAL, NEWS, READER, Bot
 from tests.slackstub.server import SlackStub
 
@@ -22,8 +22,14 @@ async def opened_home(slack: SlackStub, user: str) -> dict[str, Any]:
     await slack.wait_until(lambda: user in slack.views, what="the published Home view")
     view = slack.views[user]
     assert view["type"] == "home" and 0 < len(view["blocks"]) <= MAX_HOME_BLOCKS
-    check_messages_are_safe([{"text": "home", "blocks": view["blocks"]}])
+    check_view_blocks(view["blocks"])
     return view
+
+
+def check_view_blocks(blocks: list[dict[str, Any]]) -> None:
+    """Each block within Block Kit's limits (checked one by one: a view's 100 is not a message's 50), and safe."""
+    check_slack_limits([{"text": "home", "blocks": [block]} for block in blocks if block["type"] != "divider"])
+    check_messages_are_safe([{"text": "home", "blocks": blocks}])
 
 
 def shown(view: dict[str, Any]) -> str:
@@ -74,7 +80,7 @@ def test_a_part_too_long_for_its_budget_is_cut_and_names_the_command_that_shows_
     ]
     blocks = home_blocks(parts)
     assert len(blocks) <= MAX_HOME_BLOCKS
-    check_messages_are_safe([{"text": "home", "blocks": blocks}])
+    check_view_blocks(blocks)
     more = [b["elements"][0]["text"] for b in blocks if b["type"] == "context" and "More:" in b["elements"][0]["text"]]
     assert more == ["More: `/story following 0`", "More: `/story following 1`"]
     assert "Just this." in block_text([{"blocks": blocks}])
