@@ -20,8 +20,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards import Reply
 from bot.errors import UserError
-from bot.ids import qualify
+from bot.limits import truncate
 from bot.runtime import Services
+from bot.slack.calls import Invocation
 from bot.slack.commands import COMMANDS
 from bot.slack.failures import api_error
 from bot.slack.limits import MAX_HEADER_TEXT
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 
 Block = dict[str, Any]
 MAX_HOME_BLOCKS = 100  # Block Kit's limit for a Home view (a message's is 50)
-SLACK = "slack"
 HOME_TAB = "home"  # app_home_opened also fires for the Messages tab, which needs nothing
 GROUPS: tuple[str, ...] = tuple(dict.fromkeys(command.spec.path[0] for command in COMMANDS))
 
@@ -68,7 +68,7 @@ async def _answer(call: Awaitable[Reply]) -> Reply:
 
 
 def _header(text: str) -> Block:
-    return {"type": "header", "text": {"type": "plain_text", "text": plain_text(text)[:MAX_HEADER_TEXT]}}
+    return {"type": "header", "text": {"type": "plain_text", "text": truncate(plain_text(text), MAX_HEADER_TEXT)}}
 
 
 def _part_blocks(part: Part) -> list[Block]:
@@ -101,7 +101,8 @@ class HomeTab:
         self.client = client
 
     async def parts(self, team_id: str, user_id: str) -> list[Part]:
-        scope, user = qualify(SLACK, team_id), qualify(SLACK, user_id)
+        who = Invocation(team_id=team_id, user_id=user_id, channel_id="", request_id="")  # for its qualified ids
+        scope, user = who.scope, who.user
         digests = self.services.digest_service
         commands = Reply(text="\n".join([line for group in GROUPS for line in help_lines(group)]
                                         + [NAMING_NOTE, ADMINS_NOTE]))
