@@ -51,8 +51,8 @@ class Part:
     more: str
 
 
-# Budgets: the parts' own blocks; with each part's header, divider and "more" line, and the view's header,
-# they add up to 1 + 4 * 3 + 40 + 12 + 12 + 16 = 93, under MAX_HOME_BLOCKS whatever the replies hold.
+# Budgets: each part's own blocks, its "More:" line included; with the view's header and each part's header and
+# divider that is at most 1 + 4 * 2 + 40 + 12 + 12 + 16 = 89 blocks, under MAX_HOME_BLOCKS whatever the replies hold.
 FOLLOWING_BUDGET = 40
 BRIEF_BUDGET = 12
 DIGEST_BUDGET = 12
