@@ -100,6 +100,7 @@ async def bench_mode(config: AddLatencyConfig, mode: str, workdir: Path) -> dict
     from bench.articles import ArticleGenerator
     from bot.follow_service import FollowService
     from bot.intake import ArticleParser
+    from bot.markup import plain
     from bot.parser import MAX_ARTICLE_BYTES, parse_article
     from bot.story_admin import StoryAdminService
     from bot.story_service import StoryService
@@ -133,7 +134,7 @@ async def bench_mode(config: AddLatencyConfig, mode: str, workdir: Path) -> dict
                 keypoints = lambda: story_service.keypoints(slug, ASKER)  # noqa: E731
                 latencies += await _calls_during(add, keypoints, config.interval_ms / 1000)
                 reply = add.result()
-                assert "tracked as" in reply.text, reply.text
+                assert "tracked as" in plain(reply.text), reply.text
                 add_s.append(time.perf_counter() - started)
                 cpu_s.append(time.process_time() - started_cpu)
             results[shape] = {

@@ -55,7 +55,9 @@ def first_answer(reply: Any) -> tuple[str, str] | None:
     if not reply.cards or not reply.cards[0].fields:
         return None
     field = reply.cards[0].fields[0]
-    quoted = field.value.split("\n", 1)[0].removeprefix("> ")
+    from bot.markup import plain
+
+    quoted = plain(field.value).split("\n", 1)[0].removeprefix("> ")
     return field.name.split(REPORTED, 1)[0], quoted
 
 

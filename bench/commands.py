@@ -286,7 +286,7 @@ async def bench_handlers(
                 try:
                     payload = await function(arg)
                 except UserError as exc:  # what BriefTree.on_error sends
-                    payload = render(Reply(text=str(exc), ephemeral=True))
+                    payload = render(Reply(text=exc.markup, ephemeral=True))
                     error = True
                 else:
                     error = False

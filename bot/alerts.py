@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import tzinfo
 
-from bot import local_time
+from bot import local_time, markup
 from bot.cards import Card, CardField, Reply
 from bot.limits import truncate
 from bot.story_model import Bullet
@@ -71,9 +71,9 @@ def compose_alert(
     for development in news:
         added = whats_new(known, development_statements(development))
         known += development_statements(development)
-        body = "\n".join(f"• {truncate(a, 300)}" for a in added) or "No new facts beyond the headline."
+        body = markup.text("\n".join(f"• {truncate(a, 300)}" for a in added) or "No new facts beyond the headline.")
         if development.url:
-            body += f"\n[Source]({development.url})"
+            body = markup.text(body, "\n", markup.link("Source", development.url))
         day = local_time.short_day(development.published_at, zone)
         fields.append(CardField(truncate(f"{day} · {headline(development)}", 256), body))
     lead = "While you were muted" if held else ("Story update" if len(news) == 1 else f"{len(news)} updates")

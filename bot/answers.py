@@ -28,7 +28,8 @@ from typing import Protocol
 
 import snowballstemmer
 
-from bot import cjk
+from bot import cjk, markup
+from bot.markup import Content
 from bot.question_kinds import QuestionKind, gives_number, heading_kind, question_kind
 from bot.story_model import Bullet, Section, SectionKind
 from bot.text import STOPWORDS
@@ -359,13 +360,13 @@ def example_questions(sections: tuple[Section, ...], limit: int = _MAX_EXAMPLES)
     return (asked + topics)[:limit]
 
 
-def ask_hint(sections: tuple[Section, ...]) -> str:
+def ask_hint(sections: tuple[Section, ...]) -> Content:
     """The reply to a question with nothing to look for in it."""
-    examples = [f"`{q}`" for q in example_questions(sections)]
+    examples = [markup.code(q) for q in example_questions(sections)]
     if not examples:
         return "Ask about something in the story: a name, a place or an event it mentions."
-    listed = examples[0] if len(examples) == 1 else f"{', '.join(examples[:-1])} or {examples[-1]}"
-    return f"Ask about something in the story, e.g. {listed}."
+    listed = examples[0] if len(examples) == 1 else markup.text(markup.join(", ", examples[:-1]), " or ", examples[-1])
+    return markup.text("Ask about something in the story, e.g. ", listed, ".")
 
 
 def clean_question(text: str) -> str:

@@ -1,15 +1,21 @@
-"""Platform-neutral replies: what the bot says, before Discord or the console renders it."""
+"""Platform-neutral replies: what the bot says, before a platform renders it.
+
+`text`, `description` and field values are `Content`: neutral markup (`bot.markup`) or a str of literal text.
+Titles, field names and footers are literal text.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.markup import Content
+
 
 @dataclass(frozen=True, slots=True)
 class CardField:
     name: str
-    value: str
+    value: Content
     inline: bool = False
 
 
@@ -18,7 +24,7 @@ class Card:
     """One embed-shaped block of content."""
 
     title: str | None = None
-    description: str = ""
+    description: Content = ""
     fields: tuple[CardField, ...] = ()
     url: str | None = None
     footer: str | None = None
@@ -27,8 +33,8 @@ class Card:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A whole answer: optional plain text plus cards. `ephemeral` is a hint for chat platforms."""
+    """A whole answer: optional text plus cards. `ephemeral` is a hint for chat platforms."""
 
-    text: str = ""
+    text: Content = ""
     cards: tuple[Card, ...] = field(default_factory=tuple)
     ephemeral: bool = False

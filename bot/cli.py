@@ -28,7 +28,7 @@ from bot.story_admin import OPERATOR, StoryAdminService
 from bot.story_cards import show_card
 from bot.story_service import StoryService
 from bot.text import plural
-from bot.text_render import write_reply
+from bot.text_render import shell_text, write_reply
 from storage.database import Database, DatabaseError, DatabaseLocationError
 from storage.follows import FollowRepository
 from storage.stories import StoryRepository
@@ -239,13 +239,13 @@ def _main(argv: Sequence[str] | None) -> int:
     except CommandFailed:
         return EXIT_FAILED
     except UnknownStory as exc:  # at a shell, stories are listed by a CLI command, not a slash command
-        print(f"briefbot: {exc.message(list_command=LIST_COMMAND)}", file=sys.stderr)
+        print(f"briefbot: {shell_text(exc.message(list_command=LIST_COMMAND))}", file=sys.stderr)
         return EXIT_FAILED
     except UnknownFeed as exc:
-        print(f"briefbot: {exc.message(list_command=feed_cli.LIST_COMMAND)}", file=sys.stderr)
+        print(f"briefbot: {shell_text(exc.message(list_command=feed_cli.LIST_COMMAND))}", file=sys.stderr)
         return EXIT_FAILED
     except UserError as exc:
-        print(f"briefbot: {exc}", file=sys.stderr)
+        print(f"briefbot: {shell_text(exc.markup)}", file=sys.stderr)
         return EXIT_FAILED
     except DatabaseError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)

@@ -17,7 +17,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from bot import markup
 from bot.errors import UserError
+from bot.markup import Content, Markup
 
 __all__ = ["CommandSpec", "Param", "ParsedCommand", "UsageError", "bind", "parse_usage", "split_words"]
 
@@ -38,11 +40,15 @@ def split_words(line: str) -> list[str]:
     ]
 
 
+def _not_a(word: str, what: str) -> Markup:
+    return markup.text(markup.code(word), f" is not {what}.")
+
+
 class UsageError(UserError):
     """A command line that does not fit its command; the message ends with the usage line."""
 
-    def __init__(self, problem: str, usage: str) -> None:
-        super().__init__(f"{problem} Usage: {usage}")
+    def __init__(self, problem: Content, usage: str) -> None:
+        super().__init__(markup.text(problem, f" Usage: {usage}"))
         self.problem = problem
         self.usage = usage
 
@@ -146,7 +152,7 @@ def bind(spec: CommandSpec, words: Sequence[str], *, ignore_extra: bool = False)
             options[param.name] = positional[start]
             start += 1
         elif start < end and not param.optional:
-            raise UsageError(f"`{positional[start]}` is not {param.hint or param.name}.", spec.usage)
+            raise UsageError(_not_a(positional[start], param.hint or param.name), spec.usage)
         elif not param.optional:
             missing.add(param.name)
     for param in reversed(right):
@@ -154,7 +160,7 @@ def bind(spec: CommandSpec, words: Sequence[str], *, ignore_extra: bool = False)
             options[param.name] = positional[end - 1]
             end -= 1
         elif end - start > keep and not param.optional:
-            raise UsageError(f"`{positional[end - 1]}` is not {param.hint or param.name}.", spec.usage)
+            raise UsageError(_not_a(positional[end - 1], param.hint or param.name), spec.usage)
         elif not param.optional:
             missing.add(param.name)
     leftover = positional[start:end]
@@ -165,7 +171,8 @@ def bind(spec: CommandSpec, words: Sequence[str], *, ignore_extra: bool = False)
     elif leftover and not ignore_extra:
         unfilled = [p for p in free if p.shape is not None and p.name not in options]
         what = unfilled[0].hint if unfilled and len(leftover) == 1 else None
-        problem = f"`{leftover[0]}` is not {what}." if what else f"I did not understand `{' '.join(leftover)}`."
+        unclear = markup.text("I did not understand ", markup.code(" ".join(leftover)), ".")
+        problem = _not_a(leftover[0], what) if what else unclear
         raise UsageError(problem, spec.usage)
     if missing:
         names = [p.name for p in spec.params if p.name in missing]  # in the usage line's order

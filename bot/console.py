@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot import markup
 from bot.cards import Reply
 from bot.command_line import CommandSpec, Param, bind, split_words
 from bot.console_terminal import LineReader
@@ -62,7 +63,7 @@ class Console:
     async def _list(self, stories: StoryService, options: dict[str, str]) -> Reply:
         page = options.get("page", "1")
         if not page.isdigit():
-            raise UserError(f"page must be a number, got `{page}`")
+            raise UserError(markup.text("page must be a number, got ", markup.code(page)))
         reply, _ = await stories.list_page(self.viewer, int(page))
         return reply
 
@@ -76,12 +77,12 @@ class Console:
         runs = tuple(c for c in ALL_COMMANDS if c.path in self.commands)
         chat_only = sorted({"/" + " ".join(c.path) for c in ALL_COMMANDS if c.path not in self.commands})
         lines = help_lines(runs) + [
-            "",
-            f"In chat only (see the README): {', '.join(chat_only)}.",
-            'Use "double quotes" to group words. Up and Down recall earlier lines.',
-            "Type `quit` or press Ctrl-D or Ctrl-C to leave the console.",
+            markup.text(),
+            markup.text(f"In chat only (see the README): {', '.join(chat_only)}."),
+            markup.text('Use "double quotes" to group words. Up and Down recall earlier lines.'),
+            markup.text("Type ", markup.code("quit"), " or press Ctrl-D or Ctrl-C to leave the console."),
         ]
-        return Reply(text="\n".join(lines))
+        return Reply(text=markup.join("\n", lines))
 
     def parse(self, line: str) -> tuple[ConsoleCommand, dict[str, str]]:
         tokens = split_words(line.strip().lstrip("/"))
@@ -101,7 +102,7 @@ class Console:
             command, options = self.parse(line)
             return await command.handler(options)
         except UserError as exc:
-            return Reply(text=str(exc), ephemeral=True)
+            return Reply(text=exc.markup, ephemeral=True)
 
     async def loop(
         self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, history_file: Path | None = None

@@ -7,11 +7,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from bot import local_time, payloads
+from bot import local_time, markup, payloads
 from bot.cards import Card, CardField, Reply
 from bot.digests import Digest, compose_digest
 from bot.errors import UserError
-from bot.ids import external
 from bot.limits import paginate
 from bot.schedule_clock import (
     Days,
@@ -72,8 +71,8 @@ def digest_messages(
 def with_held_alerts(digest: Digest, cards: list[Card]) -> Digest:
     """Alerts held while muted go first in the follower's digest."""
     # A "nothing new" note would contradict the held news: keep only its title line then.
-    lead = digest.reply.text if digest.has_news else digest.reply.text.split("\n", 1)[0]
-    text = lead + "\n\nHeld while you muted these stories:"
+    lead = digest.reply.text if digest.has_news else markup.lines(digest.reply.text)[0]
+    text = markup.text(lead, "\n\nHeld while you muted these stories:")
     return Digest(Reply(text=text, cards=(*cards, *digest.reply.cards)), has_news=True, story_count=digest.story_count)
 
 
@@ -166,10 +165,13 @@ class DigestService:
             next_slot_date=slot.local_date,
             now=now,
         )
-        where = f"in <#{external(channel_id)}>" if channel_id else "by DM"
+        where = markup.text("in ", markup.channel(channel_id)) if channel_id else "by DM"
         return Reply(
-            text=f"Digest set: {schedule.describe()}, {where}.\n"
-            f"Next digest: {format_next_run(slot, schedule.timezone)}.",
+            text=markup.text(
+                f"Digest set: {schedule.describe()}, ",
+                where,
+                f".\nNext digest: {format_next_run(slot, schedule.timezone)}.",
+            ),
             ephemeral=True,
         )
 
@@ -178,7 +180,7 @@ class DigestService:
         schedule = schedule_of(row)
         fields = [CardField("Schedule", schedule.describe())]
         if row.channel_id:
-            fields.append(CardField("Channel", f"<#{external(row.channel_id)}>"))
+            fields.append(CardField("Channel", markup.text(markup.channel(row.channel_id))))
         if row.enabled and row.next_fire_at and row.next_slot_date:
             fields.append(
                 CardField("Next digest", format_next_run(Slot(row.next_slot_date, row.next_fire_at), schedule.timezone))
@@ -222,15 +224,15 @@ class DigestService:
     ) -> Reply:
         row = await self._require(audience_kind, audience_id)
         if not row.enabled:
-            raise UserError("The digest is off. Set it up first with `/digest setup`.")
+            raise UserError(markup.text("The digest is off. Set it up first with ", markup.code("/digest setup"), "."))
         now = now or datetime.now(UTC)
         digest = await compose_digest(self.stories, row.scope_id, row.last_digest_at, now, ZoneInfo(row.timezone))
         await self.digests.record_manual(
             row.id, digest_messages(row, digest, f"digest-now:{row.id}:{request_key}"), now, now
         )
         self.wake_delivery()
-        where = f"<#{external(row.channel_id)}>" if row.channel_id else "your DMs"
-        return Reply(text=f"Sending the digest to {where} now.", ephemeral=True)
+        where = markup.channel(row.channel_id) if row.channel_id else "your DMs"
+        return Reply(text=markup.text("Sending the digest to ", where, " now."), ephemeral=True)
 
     async def turn_off(self, audience_kind: AudienceKind, audience_id: str, now: datetime | None = None) -> Reply:
         if not await self.digests.disable(audience_kind, audience_id, now or datetime.now(UTC)):
@@ -241,7 +243,7 @@ class DigestService:
         row = await self.digests.get(audience_kind, audience_id)
         if row is None:
             hint = "/digest setup" if audience_kind is AudienceKind.GUILD else "/brief me"
-            raise UserError(f"No digest is set up yet. Start one with `{hint}`.")
+            raise UserError(markup.text("No digest is set up yet. Start one with ", markup.code(hint), "."))
         return row
 
     # --- the scheduler's tick ------------------------------------------------------------------

@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from bot import local_time
+from bot import local_time, markup
 from bot.cards import Card, CardField, Reply
-from bot.limits import MAX_DESCRIPTION, truncate
-from bot.story_cards import bullet_lines
+from bot.limits import MAX_DESCRIPTION, size, truncate
+from bot.markup import Markup
+from bot.story_cards import bullet_lines, source_link
 from bot.text import split_sentences
 from storage.records import DevelopmentRecord, DigestEntry, DigestStory
 from storage.stories import StoryRepository
@@ -31,11 +32,10 @@ class Digest:
     story_count: int
 
 
-def _development_text(development: DevelopmentRecord) -> str:
+def _development_text(development: DevelopmentRecord) -> Markup:
     first = next(iter(split_sentences(development.body)), "")
-    link = f" ([source]({development.url}))" if development.url else ""
-    text = f"**{development.headline}**{link}"
-    return f"{text}\n{truncate(first, 300)}" if first and first not in development.headline else text
+    text = markup.text(markup.bold(development.headline), source_link(development.url))
+    return markup.text(text, "\n", truncate(first, 300)) if first and first not in development.headline else text
 
 
 def _story_card(item: DigestStory, *, fresh: bool) -> Card:
@@ -43,7 +43,7 @@ def _story_card(item: DigestStory, *, fresh: bool) -> Card:
     fields: list[CardField] = []
     if item.news:
         fields.append(
-            CardField(f"{NEW_MARK} New since the last digest", "\n".join(_development_text(d) for d in item.news))
+            CardField(f"{NEW_MARK} New since the last digest", markup.join("\n", map(_development_text, item.news)))
         )
     if item.key_points:
         fields.append(CardField("Key points", bullet_lines(item.key_points)))
@@ -57,27 +57,30 @@ def _story_card(item: DigestStory, *, fresh: bool) -> Card:
     )
 
 
-def names_card(title: str, lines: Sequence[str], count: int) -> Card:
-    """One card naming as many of `count` stories as fit; "and N more" counts the rest exactly."""
+def names_card(title: str, lines: Sequence[tuple[str, str, str]], count: int) -> Card:
+    """One card naming as many of `count` stories as fit; "and N more" counts the rest exactly.
 
-    def tail(left: int) -> str:
-        return f"…and {left} more: `/story list` to browse." if left else ""
+    A line is (lead, slug, tail): `• title · `slug` · tail`, its lead and tail cut to fit one line."""
 
-    shown: list[str] = []
-    used = len(tail(count)) + 1  # the tail can only get shorter as names are added
-    for line in lines:
-        line = truncate(line, MAX_LINE)
-        if used + len(line) + 1 > MAX_DESCRIPTION:
+    def tail(left: int) -> Markup:
+        return markup.text(f"…and {left} more: ", markup.code("/story list"), " to browse.") if left else markup.text()
+
+    shown: list[Markup] = []
+    used = size(tail(count)) + 1  # the tail can only get shorter as names are added
+    for lead, slug, end in lines:
+        room = max(0, MAX_LINE - len(slug) - len(end) - 5)
+        line = markup.text(truncate(lead, room), " · ", markup.code(slug), end)
+        if used + size(line) + 1 > MAX_DESCRIPTION:
             break
         shown.append(line)
-        used += len(line) + 1
+        used += size(line) + 1
     rest = tail(count - len(shown))
-    return Card(title=title, description="\n".join([*shown, rest] if rest else shown))
+    return Card(title=title, description=markup.join("\n", [*shown, rest] if rest else shown))
 
 
-def _fresh_line(entry: DigestEntry) -> str:
+def _fresh_line(entry: DigestEntry) -> tuple[str, str, str]:
     count = f" · {entry.news} new" if entry.news else " · new story"
-    return f"• {NEW_MARK} {entry.title} · `{entry.slug}`{count}"
+    return f"• {NEW_MARK} {entry.title}", entry.slug, count
 
 
 def digest_title(now: datetime, zone: tzinfo) -> str:
@@ -95,14 +98,19 @@ async def compose_digest(
     total = outline.total
     if not total:
         return Digest(
-            Reply(text=f"**{title}**\nNo stories are tracked here yet."), has_news=since is None, story_count=0
+            Reply(text=markup.text(markup.bold(title), "\nNo stories are tracked here yet.")),
+            has_news=since is None,
+            story_count=0,
         )
     fresh, steady, quiet = outline.fresh, outline.steady, outline.quiet
     if since is not None and not fresh.count:
         local = since.astimezone(zone)
-        text = (
-            f"**{title}**\nNothing new since your last digest ({local:%a} {local.day} {local:%b}). "
-            f"{total} {'story is' if total == 1 else 'stories are'} tracked: `/story list` to browse."
+        text = markup.text(
+            markup.bold(title),
+            f"\nNothing new since your last digest ({local:%a} {local.day} {local:%b}). "
+            f"{total} {'story is' if total == 1 else 'stories are'} tracked: ",
+            markup.code("/story list"),
+            " to browse.",
         )
         return Digest(Reply(text=text), has_news=False, story_count=total)
     # Fresh stories first, then the steady ones; the first MAX_FULL_STORIES in full, the rest named.
@@ -113,14 +121,14 @@ async def compose_digest(
     cards = [_story_card(item, fresh=item.story.id in fresh_ids) for item in details]
     named = fresh.count + steady.count - len(full)
     if named > 0:  # never drop a story silently: name the rest, news first
-        lines = [_fresh_line(e) if is_fresh else f"• {e.title} · `{e.slug}`" for e, is_fresh in ordered[len(full) :]]
+        lines = [_fresh_line(e) if is_fresh else (f"• {e.title}", e.slug, "") for e, is_fresh in ordered[len(full) :]]
         cards.append(names_card("More stories", lines, named))
     if quiet.count:
         lines = [
-            f"• {e.title} · `{e.slug}` · last development {local_time.short_day(e.last_development, zone)}"
+            (f"• {e.title}", e.slug, f" · last development {local_time.short_day(e.last_development, zone)}")
             for e in quiet.entries
         ]
         cards.append(names_card("Quiet for a week or more", lines, quiet.count))
     without = total - fresh.count
-    intro = f"**{title}**\n{fresh.count} with news" + (f", {without} without" if without else "")
+    intro = markup.text(markup.bold(title), f"\n{fresh.count} with news", f", {without} without" if without else "")
     return Digest(Reply(text=intro, cards=tuple(cards)), has_news=True, story_count=total)

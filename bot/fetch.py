@@ -26,7 +26,9 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
+from bot import markup
 from bot.errors import UserError
+from bot.markup import Content
 from bot.urls import address_refusal, host_key, parse_address, show_address
 
 log = logging.getLogger(__name__)
@@ -76,7 +78,7 @@ class FetchError(UserError):
     def __init__(
         self,
         reason: FetchFailure,
-        message: str,
+        message: Content,
         *,
         url: str,
         status: int | None = None,
@@ -336,14 +338,15 @@ class Fetcher:
         try:
             parsed = URL(text)
         except ValueError:
-            raise FetchError(FetchFailure.BAD_URL, f"`{text[:100]}` is not a valid link.", url=text) from None
+            bad = markup.text(markup.code(text[:100]), " is not a valid link.")
+            raise FetchError(FetchFailure.BAD_URL, bad, url=text) from None
         if parsed.scheme not in ("http", "https"):
             scheme = f"{parsed.scheme}:" if parsed.scheme else "a link without a scheme"
             raise FetchError(
                 FetchFailure.BAD_SCHEME, f"Only http:// and https:// links can be fetched, not {scheme}", url=text
             )
         if not parsed.host:
-            raise FetchError(FetchFailure.BAD_URL, f"`{text[:100]}` names no host.", url=text)
+            raise FetchError(FetchFailure.BAD_URL, markup.text(markup.code(text[:100]), " names no host."), url=text)
         if parsed.user or parsed.password:
             raise FetchError(FetchFailure.BAD_URL, "Links with a user name or password are not fetched.", url=text)
         if self._policy.allows(parsed.host, parsed.port):

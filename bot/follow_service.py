@@ -8,12 +8,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from bot import local_time, payloads
+from bot import local_time, markup, payloads
 from bot.alerts import compose_alert, story_status_card
 from bot.audience import AudienceZones
 from bot.cards import Card, Reply
 from bot.errors import UserError
-from bot.ids import external, platform_of, qualify
+from bot.ids import platform_of, qualify
 from bot.limits import MessagePart, paginate, truncate
 from bot.story_service import StoryService
 from bot.text import plural
@@ -69,28 +69,33 @@ class FollowService:
         now = datetime.now(UTC)
         if where is FollowTarget.HERE:
             if channel_id is None or viewer is None:
-                raise UserError("`where: here` only works in a server channel.")
+                raise UserError(markup.text(markup.code("where: here"), " only works in a server channel."))
             _, created = await self.follows.follow(
                 story.id, FollowerKind.CHANNEL, channel_id, scope_id=viewer, ping_role_id=ping_role_id, now=now
             )
-            ping = f" and ping <@&{external(ping_role_id)}>" if ping_role_id else ""
-            what = (
-                f"This channel now follows **{story.title}**. When it develops, I'll post what changed in a "
-                f"thread under a story card here{ping}."
+            ping = markup.text(" and ping ", markup.role(ping_role_id)) if ping_role_id else ""
+            what = markup.text(
+                "This channel now follows ",
+                markup.bold(story.title),
+                ". When it develops, I'll post what changed in a thread under a story card here",
+                ping,
+                ".",
             )
         else:
             _, created = await self.follows.follow(
                 story.id, FollowerKind.USER, user_id, scope_id=None, ping_role_id=None, now=now
             )
-            what = (
-                f"You now follow **{story.title}**. When it develops, I'll DM you what changed: the new facts "
-                "and a link, once per development."
+            what = markup.text(
+                "You now follow ",
+                markup.bold(story.title),
+                ". When it develops, I'll DM you what changed: the new facts and a link, once per development.",
             )
         if not created:
-            what = "Already following. " + what
+            what = markup.text("Already following. ", what)
         window = int(self.burst_window.total_seconds() // 60)
         tail = f" Updates within {plural(window, 'minute')} are merged into one alert." if window else ""
-        return Reply(text=f"{what}{tail} `/story mute` pauses, `/story unfollow` stops.", ephemeral=True)
+        stop = markup.text(" ", markup.code("/story mute"), " pauses, ", markup.code("/story unfollow"), " stops.")
+        return Reply(text=markup.text(what, tail, stop), ephemeral=True)
 
     async def unfollow(
         self, story_text: str, viewer: str | None, user_id: str, where: FollowTarget, channel_id: str | None
@@ -100,23 +105,25 @@ class FollowService:
         kind, follower = (FollowerKind.CHANNEL, channel_id) if here else (FollowerKind.USER, user_id)
         if follower is None or not await self.follows.unfollow(story.id, kind, follower):
             who = "This channel does" if here else "You do"
-            raise UserError(f"{who} not follow **{story.title}**.")
-        return Reply(text=f"Stopped following **{story.title}**.", ephemeral=True)
+            raise UserError(markup.text(f"{who} not follow ", markup.bold(story.title), "."))
+        return Reply(text=markup.text("Stopped following ", markup.bold(story.title), "."), ephemeral=True)
 
     async def following(self, user_id: str, scope_id: str | None) -> Reply:
         rows = await self.follows.following(user_id, scope_id)
         if not rows:
-            return Reply(text="You follow nothing yet. Try `/story follow`.", ephemeral=True)
+            nothing = markup.text("You follow nothing yet. Try ", markup.code("/story follow"), ".")
+            return Reply(text=nothing, ephemeral=True)
         now = datetime.now(UTC)
         zone = await self.zones.zone_for(scope_id, user_id)
         lines = []
         for row in rows:
             dm = row.follow.follower_kind is FollowerKind.USER
-            where = "by DM" if dm else f"in <#{external(row.follow.follower_id)}>"
+            where = "by DM" if dm else markup.text("in ", markup.channel(row.follow.follower_id))
             until = row.follow.muted_until
             muted = f", muted until {local_time.short_moment(until, zone)}" if until and row.follow.muted(now) else ""
-            lines.append(f"• **{row.title}** (`{row.slug}`) {where}{muted}")
-        return Reply(cards=(Card(title="Following", description="\n".join(lines)),), ephemeral=True)
+            slug = markup.code(row.slug)
+            lines.append(markup.text("• ", markup.bold(row.title), " (", slug, ") ", where, muted))
+        return Reply(cards=(Card(title="Following", description=markup.join("\n", lines)),), ephemeral=True)
 
     async def mute(self, story_text: str, viewer: str | None, user_id: str, hours: int) -> Reply:
         if not 1 <= hours <= 168:
@@ -124,11 +131,16 @@ class FollowService:
         story = await self.story_service.resolve(story_text, viewer)
         until = datetime.now(UTC) + timedelta(hours=hours)
         if not await self.follows.mute(story.id, user_id, until):
-            raise UserError(f"You don't follow **{story.title}** by DM, so there is nothing to mute.")
+            title = markup.bold(story.title)
+            raise UserError(markup.text("You don't follow ", title, " by DM, so there is nothing to mute."))
         zone = await self.zones.zone_for(viewer, user_id)
         return Reply(
-            text=f"Muted **{story.title}** until {local_time.short_moment(until, zone)}. Alerts are held, not lost: "
-            "they come in your next digest, or as one catch-up message when the mute ends.",
+            text=markup.text(
+                "Muted ",
+                markup.bold(story.title),
+                f" until {local_time.short_moment(until, zone)}. Alerts are held, not lost: "
+                "they come in your next digest, or as one catch-up message when the mute ends.",
+            ),
             ephemeral=True,
         )
 
@@ -162,8 +174,11 @@ class FollowService:
         who = "This channel no longer follows it" if channel else "You no longer follow it"
         card = Card(
             title=truncate(f"Story removed: {story.title}", 256),
-            description=f"This server's admins removed **{story.title}**. {who}, and nothing more will be sent "
-            "about it.",
+            description=markup.text(
+                "This server's admins removed ",
+                markup.bold(story.title),
+                f". {who}, and nothing more will be sent about it.",
+            ),
         )
         target = follow.follower_id
         if channel:  # into the story's thread, where the channel's alerts went, when there is one

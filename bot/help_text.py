@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import markup
+from bot.markup import Markup
+
 
 @dataclass(frozen=True, slots=True)
 class CommandHelp:
@@ -55,5 +58,13 @@ FEED_COMMANDS = (
 ALL_COMMANDS = (*STORY_COMMANDS, *DIGEST_COMMANDS, *FEED_COMMANDS, CommandHelp("/help", "This list."))
 
 
-def help_lines(commands: tuple[CommandHelp, ...] = ALL_COMMANDS) -> list[str]:
-    return [f"`{c.usage}`: {c.summary}" + (" *(Manage Server)*" if c.admin else "") for c in commands]
+def help_lines(commands: tuple[CommandHelp, ...] = ALL_COMMANDS, admin: str | None = None) -> list[Markup]:
+    """One line per command. `admin`: how the platform names who may run admin commands, shown after theirs
+    (the console runs as its operator and passes None)."""
+    note = f" ({admin})" if admin else ""
+    return [markup.text(markup.code(c.usage), ": ", _summary(c.summary), note if c.admin else "") for c in commands]
+
+
+def _summary(summary: str) -> Markup:
+    """A summary names commands in backticks (plain in a command's description): code spans in help."""
+    return markup.text(*(markup.code(part) if index % 2 else part for index, part in enumerate(summary.split("`"))))

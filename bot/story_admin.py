@@ -1,6 +1,6 @@
 """A server's own stories: add, update, remove. Every rule is checked here, so each chat platform shares them.
 
-An adapter (a Discord cog, a Slack handler) checks the platform's permission (Manage Server), calls one method,
+An adapter (a Discord cog, a Slack handler) checks the platform's admin permission, calls one method,
 and renders the reply. The operator's `briefbot update` comes through here too, as the one who may update the
 global stories."""
 
@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from bot import markup
 from bot.cards import Reply
 from bot.errors import UserError
 from bot.follow_service import FollowService
@@ -85,19 +86,23 @@ class StoryAdminService:
             raise UserError(f"Nothing was saved. {exc}") from None
         assert story.url is not None  # the final URL, after redirects
         reply = await self._save(story, link_origin(story.url, scope_id), scope_id)
-        return replace(reply, text=f"{reply.text} Source: {story.url}")
+        return replace(reply, text=markup.text(reply.text, f" Source: {story.url}"))
 
     async def _save(self, story: Story, origin: str, scope_id: str) -> Reply:
         if story.follows:
-            raise UserError("Nothing was saved. This document has `follows:`; use `/story update` for developments.")
+            follows, update = markup.code("follows:"), markup.code("/story update")
+            raise UserError(
+                markup.text("Nothing was saved. This document has ", follows, "; use ", update, " for developments.")
+            )
         [outcome] = await self.stories.import_stories([ImportItem(origin, story, scope_id)])
         if outcome.status is ImportStatus.FAILED:
             raise UserError(f"Nothing was saved: {outcome.message}")
         said = {
-            ImportStatus.UNCHANGED: "is already tracked as `{}` in this server.",
-            ImportStatus.UPDATED: "was already tracked as `{}` in this server, and is now updated.",
-        }.get(outcome.status, "is now tracked as `{}` in this server.")
-        return Reply(text=f"**{story.title}** {said.format(outcome.slug)}", ephemeral=True)
+            ImportStatus.UNCHANGED: ("is already tracked as ", " in this server."),
+            ImportStatus.UPDATED: ("was already tracked as ", " in this server, and is now updated."),
+        }.get(outcome.status, ("is now tracked as ", " in this server."))
+        slug = markup.code(outcome.slug)
+        return Reply(text=markup.text(markup.bold(story.title), " ", said[0], slug, said[1]), ephemeral=True)
 
     async def update(
         self, story_text: str, text: str, url: str | None, *, scope_id: str | None, now: datetime | None = None
@@ -123,7 +128,8 @@ class StoryAdminService:
         if development_id is None:
             raise UserError("That exact update was already added to this story.")
         self.follows.development_added()
-        return Reply(text=f"Added to **{story.title}**: “{headline}”. Followers will be told.", ephemeral=True)
+        added = markup.text("Added to ", markup.bold(story.title), f": “{headline}”. Followers will be told.")
+        return Reply(text=added, ephemeral=True)
 
     async def remove(self, story_text: str, scope_id: str, now: datetime | None = None) -> Reply:
         """Removes one of this server's own stories; its followers are told once, before their follows go."""
@@ -131,6 +137,7 @@ class StoryAdminService:
         story = await self._owned(story_text, scope_id, refusal)
         told = await self.follows.remove_story(story, scope_id, now)
         if told is None:
-            raise UserError(f"**{story.title}** was removed meanwhile.")
+            raise UserError(markup.text(markup.bold(story.title), " was removed meanwhile."))
         followers = f" {told} {'follower was' if told == 1 else 'followers were'} told." if told else ""
-        return Reply(text=f"Removed **{story.title}** and its follows.{followers}", ephemeral=True)
+        removed = markup.text("Removed ", markup.bold(story.title), f" and its follows.{followers}")
+        return Reply(text=removed, ephemeral=True)

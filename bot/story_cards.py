@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 
-from bot import local_time
+from bot import local_time, markup
 from bot.answers import ScoredPassage
 from bot.cards import Card, CardField, Reply
+from bot.markup import Markup
 from bot.story_model import Bullet
 from bot.story_now import DATE, DatedPoint, key_points_now, summary_now
-from bot.text import escape_markdown, plural
+from bot.text import plural
 from storage.records import DevelopmentRecord, StoryDetail, StoryRecord
 
 
@@ -33,36 +34,45 @@ def story_day(story: StoryRecord, zone: tzinfo) -> str:
     return assumed_date(story, zone) if story.date_assumed else local_time.day(story.published_at, zone)
 
 
-def bullet_lines(bullets: tuple[Bullet, ...]) -> str:
-    return "\n".join(f"• **{b.label}**: {b.text}" if b.label else f"• {b.text}" for b in bullets)
+def bullet(b: Bullet) -> Markup:
+    """A key point: its label in bold, then its text."""
+    return markup.text(markup.bold(b.label), ": ", b.text) if b.label else markup.text(b.text)
 
 
-def dated_point_lines(points: tuple[DatedPoint, ...], zone: tzinfo | None = None) -> str:
+def bullet_lines(bullets: tuple[Bullet, ...]) -> Markup:
+    return markup.join("\n", (markup.text("• ", bullet(b)) for b in bullets))
+
+
+def dated_point_lines(points: tuple[DatedPoint, ...], zone: tzinfo | None = None) -> Markup:
     """Key points as they stand now: later developments' points carry the date they were reported."""
     lines = []
     for point in points:
-        text = f"**{point.bullet.label}**: {point.bullet.text}" if point.bullet.label else point.bullet.text
         if point.reported_at is None:
-            lines.append(f"• {text}")
+            lines.append(markup.text("• ", bullet(point.bullet)))
             continue
         day = local_time.day(point.reported_at, zone) if zone else point.reported_at.strftime(DATE)
-        lines.append(f"• {day} · {text}")
-    return "\n".join(lines)
+        lines.append(markup.text(f"• {day} · ", bullet(point.bullet)))
+    return markup.join("\n", lines)
 
 
-def development_line(development: DevelopmentRecord, zone: tzinfo) -> str:
-    link = f" ([source]({development.url}))" if development.url else ""
+def source_link(url: str | None) -> Markup:
+    """` (source)` linking the development's page, or nothing."""
+    return markup.text(" (", markup.link("source", url), ")") if url else markup.text()
+
+
+def development_line(development: DevelopmentRecord, zone: tzinfo) -> Markup:
     also = ""
-    if development.also_reported_by:  # outlet names come from feeds: shown as written, never as Markdown
-        also = " · also reported by " + ", ".join(escape_markdown(o) for o in development.also_reported_by)
-    return f"{local_time.day(development.published_at, zone)}: {development.headline}{link}{also}"
+    if development.also_reported_by:  # outlet names come from feeds: plain text, as written
+        also = " · also reported by " + ", ".join(development.also_reported_by)
+    day = local_time.day(development.published_at, zone)
+    return markup.text(f"{day}: ", development.headline, source_link(development.url), also)
 
 
 def show_card(detail: StoryDetail, zone: tzinfo) -> Card:
     """The story as it stands now: the newest development leads the summary, its key points lead the list."""
     story = detail.story
     points = key_points_now(detail.key_points, detail.developments)
-    fields = [CardField("Key points", dated_point_lines(points, zone) or "None recorded.")]
+    fields = [CardField("Key points", dated_point_lines(points, zone) or markup.text("None recorded."))]
     if detail.last_development:
         fields.append(CardField("Latest development", development_line(detail.last_development, zone)))
     if story.url or story.source:
@@ -82,7 +92,7 @@ def keypoints_card(story: StoryRecord, points: tuple[DatedPoint, ...]) -> Card:
         footer += " · dated points came with later developments, newest first; the others with the article"
     return Card(
         title=f"Key points: {story.title}",
-        description=dated_point_lines(points) or "This story has no key points recorded.",
+        description=dated_point_lines(points) or markup.text("This story has no key points recorded."),
         footer=footer,
     )
 
@@ -102,19 +112,19 @@ def list_card(
     for s in stories:
         latest = last_developments.get(s.id)
         what = f"last development {local_time.day(latest, zone)}" if latest else story_day(s, zone)
-        lines.append(f"**{s.title}**\n`{s.slug}` · {what}")
+        lines.append(markup.text(markup.bold(s.title), "\n", markup.code(s.slug), f" · {what}"))
     return Card(
         title="Tracked stories",
-        description="\n\n".join(lines),
+        description=markup.join("\n\n", lines),
         footer=f"Page {page}/{pages} · {plural(total, 'story')} · {local_time.dates_in(zone)}",
     )
 
 
 def ask_reply(story: StoryRecord, question: str, ranked: list[ScoredPassage]) -> Reply:
     if not ranked:
-        return Reply(
-            text=f"**{story.title}** does not cover that. Try `/story keypoints` or `/story show` for what it says."
-        )
+        keypoints, show = markup.code("/story keypoints"), markup.code("/story show")
+        said = markup.text(" does not cover that. Try ", keypoints, " or ", show, " for what it says.")
+        return Reply(text=markup.text(markup.bold(story.title), said))
     by_section: dict[str, list[str]] = {}
     for item in ranked:
         passage = item.passage
@@ -124,21 +134,23 @@ def ask_reply(story: StoryRecord, question: str, ranked: list[ScoredPassage]) ->
             name += f" · reported {passage.reported_at.strftime(DATE)}"
         by_section.setdefault(name, []).append(passage.text)
     fields = tuple(
-        CardField(section, "\n".join(f"> {text}" for text in texts)) for section, texts in by_section.items()
+        CardField(section, markup.join("\n", (markup.quote(text) for text in texts)))
+        for section, texts in by_section.items()
     )
-    return Reply(cards=(Card(title=f"Q: {question}", description=f"From **{story.title}**", fields=fields),))
+    source = markup.text("From ", markup.bold(story.title))
+    return Reply(cards=(Card(title=f"Q: {question}", description=source, fields=fields),))
 
 
 def timeline_card(detail: StoryDetail, zone: tzinfo) -> Card:
     story = detail.story
     reported = "" if story.date_assumed else "first reported: "  # "no date given; imported 30 Nov: <title>"
-    lines = [f"{story_day(story, zone)}: {reported}{story.title}"]
+    lines = [markup.text(f"{story_day(story, zone)}: {reported}{story.title}")]
     lines += [development_line(d, zone) for d in detail.developments]
     if not detail.developments:
-        lines.append("No developments yet. Follow the story to hear when it develops.")
+        lines.append(markup.text("No developments yet. Follow the story to hear when it develops."))
     return Card(
         title=f"Timeline: {story.title}",
-        description="\n".join(lines),
+        description=markup.join("\n", lines),
         footer=f"{story.slug} · {local_time.dates_in(zone)}",
     )
 
@@ -148,5 +160,7 @@ def search_card(query: str, stories: list[StoryRecord]) -> Card:
         return Card(title=f"Search: {query}", description="No tracked story mentions that.")
     return Card(
         title=f"Search: {query}",
-        description="\n".join(f"**{s.title}** · `{s.slug}`\n{s.summary}" for s in stories),
+        description=markup.join(
+            "\n", (markup.text(markup.bold(s.title), " · ", markup.code(s.slug), "\n", s.summary) for s in stories)
+        ),
     )

@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from bot import markup
 from bot.answers import Passage, passages, section_passages
+from bot.markup import Content
 from bot.story_model import Bullet
 from storage.records import DevelopmentRecord, StoryDetail, StoryRecord
 
@@ -57,12 +59,13 @@ def key_points_now(original: Sequence[Bullet], developments: Sequence[Developmen
     return (*dated, *(DatedPoint(b, None) for b in original if _key(b) not in seen))
 
 
-def summary_now(story: StoryRecord, developments: Sequence[DevelopmentRecord]) -> str:
+def summary_now(story: StoryRecord, developments: Sequence[DevelopmentRecord]) -> Content:
     """The original summary, led by the newest development when there is one."""
     if not developments:
         return story.summary
     latest = newest_first(developments)[0]
-    return f"**Latest, {latest.published_at.strftime(DATE)}:** {latest.headline}\n\n{story.summary}"
+    lead = markup.bold(f"Latest, {latest.published_at.strftime(DATE)}:")
+    return markup.text(lead, " ", latest.headline, "\n\n", story.summary)
 
 
 def development_passages(development: DevelopmentRecord) -> list[Passage]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import UTC
 
-from bot import story_cards
+from bot import markup, story_cards
 from bot.answers import ask_hint, asks_about_nothing, clean_question, rank
 from bot.audience import AudienceZones
 from bot.cards import Reply
@@ -27,8 +27,9 @@ class StoryService:
         self.stories = stories
         self.zones = zones or AudienceZones(None, UTC)
 
-    async def choices(self, text: str, viewer: str | None) -> list[StoryChoice]:
-        return await self.stories.autocomplete(text[:100], viewer)
+    async def choices(self, text: str, viewer: str | None, *, own_only: bool = False) -> list[StoryChoice]:
+        """`own_only`: the viewer's own stories only, without the global ones."""
+        return await self.stories.autocomplete(text[:100], viewer, own_only=own_only)
 
     async def resolve(self, text: str, viewer: str | None) -> StoryRecord:
         """An exact slug, else the single best autocomplete match; raises UnknownStory."""
@@ -79,7 +80,7 @@ class StoryService:
     async def ask(self, text: str, question: str, viewer: str | None) -> Reply:
         question = clean_question(question)
         if not question:
-            raise UserError("Ask a question, for example `why south korea`.")
+            raise UserError(markup.text("Ask a question, for example ", markup.code("why south korea"), "."))
         if len(question) > MAX_QUESTION_CHARS:
             raise UserError(f"Keep the question under {MAX_QUESTION_CHARS} characters.")
         detail = await self.detail(text, viewer)

@@ -1,16 +1,14 @@
 """Render a Reply for a terminal: styled with rich at a terminal, plain text anywhere else.
 
-Cards carry the small Markdown that chat platforms show (`**bold**`, `*italic*`, `code`, [links](url), `> quotes`).
-Both renderings read it the same way, so neither prints the markers. Story text is untrusted: it only ever becomes
-rich `Text` (never markup), and control characters are dropped so a story cannot drive the terminal.
+Cards carry neutral markup (`bot.markup`); both renderings show its spans without any syntax: bold and code
+styled at a terminal, links as `label <url>`, quotes as `> ` lines, a role as `@name`. Story text is untrusted:
+it only ever becomes rich `Text` (never rich markup), and control characters are dropped so a story cannot drive
+the terminal.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import TextIO
 
 from rich.console import Console, Group, RenderableType
@@ -18,83 +16,36 @@ from rich.rule import Rule
 from rich.style import Style
 from rich.text import Text
 
+from bot import markup
 from bot.cards import Card, Reply
+from bot.markup import Content, Kind
 
 RULE = "─" * 60
 EPHEMERAL_NOTE = "only you can see this"
 NOTHING = "(nothing to show)"
 
-_INLINE = re.compile(
-    r"\\(?P<escaped>[!-/:-@\[-`{-~])"  # a backslash before punctuation: that character, as itself
-    r"|\*\*(?P<bold>.+?)(?<!\\)\*\*"  # an escaped star never closes: `**a \***` is bold "a *"
-    r"|(?<![*\w\\])\*(?P<italic>[^*\s](?:[^*]*[^*\s\\])?)\*(?![*\w])"
-    r"|`(?P<code>[^`]+)`"
-    r"|\[(?P<label>[^\]]+)\]\((?P<url>[^)\s]+)\)"
-)
-_QUOTE = re.compile(r"^> ?")
 # C0 and C1 controls but tab and newline: ESC would let a story recolour, move or clear the terminal.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-class Mark(StrEnum):
-    """What a span of chat Markdown is; the value is its rich style."""
-
-    PLAIN = ""
-    BOLD = "bold"
-    ITALIC = "italic"
-    CODE = "cyan"
-    LINK = "underline blue"
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    text: str
-    mark: Mark = Mark.PLAIN
-    url: str | None = None
+# Each span kind's rich style; plain text takes the style of where it is shown.
+_STYLES = {Kind.BOLD: "bold", Kind.CODE: "cyan", Kind.LINK: "underline blue", Kind.QUOTE: "italic"}
 
 
 def clean(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def spans(line: str, mark: Mark = Mark.PLAIN) -> Iterator[Span]:
-    """One line of chat Markdown as styled spans; anything that is not a marker pair stays literal text."""
-    position = 0
-    for match in _INLINE.finditer(line):
-        if match.start() > position:
-            yield Span(line[position : match.start()], mark)
-        if match["escaped"] is not None:
-            yield Span(match["escaped"], mark)
-        elif match["bold"] is not None:
-            yield from spans(match["bold"], Mark.BOLD)
-        elif match["italic"] is not None:
-            yield Span(match["italic"], Mark.ITALIC)
-        elif match["code"] is not None:
-            yield Span(match["code"], Mark.CODE)
-        else:
-            yield Span(match["label"], Mark.LINK, url=match["url"])
-        position = match.end()
-    if position < len(line):
-        yield Span(line[position:], mark)
-
-
-def _lines(markdown: str) -> Iterator[tuple[bool, str]]:
-    """(is a quote, line without its `>`) for each line."""
-    for line in clean(markdown).split("\n"):
-        quote = _QUOTE.match(line)
-        yield (True, line[quote.end() :]) if quote else (False, line)
-
-
 # Plain text ------------------------------------------------------------------------------------------------------
 
 
-def plain(markdown: str) -> str:
-    """Markdown as readable text: markers dropped, links as `label <url>`, quotes kept as `> ` lines."""
-    out: list[str] = []
-    for quote, line in _lines(markdown):
-        text = "".join(f"{s.text} <{s.url}>" if s.url else s.text for s in spans(line))
-        out.append(f"> {text}" if quote else text)
-    return "\n".join(out)
+def plain(value: Content | None) -> str:
+    """Readable text: no syntax, links as `label <url>`, quotes as `> ` lines, controls dropped."""
+    return clean(markup.plain(value))
+
+
+def shell_text(value: Content | None) -> str:
+    """One line for a shell's stderr: plain text, with commands and names in code kept in backticks."""
+    spans = markup.to_markup(value).spans
+    return clean("".join(f"`{s.text}`" if s.kind is Kind.CODE else s.plain for s in spans))
 
 
 def render_card(card: Card) -> str:
@@ -120,18 +71,21 @@ def render_reply(reply: Reply) -> str:
 # Rich ------------------------------------------------------------------------------------------------------------
 
 
-def rich_text(markdown: str, base: str = "") -> Text:
-    """Markdown as a rich Text built span by span: story text is never parsed as rich markup."""
+def rich_text(value: Content | None, base: str = "") -> Text:
+    """Markup as a rich Text built span by span: story text is never parsed as rich markup."""
     text = Text(style=base)
-    for index, (quote, line) in enumerate(_lines(markdown)):
-        if index:
-            text.append("\n")
-        if quote:
-            text.append("▌ ", style="dim")
-        for span in spans(line, Mark.ITALIC if quote else Mark.PLAIN):
-            text.append(span.text, style=span.mark.value)
-            if span.url:
-                text.append(f" <{span.url}>", style=Style(dim=True, link=span.url))
+    for span in markup.to_markup(value).spans:
+        if span.kind is Kind.QUOTE:
+            for index, line in enumerate(clean(span.text).split("\n")):
+                text.append(("\n" if index else "") + "▌ ", style="dim")
+                text.append(line, style=_STYLES[Kind.QUOTE])
+        elif span.kind is Kind.LINK:
+            url = clean(span.target or "")
+            text.append(clean(span.text), style=_STYLES[Kind.LINK])
+            if span.text != span.target:
+                text.append(f" <{url}>", style=Style(dim=True, link=url))
+        else:
+            text.append(clean(span.plain), style=_STYLES.get(span.kind, ""))
     return text
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from bot.errors import UserError
 
@@ -101,3 +101,18 @@ def public_http_url(url: str) -> str:
     if address_refusal(address) is not None:
         raise UserError("That link points at a private address; give a public one.")
     return url
+
+
+def link_target(url: str, safe: str) -> str | None:
+    """`url` percent-encoded but for the characters in `safe`, if it is an http(s) address with a host, else None.
+
+    A renderer passes the characters its link syntax can hold, so a target can never end a link early."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # a malformed port or IPv6 literal
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    return quote(url, safe=safe)

@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import markup
 from bot.discord.checks import guild_only, require_permission
 from bot.discord.ids import qualified, scope_of, user_of
 from bot.discord.render import send_reply
@@ -36,7 +37,8 @@ def check_bot_can_post(interaction: discord.Interaction, channel_id: int) -> dis
     missing = [name for name in NEEDED_IN_CHANNEL if not getattr(permissions, name)]
     if missing:
         names = ", ".join(n.replace("_", " ").title() for n in missing)
-        raise UserError(f"I can't post digests in {channel.mention}: I am missing **{names}** there.")
+        where, what = markup.channel(channel.id, channel.name), markup.bold(names)
+        raise UserError(markup.text("I can't post digests in ", where, ": I am missing ", what, " there."))
     return channel
 
 

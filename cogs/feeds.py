@@ -42,7 +42,11 @@ class FeedCog(commands.GroupCog, group_name="feed", group_description="News feed
     async def story_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        choices = await self.stories.choices(current, scope_of(interaction))
+        scope_id = scope_of(interaction)
+        if scope_id is None:
+            return []
+        # A server's feed develops only the server's own stories (bot.feeds.service), so only those are offered.
+        choices = await self.stories.choices(current, scope_id, own_only=True)
         return [app_commands.Choice(name=truncate(c.title, CHOICE_NAME_LIMIT), value=c.slug) for c in choices[:25]]
 
     async def feed_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -8,8 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import markup
 from bot.cards import Card, Reply
-from bot.discord.render import send_reply
+from bot.discord.render import ADMIN_REQUIREMENT, send_reply
 from bot.help_text import help_lines
 
 if TYPE_CHECKING:
@@ -22,7 +23,8 @@ class HelpCog(commands.Cog):
     @app_commands.command(name="help", description="What briefbot can do, in one short list")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     async def help(self, interaction: discord.Interaction) -> None:
-        card = Card(title="briefbot commands", description="\n".join(help_lines()), footer=HELP_FOOTER)
+        lines = help_lines(admin=ADMIN_REQUIREMENT)
+        card = Card(title="briefbot commands", description=markup.join("\n", lines), footer=HELP_FOOTER)
         await send_reply(interaction, Reply(cards=(card,), ephemeral=True))
 
 

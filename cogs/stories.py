@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import markup
 from bot.cards import Reply
 from bot.discord.checks import require_permission
 from bot.discord.ids import channel_of, qualified, scope_of, user_of
@@ -114,7 +115,8 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
             require_permission(interaction, "manage_channels")
         if ping is not None:
             if target is not FollowTarget.HERE:
-                raise UserError("A role ping only applies to channel follows (`where: in this channel`).")
+                option = markup.code("where: in this channel")
+                raise UserError(markup.text("A role ping only applies to channel follows (", option, ")."))
             require_permission(interaction, "manage_roles")
         reply = await self.follows.follow(
             story,

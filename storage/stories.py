@@ -320,16 +320,24 @@ class StoryRepository:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
-    async def autocomplete(self, text: str, viewer: str | None, limit: int = 25) -> list[StoryChoice]:
-        """Slug prefix first (index range scan), then title word prefixes (FTS5, CJK included)."""
+    async def autocomplete(
+        self, text: str, viewer: str | None, limit: int = 25, *, own_only: bool = False
+    ) -> list[StoryChoice]:
+        """Slug prefix first (index range scan), then title word prefixes (FTS5, CJK included).
+
+        `own_only`: only the viewer's own stories, not the global ones (what a server's feed may develop)."""
         text = text.strip().lower()
         params = {"viewer": viewer, "limit": limit}
+        visible = "s.scope_id = :viewer" if own_only else _VISIBLE
         if not text:  # the most active visible stories: merge the global and the viewer's index runs (see recent)
-            sql = (
-                "SELECT slug, title FROM ("
+            global_run = "" if own_only else (
                 "SELECT slug, title, at FROM (SELECT slug, title, last_development_at AS at FROM stories "
                 "WHERE scope_id IS NULL ORDER BY last_development_at DESC LIMIT :limit) "
                 "UNION ALL "
+            )
+            sql = (
+                "SELECT slug, title FROM ("
+                f"{global_run}"
                 "SELECT slug, title, at FROM (SELECT slug, title, last_development_at AS at FROM stories "
                 "WHERE scope_id = :viewer ORDER BY last_development_at DESC LIMIT :limit) "
                 "ORDER BY at DESC LIMIT :limit)"
@@ -340,7 +348,8 @@ class StoryRepository:
         # story and sorts them instead of walking the slug index and stopping after `limit` rows.
         slug_sql = (
             "SELECT s.slug, s.title FROM stories s WHERE s.slug >= :low AND s.slug < :high "
-            "AND (+s.scope_id IS NULL OR +s.scope_id = :viewer) ORDER BY s.slug LIMIT :limit"
+            + ("AND +s.scope_id = :viewer " if own_only else "AND (+s.scope_id IS NULL OR +s.scope_id = :viewer) ")
+            + "ORDER BY s.slug LIMIT :limit"
         )
         async with self.db.reader.execute(slug_sql, {**params, "low": text, "high": text + "\uffff"}) as cursor:
             choices = [StoryChoice(r[0], r[1]) for r in await cursor.fetchall()]
@@ -349,7 +358,7 @@ class StoryRepository:
             word_sql = (
                 "SELECT s.slug, s.title FROM story_titles f JOIN stories s ON s.id = f.rowid "
                 # Newest first, not by rank: ranking scores every match, which a 3-letter prefix makes 100k.
-                f"WHERE story_titles MATCH :query AND {_VISIBLE} ORDER BY f.rowid DESC LIMIT :limit"
+                f"WHERE story_titles MATCH :query AND {visible} ORDER BY f.rowid DESC LIMIT :limit"
             )
             async with self.db.reader.execute(word_sql, {**params, "query": query}) as cursor:
                 seen = {c.slug for c in choices}

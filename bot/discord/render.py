@@ -1,4 +1,9 @@
-"""Reply -> Discord messages. Every message passes Discord's limits and mentions nobody unless asked."""
+"""Reply -> Discord messages. Every message passes Discord's limits and mentions nobody unless asked.
+
+Cards hold neutral markup; Discord is sent its Markdown (`bot.markdown`): plain text escaped, links as
+`[label](<url>)` for http(s) only, role pings as `<@&id>` (sent with mentions allowed only where a follow asked
+for its ping). The parts were split by `bot.limits`, which measures that same Markdown.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,25 @@ import discord
 
 from bot.cards import Card, Reply
 from bot.limits import MessagePart, check_message, paginate
+from bot.markdown import to_markdown
+from bot.markup import Content
+
+# How an admin-only command is named in a Discord reply.
+ADMIN_REQUIREMENT = "Manage Server"
 
 
 def to_embed(card: Card) -> discord.Embed:
     embed = discord.Embed(
-        title=card.title or None,
-        description=card.description or None,
+        title=to_markdown(card.title) or None,
+        description=to_markdown(card.description) or None,
         url=card.url or None,
         timestamp=card.timestamp,
         colour=discord.Colour.blurple(),
     )
     for field in card.fields:
-        embed.add_field(name=field.name, value=field.value, inline=field.inline)
+        embed.add_field(name=to_markdown(field.name), value=to_markdown(field.value), inline=field.inline)
     if card.footer:
-        embed.set_footer(text=card.footer)
+        embed.set_footer(text=card.footer)  # footers show no Markdown, so they are sent as they are
     return embed
 
 
@@ -32,7 +42,7 @@ def message_parts(reply: Reply) -> list[MessagePart]:
 
 def part_kwargs(part: MessagePart) -> dict[str, object]:
     return {
-        "content": part.content or None,
+        "content": to_markdown(part.content) or None,
         "embeds": [to_embed(card) for card in part.cards],
         "allowed_mentions": discord.AllowedMentions.none(),
     }
@@ -49,5 +59,5 @@ async def send_reply(interaction: discord.Interaction, reply: Reply, *, ephemera
             await interaction.response.send_message(ephemeral=hidden, **kwargs)  # type: ignore[arg-type]
 
 
-async def send_error(interaction: discord.Interaction, message: str) -> None:
+async def send_error(interaction: discord.Interaction, message: Content) -> None:
     await send_reply(interaction, Reply(text=message, ephemeral=True))

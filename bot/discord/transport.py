@@ -15,6 +15,7 @@ from bot.delivery import Pace, PermanentFailure, TemporaryFailure, Transport
 from bot.discord.ids import qualified, snowflake
 from bot.discord.render import to_embed
 from bot.limits import MessagePart
+from bot.markdown import to_markdown
 from bot.payloads import StoredMessage
 from storage.direct_messages import DirectMessageRepository
 from storage.follows import FollowRepository
@@ -84,7 +85,7 @@ class DiscordTransport(Transport):
 
     async def _post(self, channel_id: int, message: StoredMessage, nonce: str) -> discord.Message:
         mentions = discord.AllowedMentions.none()
-        content = message.part.content or None
+        content = to_markdown(message.part.content) or None
         if message.ping_role_id is not None:
             role = discord.Object(snowflake(message.ping_role_id))
             mentions = discord.AllowedMentions(everyone=False, users=False, roles=[role])

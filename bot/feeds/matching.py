@@ -46,7 +46,7 @@ from bot.feeds.match import (
 from bot.feeds.model import FeedItem
 from bot.feeds.outcomes import ItemOutcome
 from bot.limits import truncate
-from bot.text import escape_markdown, split_sentences
+from bot.text import split_sentences
 from storage.feeds import FeedRecord, FeedRepository, LearnedItem, NewItem, Report, StoryText
 from storage.records import to_db_time
 from storage.stories import StoryRepository
@@ -251,9 +251,9 @@ class FeedMatching:
         published = min(item.published, now) if item.published else now
         development = DevelopmentRow(
             story_id=story_id,
-            # Stored as card text: the core's cards are Markdown, and feed text must add none.
-            headline=escape_markdown(truncate(title, HEADLINE_CHARS)),
-            body=escape_markdown(truncate(body, BODY_CHARS)),
+            # Stored as written: cards show it as plain text, so it cannot add markup anywhere.
+            headline=truncate(title, HEADLINE_CHARS),
+            body=truncate(body, BODY_CHARS),
             key_points_json="[]",
             url=item.link,
             source=row.outlet,

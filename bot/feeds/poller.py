@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bot import payloads
+from bot import markup, payloads
 from bot.cards import Card
 from bot.feeds import schedule
 from bot.feeds.filters import WordFilter
@@ -40,7 +40,6 @@ from bot.feeds.outcomes import ItemOutcome
 from bot.feeds.parse import parse_feed
 from bot.fetch import Fetcher, FetchError, FetchResult
 from bot.limits import MessagePart, truncate
-from bot.text import escape_markdown
 from bot.urls import host_key
 from storage.feeds import FeedRecord, FeedRepository, NewItem, Report
 from storage.outbox import OutgoingMessage, TargetKind
@@ -101,10 +100,15 @@ def disabled_notice(feed: FeedRecord, reason: str, now: datetime) -> list[Outgoi
     if feed.channel_id is None:
         return []
     card = Card(
-        title=truncate(f"Feed disabled: {escape_markdown(feed.title)}", 256),
-        description=(
-            f"I stopped checking {feed.url} because {escape_markdown(reason)}.\n"
-            "`/feed list` shows it; `/feed remove` removes it, and `/feed add` adds it again once it works."
+        title=truncate(f"Feed disabled: {feed.title}", 256),
+        description=markup.text(
+            f"I stopped checking {feed.url} because {reason}.\n",
+            markup.code("/feed list"),
+            " shows it; ",
+            markup.code("/feed remove"),
+            " removes it, and ",
+            markup.code("/feed add"),
+            " adds it again once it works.",
         ),
     )
     key = f"feed-disabled:{feed.id}:{now:%Y%m%dT%H%M%S%f}"

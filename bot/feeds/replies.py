@@ -1,7 +1,7 @@
 """How feed results look: platform-neutral replies for the `/feed` commands, the console and the CLI.
 
-Feed text (titles, outlets, item titles) is escaped for the core's Markdown subset here, and links are the
-parser's http(s) ones only. Dates are in the audience's zone, which each card names.
+Feed text (titles, outlets, item titles) is only ever plain text in the markup (`bot.markup`); each platform
+shows links for http(s) targets only. Dates are in the audience's zone, which each card names.
 """
 
 from __future__ import annotations
@@ -9,30 +9,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
-from bot import local_time
+from bot import local_time, markup
 from bot.cards import Card, CardField, Reply
 from bot.feeds.outcomes import FeedStatus, WhyKind
 from bot.feeds.results import FeedAdded, FeedRemoved, FeedSummary, PreviewItem, WhyResult
 from bot.limits import truncate
-from bot.text import escape_markdown, plural
+from bot.markup import Content, Markup
+from bot.text import plural
 
 TITLE_CHARS = 120
 FIELD_NAME_CHARS = 256
 
 
 def _text(value: str, limit: int = TITLE_CHARS) -> str:
-    """Feed text as card text: cut, then escaped (so a cut never splits an escape)."""
-    return escape_markdown(truncate(value, limit))
+    """Feed text, cut; cards show it as plain text."""
+    return truncate(value, limit)
 
 
-def _linked(title: str, link: str | None) -> str:
-    # Brackets are escaped in the title, so it cannot close the link early; a link is the parser's http(s) URL.
-    return f"[{_text(title)}]({link})" if link and ")" not in link and " " not in link else _text(title)
+def _linked(title: str, link: str | None) -> Markup:
+    return markup.text(markup.link(_text(title), link)) if link else markup.text(_text(title))
 
 
-def _scope(added: FeedAdded) -> str:
+def _scope(added: FeedAdded) -> Content:
     if added.story:
-        return f"a source for **{_text(added.story.title)}** only"
+        return markup.text("a source for ", markup.bold(_text(added.story.title)), " only")
     return "matched against every global story" if added.global_feed else "matched against every story here"
 
 
@@ -45,14 +45,14 @@ def _words(include: Sequence[str], exclude: Sequence[str]) -> str:
     return "; ".join(parts)
 
 
-def _preview(item: PreviewItem, zone: tzinfo) -> str:
+def _preview(item: PreviewItem, zone: tzinfo) -> Markup:
     when = f" · {local_time.day(item.published, zone)}" if item.published else ""
-    return f"• {_linked(item.title, item.link)}{when}"
+    return markup.text("• ", _linked(item.title, item.link), when)
 
 
 def added_reply(added: FeedAdded, zone: tzinfo) -> Reply:
-    lines = [
-        f"Checked every {plural(added.every_minutes, 'minute')}; {_scope(added)}.",
+    lines: list[Content] = [
+        markup.text(f"Checked every {plural(added.every_minutes, 'minute')}; ", _scope(added), "."),
         f"{plural(added.items_seen, 'item')} already in it were recorded as seen: they will not alert.",
     ]
     if not added.owns_stories:
@@ -62,11 +62,11 @@ def added_reply(added: FeedAdded, zone: tzinfo) -> Reply:
         )
     if words := _words(added.include, added.exclude):
         lines.append(words[0].upper() + words[1:] + ".")
-    newest = "\n".join(_preview(item, zone) for item in added.newest) or "The feed has no items yet."
+    newest = markup.join("\n", (_preview(item, zone) for item in added.newest))
     card = Card(
         title=truncate(f"Feed added: {_text(added.title)}", 256),
-        description="\n".join(lines),
-        fields=(CardField("Newest items", newest),),
+        description=markup.join("\n", lines),
+        fields=(CardField("Newest items", newest or "The feed has no items yet."),),
         url=added.url,
         footer=f"#{added.feed_id} · next check {local_time.short_moment(added.next_check_at, zone)} · "
         f"{local_time.dates_in(zone)}",
@@ -74,11 +74,9 @@ def added_reply(added: FeedAdded, zone: tzinfo) -> Reply:
     return Reply(cards=(card,), ephemeral=True)
 
 
-def _status(feed: FeedSummary) -> str:
-    if feed.status is FeedStatus.DISABLED:
-        return f"**disabled**: {_text(feed.reason or 'no reason recorded', 300)}"
-    if feed.status is FeedStatus.FAILING:
-        return f"**failing**: {_text(feed.reason or 'no reason recorded', 300)}"
+def _status(feed: FeedSummary) -> Content:
+    if feed.status in (FeedStatus.DISABLED, FeedStatus.FAILING):
+        return markup.text(markup.bold(feed.status.value), ": ", _text(feed.reason or "no reason recorded", 300))
     return "ok"
 
 
@@ -91,18 +89,21 @@ def list_reply(feeds: Sequence[FeedSummary], zone: tzinfo) -> Reply:
         return Reply(cards=(Card(title="Feeds", description="No feeds here yet."),), ephemeral=True)
     blocks = []
     for feed in feeds:
-        story = f"story **{_text(feed.story.title)}**" if feed.story else "all stories"
-        lines = [
-            f"**#{feed.feed_id} {_text(feed.title)}** · {story} · every {plural(feed.every_minutes, 'minute')}",
-            f"{feed.url}",
-            f"{_status(feed)} · last fetch {_when(feed.last_fetch_at, zone)} · {plural(feed.item_count, 'item')}",
+        story = markup.text("story ", markup.bold(_text(feed.story.title))) if feed.story else "all stories"
+        every = f" · every {plural(feed.every_minutes, 'minute')}"
+        lines: list[Content] = [
+            markup.text(markup.bold(f"#{feed.feed_id} {_text(feed.title)}"), " · ", story, every),
+            feed.url,
+            markup.text(
+                _status(feed), f" · last fetch {_when(feed.last_fetch_at, zone)} · {plural(feed.item_count, 'item')}"
+            ),
         ]
         if words := _words(feed.include, feed.exclude):
             lines.append(words)
-        blocks.append("\n".join(lines))
+        blocks.append(markup.join("\n", lines))
     card = Card(
         title="Feeds",
-        description="\n\n".join(blocks),
+        description=markup.join("\n\n", blocks),
         footer=f"{plural(len(feeds), 'feed')} · {local_time.dates_in(zone)}",
     )
     return Reply(cards=(card,), ephemeral=True)
@@ -110,7 +111,11 @@ def list_reply(feeds: Sequence[FeedSummary], zone: tzinfo) -> Reply:
 
 def removed_reply(removed: FeedRemoved) -> Reply:
     return Reply(
-        text=f"Removed feed #{removed.feed_id} **{_text(removed.title)}** ({removed.url}) and what it had seen.",
+        text=markup.text(
+            f"Removed feed #{removed.feed_id} ",
+            markup.bold(_text(removed.title)),
+            f" ({removed.url}) and what it had seen.",
+        ),
         ephemeral=True,
     )
 
@@ -131,20 +136,20 @@ def why_reply(result: WhyResult, zone: tzinfo) -> Reply:
     fields = []
     for answer in result.answers:
         title = f"{_HEADINGS[answer.kind]}: {answer.item_title}" if answer.item_title else _HEADINGS[answer.kind]
-        lines = [answer.text]
+        lines: list[Content] = [answer.text]
         if answer.kind is WhyKind.NOT_SEEN:
             if answer.next_check_at:
                 lines.append(f"Next check at {local_time.short_moment(answer.next_check_at, zone)}.")
         else:
             seen = f"Seen {local_time.short_moment(answer.seen_at, zone)}" if answer.seen_at else ""
-            feed = f"in **{_text(answer.feed_title)}**" if answer.feed_title else ""
+            feed = markup.text("in ", markup.bold(_text(answer.feed_title))) if answer.feed_title else markup.text()
             if feed and answer.global_feed:
-                feed += ", a global feed of the bot's operator"
+                feed = markup.text(feed, ", a global feed of the bot's operator")
             if seen or feed:
-                lines.append(" ".join(part for part in (seen, feed) if part) + ".")
+                lines.append(markup.text(markup.join(" ", [part for part in (seen, feed) if part]), "."))
             if answer.item_link:
                 lines.append(answer.item_link)
-        fields.append(CardField(truncate(escape_markdown(title), FIELD_NAME_CHARS), "\n".join(lines)))
+        fields.append(CardField(truncate(title, FIELD_NAME_CHARS), markup.join("\n", lines)))
     card = Card(
         title=truncate(f"Why: {_text(result.query)}", 256),
         fields=tuple(fields),

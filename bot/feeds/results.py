@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.feeds.outcomes import FeedStatus, WhyKind
+from bot.markup import Content
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +80,11 @@ class FeedChoice:
 class WhyAnswer:
     """What happened to one item, with the evidence.
 
-    `text` is the explanation as card text (Markdown; the feed's words in it are escaped), without times: a
-    renderer adds `seen_at` and `next_check_at` in the audience's zone. The other fields are plain text, except
-    `development_headline`, which is stored card text like every development's."""
+    `text` is the explanation as card text (markup, or a str of plain text), without times: a renderer adds
+    `seen_at` and `next_check_at` in the audience's zone. The other fields are plain text."""
 
     kind: WhyKind
-    text: str
+    text: Content
     item_title: str | None = None
     item_link: str | None = None
     feed_id: int | None = None

@@ -17,6 +17,7 @@ import random
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from bot import markup
 from bot.errors import UserError
 from bot.feeds import schedule
 from bot.feeds.filters import clean_words, split_words
@@ -41,7 +42,7 @@ from bot.feeds.settings import FeedSettings
 from bot.fetch import Fetcher, FetchError
 from bot.limits import truncate
 from bot.story_service import StoryService
-from bot.text import STOPWORDS, escape_markdown, plural, words
+from bot.text import STOPWORDS, plural, words
 from storage.feeds import FeedRecord, FeedRepository, NewFeed, NewItem, StoredItem
 from storage.stories import StoryRepository
 
@@ -56,9 +57,11 @@ WHY_LIMIT = 5
 TITLE_CHARS = 200
 CHOICE_CHARS = 100  # Discord's limit for a choice's name
 OPERATOR = None  # `scope_id` of the operator's global feeds
-NOT_OWNED = (
+NOT_OWNED = markup.text(
     "Feeds here can only develop this server's own stories (added with /story add). The bot's operator adds feeds "
-    "for global stories with `briefbot feed add URL --story SLUG`."
+    "for global stories with ",
+    markup.code("briefbot feed add URL --story SLUG"),
+    ".",
 )
 
 __all__ = [
@@ -85,9 +88,10 @@ class UnknownFeed(UserError):
         self.text = text
         super().__init__(self.message())
 
-    def message(self, list_command: str = "/feed list") -> str:
+    def message(self, list_command: str = "/feed list") -> markup.Markup:
         """The message, pointing at the way to list feeds where it is shown (a chat command by default)."""
-        return f"No feed here matches `{self.text[:100]}`. `{list_command}` shows the feeds here."
+        named = markup.code(self.text[:100])
+        return markup.text("No feed here matches ", named, ". ", markup.code(list_command), " shows the feeds here.")
 
 
 class FeedService:
@@ -280,8 +284,11 @@ class FeedService:
         whose = "this server's feeds or the global feeds" if with_global else "the global feeds"
         return WhyAnswer(
             WhyKind.NOT_SEEN,
-            f"Not seen yet: no item of {whose} has that link or title. The next check is of "
-            f"**{escape_markdown(soonest.title)}**.",
+            markup.text(
+                f"Not seen yet: no item of {whose} has that link or title. The next check is of ",
+                markup.bold(soonest.title),
+                ".",
+            ),
             feed_id=soonest.id,
             feed_title=soonest.title,
             next_check_at=soonest.next_check_at,
@@ -299,7 +306,7 @@ class FeedService:
         }
         outcome = ItemOutcome(row.outcome)
         story = StoryLabel(row.story_id, row.story_slug, row.story_title) if row.story_id and row.story_slug else None
-        named = f"“{escape_markdown(story.title)}”" if story and story.title else "a story since removed"
+        named = f"“{story.title}”" if story and story.title else "a story since removed"
         if outcome is ItemOutcome.BASELINE:
             text = "It was in the feed when the feed was added, so it was recorded as seen and never alerted."
             return WhyAnswer(WhyKind.BASELINE, text, **common)
@@ -307,7 +314,7 @@ class FeedService:
             text = "It is older than the feed: dated before the feed was added, so it never alerts."
             return WhyAnswer(WhyKind.OLD, text, **common)
         if outcome is ItemOutcome.FILTERED:
-            sentence = escape_markdown(row.reason.removeprefix("filtered: "))
+            sentence = row.reason.removeprefix("filtered: ")
             return WhyAnswer(
                 WhyKind.FILTERED, f"Filtered by a word: {sentence}.", filter_word=row.filter_word, **common
             )
@@ -329,7 +336,7 @@ class FeedService:
             headline = row.development_headline or "since removed"
             text = f"A duplicate of development “{headline}” of {named}: {how}. There was no second alert."
             if outlets:
-                text += f" Also reported by: {', '.join(escape_markdown(o) for o in outlets)}."
+                text += f" Also reported by: {', '.join(outlets)}."
             return WhyAnswer(
                 WhyKind.DUPLICATE,
                 text,
@@ -355,11 +362,11 @@ class FeedService:
             text = f"Below the threshold: no story here shares its words (a development needs {threshold:.2f})."
         else:
             text = (
-                f"Below the threshold: the best story was “{escape_markdown(best.title)}” with score "
+                f"Below the threshold: the best story was “{best.title}” with score "
                 f"{row.best_score or 0.0:.2f}; a development needs {threshold:.2f}."
             )
             if "another event" in row.reason:
-                conflict = escape_markdown(row.reason.partition("; ")[2])
+                conflict = row.reason.partition("; ")[2]
                 text += f" {conflict[:1].upper()}{conflict[1:]}."
         return WhyAnswer(WhyKind.BELOW_THRESHOLD, text, story=best, score=row.best_score, **common)
 

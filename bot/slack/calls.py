@@ -14,6 +14,7 @@ from datetime import tzinfo
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import markup
 from bot.cards import Reply
 from bot.errors import UserError
 from bot.feeds.replies import added_reply, list_reply, removed_reply, why_reply
@@ -214,7 +215,7 @@ class SlackCalls:
             days_text=options.get("days", "daily"),
         )
         await self.services.dms.reopen(who.user)
-        return replace(reply, text=" ".join([*notes, reply.text]) if notes else reply.text)
+        return replace(reply, text=markup.join(" ", [*notes, reply.text]) if notes else reply.text)
 
     async def brief_show(self, who: Invocation, options: Options) -> Reply:
         return await self.services.digest_service.show(AudienceKind.USER, who.user)

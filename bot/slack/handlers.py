@@ -26,6 +26,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import markup
 from bot.cards import Reply
 from bot.command_line import ParsedCommand, UsageError
 from bot.errors import UnknownStory, UserError
@@ -74,7 +75,7 @@ class SlackCommands:
         try:
             parsed = parse_command(str(command["command"]), str(command.get("text") or ""))
         except UsageError as exc:  # nothing to look up: the answer is the ack
-            await self._ack_with(ack, Reply(text=str(exc), ephemeral=True))
+            await self._ack_with(ack, Reply(text=exc.markup, ephemeral=True))
             await self._closed_dms_notice(who, respond)
             return
         if parsed.sub == HELP:
@@ -110,12 +111,12 @@ class SlackCommands:
         except UnknownStory as exc:
             message = candidate_message(parsed, exc.text, exc.suggestions) if "story" in parsed.options else None
             if message is None:
-                await send_reply(respond, Reply(text=str(exc), ephemeral=True))
+                await send_reply(respond, Reply(text=exc.markup, ephemeral=True))
             else:
                 await post(respond, message, ephemeral=True)
             return
         except UserError as exc:
-            reply = Reply(text=str(exc), ephemeral=True)
+            reply = Reply(text=exc.markup, ephemeral=True)
         except Exception:
             log.exception("unexpected error in /%s %s", parsed.group, parsed.sub)
             reply = Reply(text=UNEXPECTED, ephemeral=True)
@@ -124,7 +125,8 @@ class SlackCommands:
     async def answer(self, who: Invocation, parsed: ParsedCommand) -> Reply:
         command = _TABLE[(parsed.group, parsed.sub)]
         if command.admin and not await self.users.is_admin(who.user_id):
-            raise UserError(f"Only {ADMIN_RULE} may use `/{parsed.group} {parsed.sub}`.")
+            command_name = markup.code(f"/{parsed.group} {parsed.sub}")
+            raise UserError(markup.text(f"Only {ADMIN_RULE} may use ", command_name, "."))
         return await self.calls[(parsed.group, parsed.sub)](who, parsed.options)
 
     @staticmethod

@@ -18,6 +18,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import markup
 from bot.cards import Reply
 from bot.errors import UserError
 from bot.limits import truncate
@@ -64,7 +65,7 @@ async def _answer(call: Awaitable[Reply]) -> Reply:
     try:
         return await call
     except UserError as exc:
-        return Reply(text=str(exc))
+        return Reply(text=exc.markup)
 
 
 def _header(text: str) -> Block:
@@ -104,8 +105,8 @@ class HomeTab:
         who = Invocation(team_id=team_id, user_id=user_id, channel_id="", request_id="")  # for its qualified ids
         scope, user = who.scope, who.user
         digests = self.services.digest_service
-        commands = Reply(text="\n".join([line for group in GROUPS for line in help_lines(group)]
-                                        + [NAMING_NOTE, ADMINS_NOTE]))
+        lines = [line for group in GROUPS for line in help_lines(group)]
+        commands = Reply(text=markup.join("\n", [*lines, NAMING_NOTE, ADMINS_NOTE]))
         return [
             Part("Stories you follow", await _answer(self.services.follow_service.following(user, scope)),
                  FOLLOWING_BUDGET, "/story following"),

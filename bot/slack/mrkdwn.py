@@ -1,18 +1,21 @@
-"""The core's small Markdown subset -> Slack mrkdwn, safely.
+"""The core's neutral markup (`bot.markup`) as Slack mrkdwn, safely.
 
-The core writes `**bold**`, `*italic*`/`_italic_`, `` `code` ``, `[text](url)` and `• ` bullets, and inserts
-story and feed text verbatim. Slack turns `<!channel>`, `<@U…>`, `<#C…>`, `<!subteam^…>` and `<url|text>` into
-pings and links, so every piece of text is escaped (`&`, `<`, `>`, the only characters Slack decodes) before
-anything is added: the only `<…>` sequences in our output are the links and dates this module builds itself,
-with http(s) targets only. Plain `@channel`/`@here`/`@everyone` get an invisible word joiner after the `@`
-as defence in depth (Slack only pings them when a message asks for `link_names`, which we never do).
+Every piece of text is escaped (`&`, `<`, `>`, the only characters Slack decodes) before anything is added:
+the only `<…>` sequences in our output are the links and dates this module builds itself, links with http(s)
+targets only. Slack turns `<!channel>`, `<@U…>`, `<!subteam^…>` and `<url|text>` into pings
+and links, so none of those can come from text. A role mention is never a ping here: it is shown as plain text
+naming the role. Plain `@channel`/`@here`/`@everyone` get an invisible word joiner after the `@` as defence
+in depth (Slack only pings them when a message asks for `link_names`, which we never do).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from urllib.parse import quote, urlsplit
+
+from bot import ids
+from bot.markup import Content, Kind, Span
+from bot.urls import link_target
 
 __all__ = [
     "MAX_LINK_LENGTH",
@@ -22,6 +25,7 @@ __all__ = [
     "link",
     "plain_text",
     "safe_url",
+    "span_mrkdwn",
     "to_mrkdwn",
 ]
 
@@ -38,12 +42,7 @@ _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 _LABEL_BAR = "\u2223"  # stands in for `|` in a link label, which Slack would read as the separator
 _BROADCAST = re.compile(r"@(?=channel|here|everyone)", re.IGNORECASE)
 _PLAIN_PING = re.compile(r"<(?=[!@#])")
-_TOKEN = re.compile(
-    r"(?P<code>`(?P<code_text>[^`\n]+)`)"
-    r"|\[(?P<label>[^\[\]\n]+)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))+)\)"
-    r"|\*\*(?=\S)(?P<bold>(?:(?!\*\*).)+?)(?<=\S)\*\*"  # never across another `**`: linear time
-    r"|(?<![*\w])\*(?=[^\s*])(?P<italic>[^*\n]+?)(?<=[^\s*])\*(?![*\w])"
-)
+_BACKTICK_STAND_IN = "ˋ"  # U+02CB: a backtick in code would end it
 
 
 def escape_text(text: str) -> str:
@@ -63,15 +62,7 @@ def plain_text(text: str) -> str:
 
 def safe_url(url: str) -> str | None:
     """`url` percent-encoded for a `<url|text>` link if it is an http(s) address with a host, else None."""
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:  # a malformed port or IPv6 literal
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return None
-    return quote(url, safe=_URL_SAFE)
+    return link_target(url, _URL_SAFE)
 
 
 def link(url: str, label: str) -> str:
@@ -94,27 +85,32 @@ def date_token(moment: datetime) -> str:
     return f"<!date^{int(aware.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
-def _convert(match: re.Match[str]) -> str:
-    if match["code"] is not None:
-        return f"`{escape_text(match['code_text'])}`"
-    if match["url"] is not None:
-        return link(match["url"], match["label"])
-    if match["bold"] is not None:
-        return f"*{to_mrkdwn(match['bold'])}*"
-    return f"_{to_mrkdwn(match['italic'])}_"
+def span_mrkdwn(span: Span) -> str:
+    if span.kind is Kind.TEXT:
+        return escape_text(span.text)
+    if span.kind is Kind.BOLD:
+        # Slack's `*` must touch the words it makes bold: surrounding spaces stay outside.
+        core = span.text.strip()
+        if not core:
+            return escape_text(span.text)
+        lead, tail = span.text[: len(span.text) - len(span.text.lstrip())], span.text[len(span.text.rstrip()) :]
+        return f"{escape_text(lead)}*{escape_text(core)}*{escape_text(tail)}"
+    if span.kind is Kind.CODE:
+        return f"`{escape_text(span.text.replace('`', _BACKTICK_STAND_IN))}`" if span.text.strip() else span.text
+    if span.kind is Kind.LINK:
+        return link(span.target or "", span.text)
+    if span.kind is Kind.QUOTE:  # `&gt; ` lines: only links and dates ever carry a raw `<` or `>`
+        return "\n".join(f"&gt; {escape_text(line)}" for line in span.text.split("\n"))
+    if span.kind is Kind.CHANNEL and not span.text and span.target:
+        # No `<#C…>` either: only links and dates ever carry `<…>`. The channel by its name, else its id.
+        return escape_text("#" + (span.target.partition(ids.SEPARATOR)[2] or span.target))
+    return escape_text(span.plain)  # a role is never pinged on Slack: its name, as text
 
 
-def to_mrkdwn(markdown: str) -> str:
-    """Convert the core's Markdown subset to Slack mrkdwn; all other text is escaped (see the module doc).
-
-    `**x**` -> `*x*`, `*x*` -> `_x_`, `_x_` and `` `x` `` stay, `[t](u)` -> `<u|t>` (http(s) only). Line
-    structure is kept exactly: the conversion never adds or removes a newline.
-    """
-    out: list[str] = []
-    position = 0
-    for match in _TOKEN.finditer(markdown):
-        out.append(escape_text(markdown[position : match.start()]))
-        out.append(_convert(match))
-        position = match.end()
-    out.append(escape_text(markdown[position:]))
-    return "".join(out)
+def to_mrkdwn(value: Content | None) -> str:
+    """Markup as Slack mrkdwn; a str is literal text, escaped. Never adds or removes a newline."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return escape_text(value)
+    return "".join(span_mrkdwn(span) for span in value.spans)

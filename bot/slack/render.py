@@ -36,7 +36,10 @@ from bot.slack.limits import (
 )
 from bot.slack.mrkdwn import date_token, escape_text, link, plain_text, safe_url, to_mrkdwn
 
-__all__ = ["card_blocks", "render_reply"]
+__all__ = ["ADMIN_REQUIREMENT", "card_blocks", "render_reply"]
+
+# Who may run an admin command, as a Slack reply names it (`help_lines(admin=...)`, refusals).
+ADMIN_REQUIREMENT = "a workspace admin or owner, or a user in SLACK_ADMIN_USERS"
 
 Block = dict[str, Any]
 DIVIDER: Block = {"type": "divider"}

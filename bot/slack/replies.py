@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+from bot import markup
 from bot.cards import Reply
 from bot.command_line import ParsedCommand
 from bot.limits import truncate
@@ -66,13 +67,14 @@ async def post(respond: Respond, message: Mapping[str, Any], *, ephemeral: bool)
         log.warning("Slack refused a response_url message: HTTP %s %s", status, getattr(answer, "body", ""))
 
 
-NAMING_NOTE = 'Name a story by its slug or a word of its title; "double quotes" group words.'
-ADMINS_NOTE = "_(admins)_: a workspace admin or owner, or a user listed in SLACK_ADMIN_USERS."
+NAMING_NOTE = markup.text('Name a story by its slug or a word of its title; "double quotes" group words.')
+ADMINS_NOTE = markup.text("(admins): a workspace admin or owner, or a user listed in SLACK_ADMIN_USERS.")
 
 
-def help_lines(group: str) -> list[str]:
+def help_lines(group: str) -> list[markup.Markup]:
     """One line per command of the group, in the table's order: its usage and what it does."""
-    return [f"`{c.usage}`: {c.summary}" + (" _(admins)_" if c.admin else "") for c in specs_for(group)]
+    return [markup.text(markup.code(c.usage), f": {c.summary}", " (admins)" if c.admin else "")
+            for c in specs_for(group)]
 
 
 def help_reply(group: str, unknown: str | None = None) -> Reply:
@@ -80,8 +82,9 @@ def help_reply(group: str, unknown: str | None = None) -> Reply:
     lines = [*help_lines(group), NAMING_NOTE]
     if any(c.admin for c in specs_for(group)):
         lines.append(ADMINS_NOTE)
-    lead = f"`{unknown}` is not a /{group} command. " if unknown else ""
-    return Reply(text=f"{lead}*/{group}* commands:\n" + "\n".join(lines), ephemeral=True)
+    lead = markup.text(markup.code(unknown), f" is not a /{group} command. ") if unknown else ""
+    heading = markup.text(lead, markup.bold(f"/{group}"), " commands:\n")
+    return Reply(text=markup.text(heading, markup.join("\n", lines)), ephemeral=True)
 
 
 def _pick_value(parsed: ParsedCommand, slug: str) -> str:

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from bot.alerts import MAX_NEW_FACTS, compose_alert, known_statements, story_status_card, whats_new
 from bot.cards import Reply
 from bot.limits import check_message, paginate
+from bot.markdown import to_markdown
+from bot.markup import plain
 from bot.story_model import Bullet
 from storage.records import DevelopmentRecord, StoryRecord
 
@@ -46,10 +48,10 @@ def _development(
 
 
 def _text(reply: Reply) -> str:
-    chunks = [reply.text]
+    chunks = [plain(reply.text)]
     for card in reply.cards:
-        chunks += [card.title or "", card.description, card.footer or "", card.url or ""]
-        chunks += [f"{f.name}\n{f.value}" for f in card.fields]
+        chunks += [card.title or "", plain(card.description), card.footer or "", card.url or ""]
+        chunks += [f"{f.name}\n{plain(f.value)}" for f in card.fields]
     return "\n".join(chunks)
 
 
@@ -120,7 +122,7 @@ def test_the_alert_does_not_repeat_the_summary() -> None:
 def test_the_alert_links_the_source_and_names_the_timeline_command() -> None:
     development = _development(1, "Deal signed", "The companies signed the contract.", url="https://example.com/s")
     [card] = compose_alert(STORY, KEY_POINTS, [], [development], zone=UTC).cards
-    assert "[Source](https://example.com/s)" in card.fields[0].value
+    assert "[Source](<https://example.com/s>)" in to_markdown(card.fields[0].value)
     assert f"/story timeline {STORY.slug}" in (card.footer or "")
     assert card.url == STORY.url
     assert card.title == f"Story update: {STORY.title}"
@@ -136,14 +138,14 @@ def test_facts_from_earlier_developments_are_not_new_again() -> None:
     )
     [card] = compose_alert(STORY, KEY_POINTS, [earlier], [later], zone=UTC).cards
     [field] = card.fields
-    assert "shares rose 4%" in field.value
-    assert "ten-year contract" not in field.value
+    assert "shares rose 4%" in plain(field.value)
+    assert "ten-year contract" not in plain(field.value)
 
 
 def test_a_development_that_adds_nothing_says_so() -> None:
     development = _development(1, "Talks continue", SUMMARY)
     [card] = compose_alert(STORY, KEY_POINTS, [], [development], zone=UTC).cards
-    assert card.fields[0].value == "No new facts beyond the headline."
+    assert plain(card.fields[0].value) == "No new facts beyond the headline."
 
 
 def test_a_burst_is_one_alert_with_a_field_per_development() -> None:
@@ -167,7 +169,7 @@ def test_development_key_points_count_as_statements() -> None:
         1, "Terms", "", key_points=(Bullet("Price", "Each accelerator costs about $20,000 under the deal."),)
     )
     [card] = compose_alert(STORY, KEY_POINTS, [], [development], zone=UTC).cards
-    assert "Price: Each accelerator costs about $20,000" in card.fields[0].value
+    assert "Price: Each accelerator costs about $20,000" in plain(card.fields[0].value)
 
 
 def test_a_huge_development_still_fits_discord() -> None:
@@ -192,10 +194,10 @@ def test_known_statements_cover_title_summary_key_points_and_earlier() -> None:
 def test_status_card_shows_the_latest_development() -> None:
     latest = _development(3, "Deal signed", "Signed.")
     card = story_status_card(STORY, latest, 3, UTC)
-    assert "Latest: Deal signed" in card.description
-    assert card.fields[0].value.startswith("3 so far.")
+    assert "Latest: Deal signed" in plain(card.description)
+    assert plain(card.fields[0].value).startswith("3 so far.")
     assert card.footer == f"/story timeline {STORY.slug}"
-    assert "No developments yet." in story_status_card(STORY, None, 0, UTC).description
+    assert "No developments yet." in plain(story_status_card(STORY, None, 0, UTC).description)
 
 
 def test_alert_and_status_card_show_the_developments_own_date_in_the_followers_zone() -> None:
@@ -215,5 +217,5 @@ def test_alert_and_status_card_show_the_developments_own_date_in_the_followers_z
     assert card.fields[0].name.startswith("06 Jan · ")
     assert "dates in America/New_York" in (card.footer or "")
     status = story_status_card(STORY, late, 1, zone)
-    assert "Last development 6 Jan 2024, 21:17 EST" in status.fields[0].value
-    assert "2026" not in status.fields[0].value
+    assert "Last development 6 Jan 2024, 21:17 EST" in plain(status.fields[0].value)
+    assert "2026" not in plain(status.fields[0].value)

@@ -8,6 +8,7 @@ import pytest
 
 from bot.command_line import CommandSpec, Param, UsageError, bind, parse_usage, split_words
 from bot.errors import UserError
+from bot.text_render import shell_text
 
 HOURS = Param("hours", shape=re.compile(r"\d+"), hint="a number of hours")
 WHERE = Param("where", shape=re.compile(r"dm|here"), hint="`dm` or `here`")
@@ -82,7 +83,7 @@ def test_bind_errors_name_the_problem_and_the_usage(usage: str, line: str, messa
     spec = parse_usage(usage, SHAPES)
     with pytest.raises(UsageError) as raised:
         bind(spec, words(line))
-    assert message in str(raised.value)
+    assert message in shell_text(raised.value.markup)
     assert raised.value.usage == usage
     assert isinstance(raised.value, UserError)  # shown to the user as is, ephemeral in chat
 

@@ -9,6 +9,7 @@ import pytest
 
 from bot.console import PROMPT, Console, split_words
 from bot.errors import UserError
+from bot.markup import plain
 from bot.story_model import Story
 from bot.story_service import StoryService
 from bot.text_render import render_reply
@@ -99,7 +100,7 @@ async def test_every_command_in_the_help_runs_in_the_console(console: Console) -
     for usage in usages:
         line = re.sub(r"[<\[](\w+)[>\]]", lambda m: SAMPLE_VALUES[m.group(1)], usage)
         reply = await console.answer(line)
-        assert "Unknown command" not in reply.text, (line, reply.text)
+        assert "Unknown command" not in plain(reply.text), (line, reply.text)
         assert not reply.ephemeral, (line, reply.text)
     assert "/story follow" not in usages and "/digest setup <channel> <time> <timezone> [days]" not in usages
     assert "In chat only (see the README): " in help_text
@@ -110,9 +111,9 @@ async def test_every_command_in_the_help_runs_in_the_console(console: Console) -
 async def test_errors_become_ephemeral_replies(console: Console) -> None:
     unknown = await console.answer("/story show bananas")
     assert unknown.ephemeral
-    assert "No story matches" in unknown.text
+    assert "No story matches" in plain(unknown.text)
     bad_page = await console.answer("/story list page:two")
-    assert bad_page.ephemeral and "page must be a number" in bad_page.text
+    assert bad_page.ephemeral and "page must be a number" in plain(bad_page.text)
     no_page = await console.answer("/story list 2")
     assert no_page.ephemeral and "There is only 1 page" in no_page.text
 

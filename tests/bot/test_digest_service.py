@@ -17,6 +17,8 @@ from bot.digest_service import SKIPPED_RECORDED_FOR, DigestService
 from bot.errors import UserError
 from bot.ids import external
 from bot.limits import check_message
+from bot.markdown import to_markdown
+from bot.markup import Content, plain
 from bot.parser import parse_article
 from bot.story_model import Story
 from storage.database import Database
@@ -100,7 +102,7 @@ async def _schedule(db: Database, kind: str = GUILD, audience: int = GUILD_A) ->
     return row
 
 
-def _field(reply: Reply, name: str) -> str:
+def _field(reply: Reply, name: str) -> Content:
     [card] = reply.cards
     [value] = [f.value for f in card.fields if f.name == name]
     return value
@@ -108,9 +110,9 @@ def _field(reply: Reply, name: str) -> str:
 
 def _text_of(item: OutboxItem) -> str:
     message = payloads.load(item.payload_json)
-    chunks = [message.part.content]
+    chunks = [plain(message.part.content)]
     for card in message.part.cards:
-        chunks += [card.title or "", card.description, *(f"{f.name} {f.value}" for f in card.fields)]
+        chunks += [card.title or "", plain(card.description), *(f"{f.name} {plain(f.value)}" for f in card.fields)]
     return "\n".join(chunks)
 
 
@@ -427,7 +429,7 @@ async def test_show_reports_the_last_delivery_from_the_outbox(db: Database, serv
     await outbox.mark_failed(row.id, "missing Send Messages in #news", SLOT + timedelta(minutes=2))
     shown = await service.show(GUILD, GUILD_A)
     assert _field(shown, "Last delivery") == "failed: missing Send Messages in #news (04 Mar 07:02 UTC)"
-    assert _field(shown, "Channel") == f"<#{external(CHANNEL_A)}>"
+    assert to_markdown(_field(shown, "Channel")) == f"<#{external(CHANNEL_A)}>"
     assert _field(shown, "Schedule") == "07:00 UTC, daily"
     assert "Tue 5 Mar 07:00 UTC" in _field(shown, "Next digest")
 
@@ -467,9 +469,9 @@ async def test_set_up_rejects_empty_days(db: Database, service: DigestService, d
 async def test_set_up_replies_with_the_next_run(service: DigestService) -> None:
     reply = await _set_up_guild(service, time_text="07:30", zone="europe/paris", days="weekdays")
     assert reply.ephemeral
-    assert "07:30 Europe/Paris, weekdays" in reply.text
-    assert f"<#{external(CHANNEL_A)}>" in reply.text
-    assert "Mon 4 Mar 07:30 CET (06:30 UTC)" in reply.text
+    assert "07:30 Europe/Paris, weekdays" in plain(reply.text)
+    assert f"<#{external(CHANNEL_A)}>" in to_markdown(reply.text)
+    assert "Mon 4 Mar 07:30 CET (06:30 UTC)" in plain(reply.text)
 
 
 async def test_changing_the_schedule_keeps_the_since_point(db: Database, service: DigestService) -> None:
@@ -487,7 +489,7 @@ async def test_changing_the_schedule_keeps_the_since_point(db: Database, service
 async def test_turn_off_stops_future_slots(db: Database, service: DigestService) -> None:
     await _set_up_guild(service)
     reply = await service.turn_off(GUILD, GUILD_A, now=MONDAY)
-    assert "turned off" in reply.text
+    assert "turned off" in plain(reply.text)
 
     assert await _tick(service, SLOT, SLOT + timedelta(days=7), timedelta(hours=6)) == []
     assert await _outbox(db) == []
@@ -516,7 +518,7 @@ async def test_send_now_enqueues_immediately_and_moves_the_since_point(
     assert all(r.dedupe_key.startswith(f"digest-now:{schedule.id}:interaction-1:") for r in rows)
     assert all(r.next_attempt_at == asked for r in rows)
     assert wake.calls == 1
-    assert f"<#{external(CHANNEL_A)}>" in reply.text
+    assert f"<#{external(CHANNEL_A)}>" in to_markdown(reply.text)
     assert schedule.last_digest_at == asked
     assert schedule.next_fire_at == SLOT  # the calendar is unchanged
 
@@ -567,7 +569,7 @@ async def test_a_personal_digest_goes_to_the_users_dms(db: Database, service: Di
         days_text="daily",
         now=MONDAY,
     )
-    assert "by DM" in reply.text
+    assert "by DM" in plain(reply.text)
     await service.process_due(now=SLOT)
     rows = await _outbox(db)
     assert rows and {(r.target_kind, r.target_id) for r in rows} == {("user", USER_ID)}

@@ -11,6 +11,8 @@ import pytest
 from bot.cards import Card
 from bot.digests import MAX_FULL_STORIES, NEW_MARK, QUIET_AFTER, Digest, compose_digest
 from bot.limits import check_message, paginate, split_card
+from bot.markdown import to_markdown
+from bot.markup import plain
 from bot.parser import parse_article
 from bot.story_model import Story
 from storage.records import StoryRecord
@@ -49,10 +51,10 @@ def _cards_titled(digest: Digest, title_part: str) -> list[Card]:
 
 
 def _all_text(digest: Digest) -> str:
-    texts = [digest.reply.text]
+    texts = [to_markdown(digest.reply.text)]
     for card in digest.reply.cards:
-        texts += [card.title or "", card.description, card.footer or ""]
-        texts += [f"{f.name}\n{f.value}" for f in card.fields]
+        texts += [card.title or "", to_markdown(card.description), card.footer or ""]
+        texts += [f"{f.name}\n{to_markdown(f.value)}" for f in card.fields]
     return "\n".join(texts)
 
 
@@ -69,12 +71,12 @@ async def test_first_digest_shows_every_visible_story_with_summary_and_key_point
     assert digest.story_count == 2
     for story in (seed_story, chips):
         [card] = _cards_titled(digest, story.title)
-        assert card.description == story.summary
+        assert plain(card.description) == story.summary
         [points] = [f for f in card.fields if f.name == "Key points"]
         for bullet in story.key_points:
-            assert bullet.text in points.value
+            assert bullet.text in plain(points.value)
         assert card.footer == f"/story show {story.slug}"
-    assert "Your briefing for Mon 11 Mar 2024" in digest.reply.text
+    assert "Your briefing for Mon 11 Mar 2024" in plain(digest.reply.text)
 
 
 async def test_a_later_digest_puts_developments_since_the_last_one_first_marked_new(
@@ -100,13 +102,13 @@ async def test_a_later_digest_puts_developments_since_the_last_one_first_marked_
     assert first.title == f"{NEW_MARK} {moving.title}"
     news = first.fields[0]
     assert news.name.startswith(NEW_MARK)
-    assert "Fab opens in Texas" in news.value
-    assert "https://example.com/fab" in news.value
-    assert "2,000 workers" in news.value
-    assert "Old news" not in news.value
+    assert "Fab opens in Texas" in plain(news.value)
+    assert "https://example.com/fab" in plain(news.value)
+    assert "2,000 workers" in plain(news.value)
+    assert "Old news" not in plain(news.value)
     assert second.title == steady.title  # not new: no mark
     assert NEW_MARK not in (second.title or "")
-    assert "1 with news, 1 without" in digest.reply.text
+    assert "1 with news, 1 without" in plain(digest.reply.text)
 
 
 async def test_a_story_added_since_the_last_digest_counts_as_new(stories: StoryRepository) -> None:
@@ -130,7 +132,7 @@ async def test_a_story_quiet_for_more_than_a_week_collapses_to_one_line(stories:
 
     assert not [c for c in digest.reply.cards if c.title and quiet.title in c.title]
     [block] = _cards_titled(digest, "Quiet for a week or more")
-    [line] = [line for line in block.description.splitlines() if quiet.title in line]
+    [line] = [line for line in to_markdown(block.description).splitlines() if quiet.title in line]
     assert f"`{quiet.slug}`" in line
     assert quiet.summary not in _all_text(digest)
 
@@ -141,7 +143,7 @@ async def test_a_quiet_story_is_shown_in_full_in_the_first_digest(stories: Story
     digest = await compose_digest(stories, None, None, NOW, UTC)
 
     [card] = _cards_titled(digest, quiet.title)
-    assert card.description == quiet.summary
+    assert plain(card.description) == quiet.summary
 
 
 async def test_nothing_new_gives_one_short_message_not_the_last_digest_again(
@@ -158,17 +160,17 @@ async def test_nothing_new_gives_one_short_message_not_the_last_digest_again(
     assert digest.reply.cards == ()
     parts = paginate(digest.reply)
     assert len(parts) == 1
-    assert len(digest.reply.text) < 300
-    assert "Nothing new since your last digest (Sun 10 Mar)" in digest.reply.text
-    assert "2 stories are tracked" in digest.reply.text
-    assert seed_story.summary not in digest.reply.text
-    assert seed_story.title not in digest.reply.text
+    assert len(to_markdown(digest.reply.text)) < 300
+    assert "Nothing new since your last digest (Sun 10 Mar)" in plain(digest.reply.text)
+    assert "2 stories are tracked" in plain(digest.reply.text)
+    assert seed_story.summary not in plain(digest.reply.text)
+    assert seed_story.title not in plain(digest.reply.text)
 
 
 async def test_an_empty_store_says_nothing_is_tracked(stories: StoryRepository) -> None:
     digest = await compose_digest(stories, GUILD_A, None, NOW, UTC)
     assert digest.reply.cards == ()
-    assert "No stories are tracked here yet." in digest.reply.text
+    assert "No stories are tracked here yet." in plain(digest.reply.text)
     assert digest.story_count == 0
 
 
@@ -225,13 +227,13 @@ async def test_a_digest_over_many_stories_splits_into_parts_that_fit_discord(sto
     shown = [card.title for part in parts for card in part.cards]
     for title in titles:
         assert title in shown
-    assert parts[0].content.startswith("**Your briefing for")
+    assert to_markdown(parts[0].content).startswith("**Your briefing for")
 
 
 async def test_the_title_uses_the_audiences_local_date(stories: StoryRepository) -> None:
     late_evening = datetime(2024, 3, 11, 3, 0, tzinfo=UTC)  # still Sunday in Los Angeles
     digest = await compose_digest(stories, None, None, late_evening, ZoneInfo("America/Los_Angeles"))
-    assert "Sun 10 Mar 2024" in digest.reply.text
+    assert "Sun 10 Mar 2024" in plain(digest.reply.text)
 
 
 @pytest.mark.parametrize("since", [None, LAST_DIGEST])
@@ -260,7 +262,7 @@ async def test_news_beyond_the_full_story_cap_is_still_named(stories: StoryRepos
     text = _all_text(digest)
     for record in records:  # every story with news is at least named, never silently dropped
         assert record.slug in text
-    assert f"{count} with news" in digest.reply.text
+    assert f"{count} with news" in plain(digest.reply.text)
     for part in paginate(digest.reply):
         check_message(part)
 
@@ -283,7 +285,7 @@ async def _add_many(
 
 
 def _more_count(card: Card) -> int:
-    match = re.search(r"and (\d+) more", card.description)
+    match = re.search(r"and (\d+) more", plain(card.description))
     return int(match.group(1)) if match else 0
 
 
@@ -296,7 +298,7 @@ async def test_every_story_with_news_is_shown_or_named_and_the_counts_are_exact(
 
     digest = await compose_digest(stories, None, LAST_DIGEST, NOW, UTC)
 
-    assert f"{count} with news, {len(calm)} without" in digest.reply.text
+    assert f"{count} with news, {len(calm)} without" in plain(digest.reply.text)
     assert digest.story_count == count + len(calm)
     text = _all_text(digest)
     named = [r for r in news if f"`{r.slug}`" in text or f"/story show {r.slug}" in text]
@@ -307,8 +309,8 @@ async def test_every_story_with_news_is_shown_or_named_and_the_counts_are_exact(
     if count == 60:
         assert unnamed_news == 0  # they all fit
     else:
-        assert unnamed_news > 0 and f"and {_more_count(more)} more" in more.description
-    assert "/story list" in more.description or unnamed_news == 0
+        assert unnamed_news > 0 and f"and {_more_count(more)} more" in plain(more.description)
+    assert "/story list" in plain(more.description) or unnamed_news == 0
     for part in paginate(digest.reply):
         check_message(part)
 
@@ -319,7 +321,7 @@ async def test_nothing_new_counts_every_tracked_story(stories: StoryRepository) 
     digest = await compose_digest(stories, None, NOW - timedelta(minutes=1), NOW, UTC)
 
     assert not digest.has_news
-    assert "60 stories are tracked" in digest.reply.text
+    assert "60 stories are tracked" in plain(digest.reply.text)
     assert digest.story_count == 60
 
 
@@ -333,10 +335,10 @@ async def test_hundreds_of_quiet_stories_fit_one_card_with_an_exact_count(storie
 
     digest = await compose_digest(stories, None, LAST_DIGEST, NOW, UTC)
 
-    assert "1 with news, 300 without" in digest.reply.text
+    assert "1 with news, 300 without" in plain(digest.reply.text)
     [block] = _cards_titled(digest, "Quiet for a week or more")
     assert split_card(block) == [block]
-    listed = len([line for line in block.description.splitlines() if line.startswith("• ")])
+    listed = len([line for line in plain(block.description).splitlines() if line.startswith("• ")])
     assert listed + _more_count(block) == 300
     assert _more_count(block) > 0
 
@@ -350,10 +352,10 @@ async def test_a_new_story_with_an_old_date_is_fresh_not_quiet(stories: StoryRep
 
     digest = await compose_digest(stories, None, LAST_DIGEST, NOW, UTC)
 
-    assert "1 with news, 2 without" in digest.reply.text
+    assert "1 with news, 2 without" in plain(digest.reply.text)
     assert digest.reply.cards[0].title == f"{NEW_MARK} {late.title}"
     assert digest.reply.cards[1].title == steady.title
     [block] = _cards_titled(digest, "Quiet for a week or more")
-    assert block.description.splitlines() == [
+    assert to_markdown(block.description).splitlines() == [
         f"• {quiet.title} · `{quiet.slug}` · last development {quiet.published_at:%d %b}"
     ]

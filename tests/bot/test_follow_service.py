@@ -20,6 +20,8 @@ from bot.follow_service import FollowService, FollowTarget
 from bot.ids import external
 from bot.importer import import_paths
 from bot.limits import check_message
+from bot.markdown import to_markdown
+from bot.markup import plain
 from bot.parser import parse_article
 from bot.story_admin import OPERATOR, StoryAdminService
 from bot.story_model import Story
@@ -64,10 +66,10 @@ async def _alerts(db: Database) -> list[OutboxItem]:
 
 def _text(item: OutboxItem | str) -> str:
     message = payloads.load(item if isinstance(item, str) else item.payload_json)
-    chunks = [message.part.content]
+    chunks = [plain(message.part.content)]
     for card in message.part.cards:
-        chunks += [card.title or "", card.description, card.footer or ""]
-        chunks += [f"{f.name}\n{f.value}" for f in card.fields]
+        chunks += [card.title or "", plain(card.description), card.footer or ""]
+        chunks += [f"{f.name}\n{plain(f.value)}" for f in card.fields]
     return "\n".join(chunks)
 
 
@@ -100,11 +102,11 @@ async def test_one_alert_per_follower_dm_to_the_user_and_a_thread_for_the_channe
     db: Database, service: FollowService, story: StoryRecord, wake: WakeCounter
 ) -> None:
     first = await service.follow(story.slug, GUILD, USER, DM, CHANNEL)
-    assert "You now follow" in first.text and "30 minutes" in first.text
+    assert "You now follow" in plain(first.text) and "30 minutes" in plain(first.text)
     again = await service.follow(story.slug, GUILD, USER, DM, CHANNEL)
-    assert again.text.startswith("Already following.")
+    assert plain(again.text).startswith("Already following.")
     channel_reply = await service.follow(story.slug, GUILD, USER, HERE, CHANNEL, ping_role_id=ROLE)
-    assert f"<@&{external(ROLE)}>" in channel_reply.text
+    assert f"<@&{external(ROLE)}>" in to_markdown(channel_reply.text)
     await _develop(service, story, UPDATE, "https://example.com/deal", now=T0)
 
     assert await service.process_alerts(now=T0) == 2
@@ -327,27 +329,27 @@ async def test_mute_command_checks_hours_and_follow(db: Database, service: Follo
         await service.mute(story.slug, GUILD, USER, 2)
     await _follow_dm(service, story)
     reply = await service.mute(story.slug, GUILD, USER, 2)
-    assert "held, not lost" in reply.text
+    assert "held, not lost" in plain(reply.text)
 
     now = datetime.now(UTC)
     await _develop(service, story, UPDATE, None, now=now)
     assert await service.process_alerts(now=now) == 0
     assert await _alerts(db) == []
     [listed] = (await service.following(USER, GUILD)).cards
-    assert "muted until" in listed.description
+    assert "muted until" in plain(listed.description)
 
 
 # --- commands ------------------------------------------------------------------------------------
 
 
 async def test_following_lists_follows_and_says_when_there_are_none(service: FollowService, story: StoryRecord) -> None:
-    assert "nothing yet" in (await service.following(USER, GUILD)).text
+    assert "nothing yet" in plain((await service.following(USER, GUILD)).text)
     await _follow_dm(service, story)
     await service.follow(story.slug, GUILD, USER, HERE, CHANNEL)
     [card] = (await service.following(USER, GUILD)).cards
-    assert "by DM" in card.description
-    assert f"in <#{external(CHANNEL)}>" in card.description
-    assert story.slug in card.description
+    assert "by DM" in plain(card.description)
+    assert f"in <#{external(CHANNEL)}>" in to_markdown(card.description)
+    assert story.slug in plain(card.description)
 
 
 async def test_follow_here_needs_a_server_channel(service: FollowService, story: StoryRecord) -> None:
@@ -382,6 +384,6 @@ async def test_each_follower_reads_the_alert_in_their_own_zone(
     channel = by_target[CHANNEL]
     assert channel.part.cards[0].fields[0].name.startswith("10 Mar · ")
     assert channel.thread is not None
-    assert "10 Mar 2024, 13:00 PDT" in channel.thread.card.fields[0].value
+    assert "10 Mar 2024, 13:00 PDT" in plain(channel.thread.card.fields[0].value)
     [listed] = (await service.following(USER, None)).cards  # in DMs: the user's zone
-    assert "by DM" in listed.description
+    assert "by DM" in plain(listed.description)

@@ -28,9 +28,12 @@ from bot.limits import (
     check_message,
     embed_length,
     paginate,
+    size,
     split_card,
+    split_content,
     split_text,
     truncate,
+    truncate_content,
 )
 
 WHEN = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -539,7 +542,7 @@ def test_paginate_properties(text: str, cards: list[Card]) -> None:
     assert parts
     for part in parts:
         check_message(part)
-    chunks = split_text(text)
+    chunks = split_content(text, MAX_CONTENT)  # as split_text, measured in the Markdown sent (escapes count)
     if chunks:
         assert parts[0].content == chunks[0]
         assert rejoin([p.content for p in parts if p.content]) == text.split()
@@ -547,3 +550,15 @@ def test_paginate_properties(text: str, cards: list[Card]) -> None:
     assert tuple(c for p in parts for c in p.cards) == expected
     if not chunks and not expected:
         assert parts == [MessagePart(EMPTY_REPLY_TEXT)]
+
+
+def test_split_text_and_split_content_agree_on_text_without_escapes() -> None:
+    text = " ".join(f"word{i}" for i in range(2000))
+    assert split_content(text, MAX_CONTENT) == split_text(text, MAX_CONTENT)
+
+
+def test_escaped_characters_count_twice_towards_a_limit() -> None:
+    text = "a<b " * 500  # 2,000 characters, 2,500 once each `<` is escaped
+    pieces = split_content(text, MAX_CONTENT)
+    assert len(pieces) == 2 and all(size(piece) <= MAX_CONTENT for piece in pieces)
+    assert truncate_content("a<b", 3) == "a…" and size(truncate_content("<" * 10, 5)) <= 5

@@ -1,4 +1,4 @@
-"""Tests for bot.payloads: a message part survives the outbox as JSON, thread and ping included."""
+"""Tests for bot.payloads: a message part survives the outbox as JSON, markup, thread and ping included."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import payloads
+from bot import markup, payloads
 from bot.cards import Card, CardField
 from bot.limits import MessagePart
+from bot.markdown import to_markdown
 
 CARD = Card(
     title="Story update: Chips",
@@ -44,7 +45,7 @@ def test_the_stored_form_is_compact_json_keeping_unicode() -> None:
     text = payloads.dump(MessagePart("🆕 news"))
     assert "🆕" in text
     assert " " not in text.replace("🆕 news", "")
-    assert json.loads(text) == {"content": "🆕 news", "cards": []}
+    assert json.loads(text) == {"v": 2, "content": "🆕 news", "cards": []}
 
 
 def test_minimal_documents_load_with_defaults() -> None:
@@ -97,3 +98,84 @@ def test_any_part_round_trips(content: str, cards: list[Card], role: str | None)
     message = payloads.load(payloads.dump(part, ping_role_id=role))
     assert message.part == part
     assert message.ping_role_id == role
+
+
+MARKED = markup.text(
+    "Stopped following ",
+    markup.bold("Night **ferry**"),
+    " (",
+    markup.code("night-ferry"),
+    ", ",
+    markup.link("source", "https://news.example/a"),
+    ") and ping ",
+    markup.role("discord:42", "news"),
+    " in ",
+    markup.channel("slack:C1"),
+    "\n",
+    markup.quote("It sails at nine."),
+)
+
+
+def test_markup_round_trips_in_a_readable_versioned_form() -> None:
+    card = Card(title="T **literal**", description=MARKED, fields=(CardField("F", MARKED), CardField("G", "`lit`")))
+    text = payloads.dump(MessagePart(MARKED, (card,)))
+    data = json.loads(text)
+    assert data["v"] == payloads.VERSION
+    assert data["content"][:2] == ["Stopped following ", {"bold": "Night **ferry**"}]  # readable, nothing escaped
+    assert {"link": "source", "url": "https://news.example/a"} in data["content"]
+    assert {"role": "discord:42", "name": "news"} in data["content"]
+    message = payloads.load(text)
+    assert message.part == MessagePart(MARKED, (card,))
+    assert message.part.cards[0].fields[1].value == "`lit`"  # a str stays literal text, never read as Markdown
+
+
+def test_rows_written_before_markup_load_as_the_markdown_they_were() -> None:
+    """Old rows hold the Discord Markdown of the time: each platform now renders what it meant."""
+    old = json.dumps(
+        {
+            "content": "**Your briefing**\n2 with news",
+            "cards": [
+                {
+                    "title": "Story update: Chips",
+                    "description": "Stopped following **Chips** ([source](https://a.example/s)) `chips`",
+                    "fields": [[r"Feed \*Wire\*", "• It opened.\n[Source](https://example.com)\n> quoted", False]],
+                    "footer": "/story timeline chips",
+                }
+            ],
+            "thread": {
+                "story_id": 7,
+                "name": "Chips",
+                "card": {"title": "Following: Chips", "description": "Latest: x"},
+            },
+        }
+    )
+    message = payloads.load(old)
+    assert message.part.content == markup.text(markup.bold("Your briefing"), "\n2 with news")
+    [card] = message.part.cards
+    assert card.description == markup.text(
+        "Stopped following ",
+        markup.bold("Chips"),
+        " (",
+        markup.link("source", "https://a.example/s"),
+        ") ",
+        markup.code("chips"),
+    )
+    assert card.fields[0].name == "Feed *Wire*"  # escaped then, literal now
+    assert to_markdown(card.fields[0].value) == "• It opened.\n[Source](<https://example.com>)\n> quoted"
+    assert message.thread is not None and message.thread.card.description == "Latest: x"  # no markup: a plain str
+    # Rendered for Discord, an old row reads as it did: the same bold, code and link.
+    assert to_markdown(message.part.content) == "**Your briefing**\n2 with news"
+    assert to_markdown(card.description).startswith("Stopped following **Chips** ([source](<https://a.example/s>))")
+
+
+def test_an_old_rows_role_ping_and_channel_mention_stay_what_they_were() -> None:
+    message = payloads.load(json.dumps({"content": "ping <@&123> in <#456>", "cards": []}))
+    assert to_markdown(message.part.content) == "ping <@&123> in <#456>"
+
+
+@pytest.mark.parametrize(
+    "stored", ['{"v": 2, "content": [{"blink": "x"}]}', '{"v": 2, "content": 5}', '{"v": 2, "content": [1]}']
+)
+def test_unknown_stored_markup_raises_what_the_worker_catches(stored: str) -> None:
+    with pytest.raises((ValueError, KeyError, TypeError)):
+        payloads.load(stored)

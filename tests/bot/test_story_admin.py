@@ -12,6 +12,8 @@ from bot import payloads
 from bot.errors import UnknownStory, UserError
 from bot.follow_service import FollowService, FollowTarget
 from bot.limits import check_message
+from bot.markdown import to_markdown
+from bot.markup import plain
 from bot.story_admin import MAX_UPDATE_CHARS, OPERATOR, StoryAdminService, development_from_text
 from bot.story_model import Bullet
 from bot.story_service import StoryService
@@ -63,7 +65,7 @@ async def _outbox(db: Database) -> list[OutboxItem]:
 
 def _text(item: OutboxItem) -> str:
     part = payloads.load(item.payload_json).part
-    return "\n".join([part.content, *(f"{c.title}\n{c.description}" for c in part.cards)])
+    return "\n".join([plain(part.content), *(f"{c.title}\n{plain(c.description)}" for c in part.cards)])
 
 
 # --- remove: followers are told once ----------------------------------------------------------------
@@ -84,7 +86,7 @@ async def test_removing_a_story_tells_each_follower_once_then_drops_the_follows(
 
     reply = await admin.remove(slug, GUILD, now=T0)
 
-    assert "Removed **Our Guild Bake Sale**" in reply.text and "3 followers were told" in reply.text
+    assert "Removed **Our Guild Bake Sale**" in to_markdown(reply.text) and "3 followers were told" in plain(reply.text)
     notices = await _outbox(db)
     assert sorted((n.target_kind, n.target_id) for n in notices) == [
         ("channel", f"discord:{THREAD}"),  # in the story's thread, where the channel's alerts went
@@ -112,7 +114,7 @@ async def test_removing_a_story_nobody_follows_enqueues_nothing(
 ) -> None:
     await admin.add(BAKE_SALE, "bake.md", GUILD)
     reply = await admin.remove("our-guild-bake-sale", GUILD, now=T0)
-    assert reply.text == "Removed **Our Guild Bake Sale** and its follows."
+    assert to_markdown(reply.text) == "Removed **Our Guild Bake Sale** and its follows."
     assert await _outbox(db) == [] and wake.calls == 0
 
 
@@ -144,9 +146,9 @@ async def test_a_server_updates_only_its_own_stories_and_the_operator_the_global
 
     await admin.add(BAKE_SALE, "bake.md", GUILD)
     mine = await admin.update("our-guild-bake-sale", UPDATE, None, scope_id=GUILD, now=T0)
-    assert "Followers will be told" in mine.text
+    assert "Followers will be told" in plain(mine.text)
     operator = await admin.update(story.slug, UPDATE, None, scope_id=OPERATOR, now=T0)
-    assert "Followers will be told" in operator.text
+    assert "Followers will be told" in plain(operator.text)
     assert await _development_count(db, story.id) == 1
     [development] = await admin.stories.developments(story.id)
     assert development.source == "operator"
@@ -165,11 +167,11 @@ async def test_add_story_with_bad_text_saves_nothing(
     assert await stories.count(GUILD) == 0
 
     reply = await admin.add(seed_bytes, "seed.txt", GUILD)
-    assert "now tracked as" in reply.text
+    assert "now tracked as" in plain(reply.text)
     assert await stories.count(GUILD) == 1
     assert await stories.count(None) == 0
     assert await stories.count(OTHER_GUILD) == 0
-    assert "already tracked" in (await admin.add(seed_bytes, "seed.txt", GUILD)).text
+    assert "already tracked" in plain((await admin.add(seed_bytes, "seed.txt", GUILD)).text)
     assert await stories.count(GUILD) == 1
 
 
@@ -189,7 +191,7 @@ async def test_remove_story_refuses_global_and_other_guilds_stories(
     mine = markdown_article(title="Our Guild Bake Sale").encode()
     await admin.add(mine, "mine.md", GUILD)
     reply = await admin.remove("our-guild-bake-sale", GUILD)
-    assert "Removed" in reply.text
+    assert "Removed" in plain(reply.text)
     assert await stories.get("our-guild-bake-sale", GUILD) is None
     with pytest.raises(UnknownStory):
         await admin.remove("our-guild-bake-sale", GUILD)
@@ -211,7 +213,7 @@ async def test_add_update_rejects_duplicates_empty_and_overlong_text(
     db: Database, admin: StoryAdminService, story: StoryRecord
 ) -> None:
     reply = await admin.update(story.slug, UPDATE, "https://example.com/deal", scope_id=OPERATOR, now=T0)
-    assert "Followers will be told" in reply.text
+    assert "Followers will be told" in plain(reply.text)
     with pytest.raises(UserError, match="already"):
         await admin.update(story.slug, f"  {UPDATE}\n", "https://example.com/deal", scope_id=OPERATOR, now=T0)
     with pytest.raises(UserError, match="empty"):
@@ -250,7 +252,7 @@ async def test_an_upload_is_its_scopes_own_and_keeps_the_origin_discord_uploads_
     digits = "111111111111111111"
     discord_server, slack_team = f"discord:{digits}", f"slack:{digits}"  # the same digits on two platforms
     await admin.add(BAKE_SALE, "bake.md", discord_server)
-    assert "is now tracked" in (await admin.add(BAKE_SALE, "bake.md", slack_team)).text  # not "already tracked"
+    assert "is now tracked" in plain((await admin.add(BAKE_SALE, "bake.md", slack_team)).text)  # not "already tracked"
     async with db.reader.execute("SELECT origin FROM sources ORDER BY origin") as cursor:
         origins = [row[0] for row in await cursor.fetchall()]
     upload = hashlib.sha256(BAKE_SALE).hexdigest()[:16]

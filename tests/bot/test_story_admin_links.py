@@ -12,6 +12,8 @@ from bot.errors import UserError
 from bot.fetch import Fetcher, FetchLimits
 from bot.follow_service import FollowService
 from bot.intake import ArticleParser
+from bot.markdown import to_markdown
+from bot.markup import plain
 from bot.story_admin import StoryAdminService
 from bot.story_service import StoryService
 from storage.database import Database
@@ -42,8 +44,8 @@ async def test_a_link_becomes_a_story_of_this_server_with_the_final_url(
 ) -> None:
     reply = await admin.add_link(site.url("/b"), GUILD)
     assert reply.ephemeral
-    assert f"**{BUS_TITLE}** is now tracked as `{BUS_SLUG}`" in reply.text
-    assert site.url("/news/bus") in reply.text
+    assert f"**{BUS_TITLE}** is now tracked as `{BUS_SLUG}`" in to_markdown(reply.text)
+    assert site.url("/news/bus") in plain(reply.text)
     story = await stories.get(BUS_SLUG, GUILD)
     assert story is not None and story.scope_id == GUILD
     assert story.url == site.url("/news/bus") and story.source == "The Harbor Ledger"
@@ -54,11 +56,11 @@ async def test_the_same_link_again_updates_the_same_story(
     admin: StoryAdminService, stories: StoryRepository, site: PageSite
 ) -> None:
     await admin.add_link(site.url("/news/bus"), GUILD)
-    assert "already tracked" in (await admin.add_link(site.url("/b"), GUILD)).text  # same final URL, same text
+    assert "already tracked" in plain((await admin.add_link(site.url("/b"), GUILD)).text)  # same final URL, same text
 
     site.pages["/news/bus"] = (HTML, BUS_PAGE.replace(b"twelve overnight bus routes", b"fourteen overnight bus routes"))
     reply = await admin.add_link(site.url("/news/bus"), GUILD)
-    assert f"already tracked as `{BUS_SLUG}`" in reply.text and "now updated" in reply.text
+    assert f"already tracked as `{BUS_SLUG}`" in to_markdown(reply.text) and "now updated" in plain(reply.text)
     assert await stories.count(GUILD) == 1
     detail = await stories.detail(BUS_SLUG, GUILD)
     assert detail is not None and "fourteen overnight bus routes" in detail.story.summary
@@ -69,7 +71,7 @@ async def test_each_server_gets_its_own_story_of_a_link(
 ) -> None:
     await admin.add_link(site.url("/news/bus"), GUILD)
     reply = await admin.add_link(site.url("/news/bus"), OTHER_GUILD)
-    assert "now tracked as" in reply.text
+    assert "now tracked as" in plain(reply.text)
     assert await stories.count(GUILD) == await stories.count(OTHER_GUILD) == 1
 
 

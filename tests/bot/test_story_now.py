@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.follow_service import FollowService
+from bot.markdown import to_markdown
+from bot.markup import plain
 from bot.parser import parse_article
 from bot.story_admin import OPERATOR, StoryAdminService
 from bot.story_model import Bullet, Story
@@ -44,17 +46,17 @@ def _text(reply) -> str:
 async def _assert_lg_is_known(service: StoryService, seed_story: Story, reported: str) -> None:
     """The acceptance of issue 9: keypoints show the new bullet, search finds it, ask answers from it."""
     [card] = (await service.keypoints("zuck", None)).cards
-    lines = card.description.splitlines()
-    assert "LG Deal" in lines[0] and reported in lines[0], card.description  # newest first, dated
+    lines = plain(card.description).splitlines()
+    assert "LG Deal" in lines[0] and reported in lines[0], plain(card.description)  # newest first, dated
     for label in SEED_KEY_POINT_LABELS:  # the article's points keep their place after it
         assert any(label in line for line in lines[1:]), label
 
     [results] = (await service.search("LG", None)).cards
-    assert seed_story.title in results.description
+    assert seed_story.title in plain(results.description)
 
     reply = await service.ask("zuck", "what about LG", None)
     [answer] = reply.cards
-    assert "XR headsets" in answer.fields[0].value, _text(reply)
+    assert "XR headsets" in plain(answer.fields[0].value), _text(reply)
     assert f"reported {reported}" in answer.fields[0].name
 
 
@@ -63,7 +65,7 @@ async def test_an_update_joins_keypoints_search_and_ask(
 ) -> None:
     # Before: the story knows nothing of LG.
     assert await service.stories.search("LG", None) == []
-    assert "does not cover" in (await service.ask("zuck", "what about LG", None)).text
+    assert "does not cover" in plain((await service.ask("zuck", "what about LG", None)).text)
     story = await service.resolve("zuck", None)
     await follows.update(story.slug, UPDATE, None, scope_id=OPERATOR, now=REPORTED)
     await _assert_lg_is_known(service, seed_story, "03 Mar 2024")
@@ -90,13 +92,13 @@ async def test_show_summarises_the_story_as_it_stands_now_and_the_timeline_keeps
     await follows.update(story.slug, "Signed a chip pact with Samsung.", None, scope_id=OPERATOR, now=REPORTED)
     await follows.update(story.slug, UPDATE, None, scope_id=OPERATOR, now=REPORTED + timedelta(days=2))
     [card] = (await service.show("zuck", None)).cards
-    assert card.description.startswith("**Latest, 05 Mar 2024:** Met Yoon.")
-    assert seed_story.summary in card.description
+    assert to_markdown(card.description).startswith("**Latest, 05 Mar 2024:** Met Yoon.")
+    assert seed_story.summary in plain(card.description)
     [points] = [f for f in card.fields if f.name == "Key points"]
-    assert points.value.splitlines()[0] == "• 5 Mar 2024 · **LG Deal**: XR headsets"
+    assert to_markdown(points.value).splitlines()[0] == "• 5 Mar 2024 · **LG Deal**: XR headsets"
     [timeline] = (await service.timeline("zuck", None)).cards
-    assert "Signed a chip pact with Samsung." in timeline.description
-    assert "Met Yoon." in timeline.description
+    assert "Signed a chip pact with Samsung." in plain(timeline.description)
+    assert "Met Yoon." in plain(timeline.description)
 
 
 async def test_ask_prefers_the_newer_of_two_passages_and_says_when_each_was_reported(
@@ -123,10 +125,10 @@ async def test_ask_prefers_the_newer_of_two_passages_and_says_when_each_was_repo
     )
     reply = await service.ask(original.slug, "how much will the bridge cost", None)
     [card] = reply.cards
-    assert "55 million" in card.fields[0].value, _text(reply)
+    assert "55 million" in plain(card.fields[0].value), _text(reply)
     assert card.fields[0].name.endswith("reported 03 Mar 2024")
     # The older passage still answers, after it, with its own date.
-    assert [f for f in card.fields[1:] if "40 million" in f.value and f.name.endswith("reported 01 Feb 2024")]
+    assert [f for f in card.fields[1:] if "40 million" in plain(f.value) and f.name.endswith("reported 01 Feb 2024")]
 
 
 def _development(number: int, points: tuple[Bullet, ...], day: int) -> DevelopmentRecord:
@@ -203,7 +205,7 @@ async def test_cjk_stories_are_searched_completed_and_answered(
     assert [c.slug for c in await stories.autocomplete(prefix, None)] == [slug]
     reply = await StoryService(stories).ask(slug, question, None)
     assert reply.cards, _text(reply)
-    assert answer in reply.cards[0].fields[0].value, _text(reply)
+    assert answer in plain(reply.cards[0].fields[0].value), _text(reply)
 
 
 async def test_a_korean_word_with_a_particle_still_finds_its_story(

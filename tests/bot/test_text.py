@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.follow_service import FollowService, FollowTarget
+from bot.markup import plain
 from bot.settings import load_settings
 from bot.story_model import Story
 from bot.story_service import StoryService
@@ -44,7 +45,7 @@ async def test_follow_reply_says_one_minute(db: Database, stories: StoryReposito
     await stories.import_stories([ImportItem("file:seed", seed_story)])
     follows = FollowService(FollowRepository(db), stories, StoryService(stories), burst_window=timedelta(minutes=1))
     reply = await follows.follow(seed_story.slug, None, 42, FollowTarget.DM, None)
-    assert "Updates within 1 minute are merged" in reply.text
+    assert "Updates within 1 minute are merged" in plain(reply.text)
 
 
 @pytest.mark.parametrize(
@@ -61,8 +62,8 @@ async def test_follow_reply_says_one_minute(db: Database, stories: StoryReposito
     ],
 )
 def test_escape_markdown_leaves_no_markup(text: str, escaped: str) -> None:
+    from bot.markup import from_markdown
     from bot.text import escape_markdown
-    from bot.text_render import plain
 
     assert escape_markdown(text) == escaped
-    assert plain(escape_markdown(text)) == text  # and reads back as the text itself
+    assert from_markdown(escape_markdown(text)).plain == text  # and reads back as the text itself

@@ -6,18 +6,27 @@ import io
 
 from rich.console import Console
 
+from bot import markup
 from bot.cards import Card, CardField, Reply
-from bot.text_render import plain, render_reply, rich_reply, terminal_for, write_reply
+from bot.text_render import plain, render_reply, rich_reply, shell_text, terminal_for, write_reply
 
 BOLD = "\x1b[1m"
 REPLY = Reply(
-    text="**Your briefing** for today",
+    text=markup.text(markup.bold("Your briefing"), " for today"),
     cards=(
         Card(
             title="Chip Supply",
-            description="• **Capacity**: new lines *soon* in `chips-2024` ([source](https://example.org/a))",
+            description=markup.text(
+                "• ",
+                markup.bold("Capacity"),
+                ": new lines soon in ",
+                markup.code("chips-2024"),
+                " (",
+                markup.link("source", "https://example.org/a"),
+                ")",
+            ),
             url="https://example.org/story",
-            fields=(CardField("Why South Korea?", "> AI Powerhouse: chips"),),
+            fields=(CardField("Why South Korea?", markup.text(markup.quote("AI Powerhouse: chips"))),),
             footer="chips-2024 · 01 Mar 2024 09:30 UTC",
         ),
     ),
@@ -39,7 +48,7 @@ def styled(reply: Reply) -> str:
 
 def test_plain_text_shows_no_markdown_markers() -> None:
     text = render_reply(REPLY)
-    assert "**" not in text and "`" not in text and "](" not in text and "*soon*" not in text
+    assert "**" not in text and "`" not in text and "](" not in text
     assert "Your briefing for today" in text
     assert "• Capacity: new lines soon in chips-2024 (source <https://example.org/a>)" in text
     assert "== Chip Supply ==  <https://example.org/story>" in text
@@ -49,6 +58,20 @@ def test_plain_text_shows_no_markdown_markers() -> None:
 
 def test_plain_keeps_lone_markers_as_text() -> None:
     assert plain("5 * 3 * 2 = 30, 2**10, a_b_c") == "5 * 3 * 2 = 30, 2**10, a_b_c"
+
+
+def test_a_str_is_literal_text_never_markup() -> None:
+    literal = "**not bold** [not](https://a.example) `not code` <@&1>"
+    assert plain(literal) == literal
+    assert render_reply(Reply(text=literal)) == literal
+    out = styled(Reply(text=literal))
+    assert literal in out and BOLD not in out
+
+
+def test_a_role_mention_is_named_never_pinged_and_a_shell_keeps_code_in_backticks() -> None:
+    assert plain(markup.text("ping ", markup.role("discord:1", "news"))) == "ping @news"
+    assert plain(markup.text("ping ", markup.role("discord:1"))) == "ping @role"
+    assert shell_text(markup.text("Try ", markup.code("briefbot stories"), ".")) == "Try `briefbot stories`."
 
 
 def test_rich_styles_bold_headings_and_shows_links_as_text_and_url() -> None:
@@ -94,8 +117,13 @@ def test_write_reply_is_styled_only_at_a_terminal() -> None:
     assert terminal_for(piped) is None
 
 
-def test_backslash_escapes_show_the_character_and_never_start_or_end_markup() -> None:
-    assert plain(r"\*\*not bold\*\* and \[not\](a link)") == "**not bold** and [not](a link)"
-    assert plain(r"**Seoul \*Herald\*** today") == "Seoul *Herald* today"
-    assert plain(r"\*not italic\*") == "*not italic*"
-    assert plain(r"a\\b and \d") == r"a\b and \d"  # a backslash before a letter stays
+def test_old_markdown_backslash_escapes_show_the_character_and_never_start_or_end_markup() -> None:
+    """Old outbox rows hold the Markdown of the time: read as markup, the escapes are the characters."""
+
+    def old(text: str) -> str:
+        return plain(markup.from_markdown(text))
+
+    assert old(r"\*\*not bold\*\* and \[not\](a link)") == "**not bold** and [not](a link)"
+    assert old(r"**Seoul \*Herald\*** today") == "Seoul *Herald* today"
+    assert old(r"\*not italic\*") == "*not italic*"
+    assert old(r"a\\b and \d") == r"a\b and \d"  # a backslash before a letter stays

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from unittest.mock import Mock
 
+import discord
 import pytest
 from discord import app_commands
 
 from bot.discord.client import BriefBot, extension_names
 from bot.help_text import ALL_COMMANDS, FEED_COMMANDS
+from bot.parser import parse_article
 from bot.runtime import Runtime, Wakeups, build_services
 from bot.settings import Settings
 from storage.database import Database
+from storage.stories import ImportItem
+from tests.conftest import markdown_article
 
 
 @pytest.fixture
@@ -61,3 +66,20 @@ async def test_feed_commands_are_server_only_with_the_issue_s_options(bot: Brief
     assert options["story"].autocomplete
     remove = group.get_command("remove")
     assert isinstance(remove, app_commands.Command) and remove.parameters[0].autocomplete
+
+
+async def test_feed_add_offers_only_this_servers_own_stories(bot: BriefBot) -> None:
+    """A server's feed develops only its own stories, so the story option does not offer the global ones."""
+    stories = bot.services.story_service.stories
+    items = [
+        ImportItem("file:global", parse_article(markdown_article(title="Harbour Global Story"), "g.md")),
+        ImportItem("file:own", parse_article(markdown_article(title="Harbour Own Story"), "o.md"), "discord:42"),
+    ]
+    await stories.import_stories(items)
+    cog = bot.get_cog("FeedCog")  # loaded as an extension: its own module object, so no isinstance
+    assert cog is not None and type(cog).__name__ == "FeedCog"
+    here = Mock(spec_set=discord.Interaction, guild_id=42)
+    choices = await cog.story_autocomplete(here, "harbour")
+    assert [c.name for c in choices] == ["Harbour Own Story"]
+    in_dm = Mock(spec_set=discord.Interaction, guild_id=None)
+    assert await cog.story_autocomplete(in_dm, "harbour") == []

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from bot.ids import qualify
 from tests.slack.conftest import ADMIN, GENERAL, NEWS, READER, SECRET, Bot
 
@@ -38,15 +36,12 @@ async def test_a_channel_follow_here_in_a_channel_the_bot_is_in(bot: Bot) -> Non
     assert "Stopped following" in (await bot.run("/story", "unfollow zuckerberg here", channel=NEWS)).text
 
 
-# The core writes a channel as Discord's `<#id>` (follow_service.following, digest_service.show), which Slack's
-# renderer rightly escapes as untrusted text: Slack users read a literal "<#C0NEWS0001>". The neutral markup
-# (h-markup's area) fixes it. Strict, so it fails loudly (XPASS) once that lands: drop the mark then.
-@pytest.mark.xfail(strict=True, reason="the core writes Discord's <#id>; Slack shows it escaped")
-async def test_a_followed_channel_and_a_digest_channel_read_as_channels_not_markup(bot: Bot) -> None:
+async def test_a_followed_channel_and_a_digest_channel_read_as_channels_not_discord_markup(bot: Bot) -> None:
     await bot.run("/story", "follow zuckerberg here", channel=NEWS)
     await bot.run("/digest", f"setup <#{GENERAL}|general> 07:30 UTC", user=ADMIN)
-    for shown in ((await bot.run("/story", "following")).text, (await bot.run("/digest", "show")).text):
-        assert "&lt;#" not in shown, shown
+    following, show = (await bot.run("/story", "following")).text, (await bot.run("/digest", "show")).text
+    assert f"in #{NEWS}" in following and f"#{GENERAL}" in show  # no literal Discord `<#id>`, escaped
+    assert "&lt;#" not in following + show
 
 
 async def test_a_channel_follow_joins_a_public_channel_first(bot: Bot) -> None:

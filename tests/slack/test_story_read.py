@@ -43,7 +43,8 @@ async def test_a_bare_command_help_or_an_unknown_subcommand_shows_the_groups_hel
             if text.startswith("frob"):
                 assert "`frobnicate` is not a " + group + " command" in message.all_text
     story_help = (await bot.run("/story")).text
-    assert "/story ask &lt;story&gt; &lt;question…&gt;" in story_help and "_(admins)_" in story_help
+    assert "/story ask &lt;story&gt; &lt;question…&gt;" in story_help
+    assert "`/story add &lt;text or link&gt;`: " in story_help and " (admins)\n" in story_help  # marked admin-only
 
 
 async def test_a_usage_error_says_the_usage_privately_in_the_ack(bot: Bot) -> None:

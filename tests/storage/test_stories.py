@@ -387,6 +387,18 @@ async def test_autocomplete_returns_at_most_25(stories: StoryRepository) -> None
     assert len({c.slug for c in await stories.autocomplete("zucchini", None)}) == 25
 
 
+async def test_autocomplete_own_only_leaves_out_the_global_stories(stories: StoryRepository) -> None:
+    server = "discord:42"
+    await _import_one(stories, _md(title="Zucchini Global Report", body="Everyone sees it.\n"), "file:global")
+    await _import_one(stories, _md(title="Zucchini Local Report", body="One server's.\n"), "file:own", server)
+    await _import_one(stories, _md(title="Zucchini Other Report", body="Another's.\n"), "file:other", "slack:T1")
+    for text in ("zucchini", "zucchini-", ""):
+        visible = {c.title for c in await stories.autocomplete(text, server)}
+        own = {c.title for c in await stories.autocomplete(text, server, own_only=True)}
+        assert visible == {"Zucchini Global Report", "Zucchini Local Report"}, text
+        assert own == {"Zucchini Local Report"}, text
+
+
 async def test_recent_pages_in_activity_order(stories: StoryRepository) -> None:
     for day in (1, 3, 2):
         story = _md(title=f"Day {day} News", date=f"2024-03-0{day} 10:00 UTC", body=f"News from day {day}.\n")

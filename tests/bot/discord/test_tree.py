@@ -11,6 +11,8 @@ from discord import app_commands
 
 from bot.discord.tree import UNEXPECTED, BriefTree, describe_error
 from bot.errors import MissingPermission, UnknownStory, UserError
+from bot.markdown import to_markdown
+from bot.markup import plain
 
 
 async def _probe(interaction: discord.Interaction) -> None:
@@ -39,8 +41,8 @@ def invoke_error(original: Exception) -> app_commands.CommandInvokeError:
 )
 def test_expected_errors_have_a_short_user_message(error: app_commands.AppCommandError, expected: str) -> None:
     message = describe_error(error)
-    assert message is not None and expected in message
-    assert len(message) <= 2000
+    assert message is not None and expected in plain(message)
+    assert len(to_markdown(message)) <= 2000
 
 
 def test_unexpected_errors_have_no_user_message() -> None:

@@ -13,6 +13,7 @@ import pytest
 from bot import payloads
 from bot.feeds.poller import Slots
 from bot.feeds.service import FeedService, FeedStatus
+from bot.markdown import to_markdown
 from storage.database import Database
 from storage.feeds import FeedRecord, FeedRepository
 from tests.bot.feeds.conftest import CHANNEL, GUILD, T0, Clock, MakeService
@@ -154,7 +155,7 @@ async def test_failures_back_off_twice_per_failure_up_to_a_day_then_disable_with
         f"feed:{feed_id}",
     )
     card = payloads.load(notice.payload_json).part.cards[0]
-    assert card.title == "Feed disabled: Outlet" and site.url("/feed") in card.description
+    assert card.title == "Feed disabled: Outlet" and site.url("/feed") in to_markdown(card.description)
 
     clock.advance(days=2)
     assert (await service.poll_due()).feeds == 0  # no longer polled, and told only once
@@ -185,7 +186,8 @@ async def test_410_gone_disables_at_once_and_tells_the_channel_once(
     assert feed.disabled_reason == "it answered 410 Gone: the feed was removed for good"
     [notice] = await outbox_items(db)
     card = payloads.load(notice.payload_json).part.cards[0]
-    assert card.title == r"Feed disabled: Outlet \*\*bold\*\* \<@123\>"
+    assert card.title == "Feed disabled: Outlet **bold** <@123>"  # literal text: Discord is sent it escaped
+    assert to_markdown(card.title) == r"Feed disabled: Outlet \*\*bold\*\* \<@123\>"
 
 
 async def test_a_global_feed_is_disabled_without_a_notice(

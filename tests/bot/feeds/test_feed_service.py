@@ -12,6 +12,7 @@ from bot.errors import UserError
 from bot.feeds.replies import why_reply
 from bot.feeds.service import FeedService, ItemOutcome, UnknownFeed, WhyKind
 from bot.follow_service import FollowService
+from bot.markdown import to_markdown
 from bot.parser import parse_article
 from bot.story_cards import timeline_card
 from bot.story_service import StoryService
@@ -233,7 +234,7 @@ async def test_a_development_alerts_followers_once_a_duplicate_adds_also_reporte
     # The development's timeline line names the other outlet.
     detail = await StoryService(stories).detail(story.slug, GUILD)
     assert detail.developments[-1].also_reported_by == ("Outlet B",)
-    assert "also reported by Outlet B" in timeline_card(detail, UTC).description
+    assert "also reported by Outlet B" in to_markdown(timeline_card(detail, UTC).description)
 
     # Asked in a server: the operator's global feeds develop the stories it sees, so their items are explained.
     why = {q: (await service.why(q, GUILD)).answers for q in (DEAL.link, DEAL_COPY.link, "snow closes", "earnings")}
@@ -444,7 +445,7 @@ async def test_why_in_a_server_shows_global_items_marked_but_list_and_remove_sta
     [answer] = (await service.why(SNOW.link, GUILD)).answers  # a server with no feed of its own
     assert answer.kind is WhyKind.BASELINE and answer.global_feed and answer.feed_title == "Operator Wire"
     [card] = why_reply(await service.why(SNOW.link, GUILD), UTC).cards
-    assert "in **Operator Wire**, a global feed of the bot's operator." in card.fields[0].value
+    assert "in **Operator Wire**, a global feed of the bot's operator." in to_markdown(card.fields[0].value)
     [cli] = (await service.why(SNOW.link, OPERATOR)).answers
     assert not cli.global_feed  # the operator's own view needs no mark
     mine = await service.add(site.url("/a"), GUILD, CHANNEL)
@@ -457,7 +458,7 @@ async def test_why_in_a_server_shows_global_items_marked_but_list_and_remove_sta
     assert [f.feed_id for f in await service.list(OPERATOR)] == [operator.feed_id]
     # Another server's items stay hidden: only its own and the global ones.
     [hidden] = (await service.why(EARNINGS.link, OTHER_GUILD)).answers
-    assert hidden.kind is WhyKind.NOT_SEEN and "Outlet A" not in hidden.text
+    assert hidden.kind is WhyKind.NOT_SEEN and "Outlet A" not in to_markdown(hidden.text)
 
 
 async def test_why_for_an_item_not_seen_yet_names_the_next_check(
@@ -470,7 +471,7 @@ async def test_why_for_an_item_not_seen_yet_names_the_next_check(
     [answer] = (await service.why("https://a.example/not-yet", GUILD)).answers
     assert answer.kind is WhyKind.NOT_SEEN
     assert answer.next_check_at == added.next_check_at == T0 + timedelta(minutes=60)
-    assert r"**Outlet \*A\***" in answer.text  # the feed's title cannot add Markdown
+    assert r"**Outlet \*A\***" in to_markdown(answer.text)  # the feed's title cannot add Markdown
     [seen] = (await service.why("Heavy SNOW", GUILD)).answers
     assert seen.kind is WhyKind.BASELINE and seen.item_title == SNOW.title
 
@@ -525,8 +526,9 @@ async def test_remove_by_id_hash_id_or_url_and_choices_find_by_title_or_url(
     assert (await service.remove(f"#{b.feed_id}", GUILD)).title == "Daily Chips"
     assert (await service.remove(c.url, GUILD)).title == "Harbour News"
     assert await service.list(GUILD) == [] and await _outcomes(db) == {}
-    with pytest.raises(UnknownFeed, match="No feed here matches `nope`"):
+    with pytest.raises(UnknownFeed) as unknown:
         await service.remove("nope", GUILD)
+    assert to_markdown(unknown.value.markup).startswith("No feed here matches `nope`")
 
 
 async def _own_story(stories: StoryRepository, scope_id: str | None, origin: str) -> StoryRecord:

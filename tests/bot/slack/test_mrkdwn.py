@@ -1,4 +1,4 @@
-"""bot.slack.mrkdwn: the core's Markdown subset as Slack mrkdwn, with hostile text kept inert."""
+"""bot.slack.mrkdwn: the core's neutral markup as Slack mrkdwn, with hostile text kept inert."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import markup
 from bot.cards import Card, CardField, Reply
 from bot.help_text import help_lines
+from bot.markup import Markup, Span
 from bot.slack.mrkdwn import WORD_JOINER, date_token, escape_text, link, plain_text, safe_url, to_mrkdwn
 from bot.slack.render import render_reply
 from bot.story_cards import bullet_lines
@@ -18,7 +20,8 @@ from tests.bot.slack.safety import check_messages_are_safe, check_mrkdwn_is_safe
 
 WJ = WORD_JOINER
 
-# Untrusted story/feed text -> what Slack receives. Nothing here may become a ping or a foreign link.
+# Untrusted story/feed text, as the core holds it (plain spans), -> what Slack receives.
+# Nothing here may become a ping, a foreign link or markup it did not ask for.
 HOSTILE = [
     ("<!channel>", "&lt;!channel&gt;"),
     ("<!here|here>", "&lt;!here|here&gt;"),
@@ -29,58 +32,72 @@ HOSTILE = [
     ("<https://evil.example|your bank>", "&lt;https://evil.example|your bank&gt;"),
     ("&lt;!channel&gt;", "&amp;lt;!channel&amp;gt;"),
     ("@here and @channel and @Everyone", f"@{WJ}here and @{WJ}channel and @{WJ}Everyone"),
-    ("**<!here>** now", "*&lt;!here&gt;* now"),
-    ("`<!channel>` and `@here`", f"`&lt;!channel&gt;` and `@{WJ}here`"),
-    ("[<!channel>](https://ok.example/a)", "<https://ok.example/a|&lt;!channel&gt;>"),
-    ("[x](https://ok.example/?q=<!here>)", "<https://ok.example/?q=%3C!here%3E|x>"),
-    ("[x](https://ok.example/a|<https://evil.example>)", "<https://ok.example/a%7C%3Chttps://evil.example%3E|x>"),
-    ("[a|https://evil.example](https://ok.example)", "<https://ok.example|a\u2223https://evil.example>"),
-    ("[x](https://ok.example/?a=1&b=2)", "<https://ok.example/?a=1&amp;b=2|x>"),
-    ("[click](javascript:alert(1))", "click (javascript:alert(1))"),
-    ("[click](data:text/html,<b>)", "click (data:text/html,&lt;b&gt;)"),
-    ("[click](//evil.example/x)", "click (//evil.example/x)"),
-    ("[mail](mailto:a@b.example)", "mail (mailto:a@b.example)"),
-    ("[no host](https:///path)", "no host (https:///path)"),
+    ("**<!here>** now", "**&lt;!here&gt;** now"),
+    ("[click](javascript:alert(1))", "[click](javascript:alert(1))"),
+    ("[<!channel>](https://ok.example/a)", "[&lt;!channel&gt;](https://ok.example/a)"),
     ("> quoted & <b>", "&gt; quoted &amp; &lt;b&gt;"),
 ]
 
-# The core's own Markdown -> mrkdwn.
-FORMATTING = [
-    ("**Title**", "*Title*"),
-    ("• **Meetings**: with Samsung", "• *Meetings*: with Samsung"),
-    ("*(Manage Server)*", "_(Manage Server)_"),
-    ("_already italic_", "_already italic_"),
-    ("`/story list`: stories", "`/story list`: stories"),
-    ("Ferry ([source](https://news.example/a))", "Ferry (<https://news.example/a|source>)"),
-    ("[w](https://en.wikipedia.org/wiki/Foo_(bar))", "<https://en.wikipedia.org/wiki/Foo_(bar)|w>"),
-    ("**From [the story](https://a.example)**", "*From <https://a.example|the story>*"),
-    ("2 * 3 * 4 and snake_case_name", "2 * 3 * 4 and snake_case_name"),
-    ("line one\n\nline **two**\n", "line one\n\nline *two*\n"),
-    ("[Source](https://a.example/é?q=ü)", "<https://a.example/%C3%A9?q=%C3%BC|Source>"),
+# Spans the core builds -> mrkdwn. Text inside a span is as untrusted as any.
+SPANS: list[tuple[Markup, str]] = [
+    (markup.text(markup.bold("Title")), "*Title*"),
+    (markup.text("• ", markup.bold("Meetings"), ": with Samsung"), "• *Meetings*: with Samsung"),
+    (markup.text(markup.bold(" padded ")), " *padded* "),
+    (markup.text(markup.bold("<!here>"), " now"), "*&lt;!here&gt;* now"),
+    (markup.text(markup.code("/story list"), ": stories"), "`/story list`: stories"),
+    (markup.text(markup.code("<!channel>"), " and ", markup.code("@here")), f"`&lt;!channel&gt;` and `@{WJ}here`"),
+    (markup.text(markup.code("a`b")), "`aˋb`"),
+    (markup.text("Ferry (", markup.link("source", "https://news.example/a"), ")"), "Ferry (<https://news.example/a|source>)"),
+    (markup.text(markup.link("w", "https://en.wikipedia.org/wiki/Foo_(bar)")), "<https://en.wikipedia.org/wiki/Foo_(bar)|w>"),
+    (markup.text(markup.link("<!channel>", "https://ok.example/a")), "<https://ok.example/a|&lt;!channel&gt;>"),
+    (markup.text(markup.link("x", "https://ok.example/?q=<!here>")), "<https://ok.example/?q=%3C!here%3E|x>"),
+    (
+        markup.text(markup.link("x", "https://ok.example/a|<https://evil.example>")),
+        "<https://ok.example/a%7C%3Chttps://evil.example%3E|x>",
+    ),
+    (markup.text(markup.link("a|https://evil.example", "https://ok.example")), "<https://ok.example|a\u2223https://evil.example>"),
+    (markup.text(markup.link("x", "https://ok.example/?a=1&b=2")), "<https://ok.example/?a=1&amp;b=2|x>"),
+    (markup.text(markup.link("click", "javascript:alert(1)")), "click (javascript:alert(1))"),
+    (markup.text(markup.link("click", "data:text/html,<b>")), "click (data:text/html,&lt;b&gt;)"),
+    (markup.text(markup.link("click", "//evil.example/x")), "click (//evil.example/x)"),
+    (markup.text(markup.link("mail", "mailto:a@b.example")), "mail (mailto:a@b.example)"),
+    (markup.text(markup.link("no host", "https:///path")), "no host (https:///path)"),
+    (markup.text(markup.link("Source", "https://a.example/é?q=ü")), "<https://a.example/%C3%A9?q=%C3%BC|Source>"),
+    (markup.text(markup.quote("quoted & <b>\nsecond")), "&gt; quoted &amp; &lt;b&gt;\n&gt; second"),
+    (markup.text("ping ", markup.role("discord:123", "news")), "ping @news"),
+    (markup.text("ping ", markup.role("slack:S1")), "ping @role"),
+    (markup.text("ping ", markup.role("slack:S1", "here")), f"ping @{WJ}here"),
+    (markup.text("in ", markup.channel("slack:C0NEWS01")), "in #C0NEWS01"),
+    (markup.text("in ", markup.channel("slack:C0NEWS01", "news")), "in #news"),
+    (markup.text("line one\n\nline ", markup.bold("two"), "\n"), "line one\n\nline *two*\n"),
 ]
 
 
-@pytest.mark.parametrize(("markdown", "expected"), HOSTILE)
-def test_hostile_text_stays_inert(markdown: str, expected: str) -> None:
-    rendered = to_mrkdwn(markdown)
+@pytest.mark.parametrize(("text", "expected"), HOSTILE)
+def test_hostile_text_stays_inert(text: str, expected: str) -> None:
+    for value in (text, markup.text(text)):  # a str is literal text, like a plain span
+        rendered = to_mrkdwn(value)
+        assert rendered == expected
+        check_mrkdwn_is_safe(rendered)
+
+
+@pytest.mark.parametrize(("value", "expected"), SPANS)
+def test_each_span_becomes_mrkdwn(value: Markup, expected: str) -> None:
+    rendered = to_mrkdwn(value)
     assert rendered == expected
     check_mrkdwn_is_safe(rendered)
 
 
-@pytest.mark.parametrize(("markdown", "expected"), FORMATTING)
-def test_core_markdown_becomes_mrkdwn(markdown: str, expected: str) -> None:
-    assert to_mrkdwn(markdown) == expected
-
-
 def test_help_and_key_points_from_the_core(seed_story: Story) -> None:
-    lines = "\n".join(help_lines())
+    lines = markup.join("\n", help_lines(admin="a workspace admin"))
     rendered = to_mrkdwn(lines)
     assert "`/story list [page]`: Tracked stories here" in rendered
-    assert "_(Manage Server)_" in rendered and "**" not in rendered
+    assert "(a workspace admin)" in rendered and "Manage Server" not in rendered and "**" not in rendered
+    assert "`/story following` lists your follows" in rendered
     points = to_mrkdwn(bullet_lines(seed_story.key_points))
     for bullet in seed_story.key_points:
         assert f"• *{bullet.label}*: " in points
-    assert rendered.count("\n") == lines.count("\n")
+    assert rendered.count("\n") == lines.plain.count("\n")
 
 
 @pytest.mark.parametrize(
@@ -105,9 +122,8 @@ def test_escape_text_and_links() -> None:
     assert link(long_url, "x <y>") == f"x &lt;y&gt; ({long_url})"
 
 
-def test_bold_never_spans_another_bold_marker() -> None:
-    # A bold run that could cross `**` made the scan quadratic on untrusted text ("**a " * 25,000 took minutes).
-    assert to_mrkdwn("**a **b**") == "**a *b*"
+def test_markdown_in_text_is_never_read() -> None:
+    # Text is never scanned for markup, so nothing in it can be slow: 100,000 characters of `**a ` stay as they are.
     hostile = "**a " * 25_000
     assert to_mrkdwn(hostile) == hostile
 
@@ -138,24 +154,45 @@ urls = st.one_of(
 )
 
 
+def _span(kind: str, text: str, url: str) -> Span:
+    return {
+        "text": lambda: markup.Span(markup.Kind.TEXT, text),
+        "bold": lambda: markup.bold(text),
+        "code": lambda: markup.code(text),
+        "link": lambda: markup.link(text, url),
+        "quote": lambda: markup.quote(text),
+        "role": lambda: markup.role(f"slack:{url}", text),
+        "channel": lambda: markup.channel(f"slack:{url}", text),
+    }[kind]()
+
+
+hostile_markup = st.lists(
+    st.builds(_span, st.sampled_from(["text", "bold", "code", "link", "quote", "role", "channel"]), hostile_text, urls),
+    max_size=8,
+).map(lambda spans: markup.join("\n", spans))
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=hostile_text)
-def test_any_text_converts_to_safe_mrkdwn(text: str) -> None:
+@given(text=hostile_text, value=hostile_markup)
+def test_any_text_converts_to_safe_mrkdwn(text: str, value: Markup) -> None:
     check_mrkdwn_is_safe(to_mrkdwn(text))
+    check_mrkdwn_is_safe(to_mrkdwn(value))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=hostile_text, title=hostile_text, name=hostile_text, footer=hostile_text, url=urls)
-def test_any_reply_renders_safe_messages(text: str, title: str, name: str, footer: str, url: str) -> None:
+@given(text=hostile_text, title=hostile_text, name=hostile_text, footer=hostile_text, url=urls, value=hostile_markup)
+def test_any_reply_renders_safe_messages(  # noqa: PLR0913
+    text: str, title: str, name: str, footer: str, url: str, value: Markup
+) -> None:
     card = Card(
         title=title,
-        description=text,
-        fields=(CardField(name, text), CardField(name, footer, inline=True), CardField(text, name, inline=True)),
+        description=value,
+        fields=(CardField(name, text), CardField(name, value, inline=True), CardField(text, name, inline=True)),
         url=url or None,
         footer=footer,
         timestamp=datetime(2024, 3, 1, 9, 30, tzinfo=UTC),
     )
     untitled = Card(description=footer, url=url or None)
-    messages = render_reply(Reply(text=text, cards=(card, untitled)))
+    messages = render_reply(Reply(text=markup.text(text, value), cards=(card, untitled)))
     targets = check_messages_are_safe(messages)
     assert all(target.lower().startswith(("http://", "https://")) for target in targets)

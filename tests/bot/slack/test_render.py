@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import markup
 from bot.cards import Card, CardField, Reply
 from bot.limits import EMPTY_REPLY_TEXT
 from bot.slack.limits import FALLBACK_LENGTH
@@ -33,7 +34,8 @@ def assert_in_order(haystack: str, needles: list[str]) -> None:
 
 
 def test_a_card_becomes_header_sections_fields_and_footer() -> None:
-    card = Card(title="Night ferry", description="The **ferry** runs.", fields=(CardField("Riders", "120"),),
+    described = markup.text("The ", markup.bold("ferry"), " runs.")
+    card = Card(title="Night ferry", description=described, fields=(CardField("Riders", "120"),),
                 footer="night-ferry · 1 min read", timestamp=WHEN)
     [message] = render_reply(Reply(text="Your answer", cards=(card,)))
     assert message["blocks"] == [
@@ -103,7 +105,8 @@ def test_huge_reply_fits_every_limit_and_loses_nothing() -> None:
         footer="big-story · 3 min read",
         timestamp=WHEN,
     )
-    small = [Card(title=f"Card {i:03d}", description=f"small{i:03d} **body**", url=f"https://news.example/{i}",
+    small = [Card(title=f"Card {i:03d}", description=markup.text(f"small{i:03d} ", markup.bold("body")),
+                  url=f"https://news.example/{i}",
                   footer=f"foot{i:03d}") for i in range(119)]
     text = " ".join(words("text", 1000))
     messages = render_reply(Reply(text=text, cards=(small[0], big, *small[1:])))
@@ -133,13 +136,21 @@ async def slack() -> AsyncIterator[SlackStub]:
 
 
 async def test_rendered_messages_post_and_read_back_through_the_stub(slack: SlackStub) -> None:
-    hostile = "<!channel> @here <@U123> <!subteam^S1> [x](javascript:alert(1)) [ok](https://ok.example/?a=1&b=2)"
+    hostile = markup.text(
+        "<!channel> @here <@U123> <!subteam^S1> [x](javascript:alert(1)) ",
+        markup.link("x", "javascript:alert(1)"),
+        " ",
+        markup.link("ok", "https://ok.example/?a=1&b=2"),
+        " ",
+        markup.role("slack:S1", "everyone"),
+    )
     reply = Reply(
         text=hostile,
         cards=(
-            Card(title=hostile, description=hostile + "\n" + " ".join(words("w", 800)), url="https://ok.example/s",
-                 fields=(CardField(hostile, hostile),), footer=hostile, timestamp=WHEN),
-            Card(title=hostile, description="second"),
+            Card(title=hostile.plain, description=markup.text(hostile, "\n", " ".join(words("w", 800))),
+                 url="https://ok.example/s", fields=(CardField(hostile.plain, hostile),), footer=hostile.plain,
+                 timestamp=WHEN),
+            Card(title=hostile.plain, description="second"),
         ),
     )
     messages = render_reply(reply)
