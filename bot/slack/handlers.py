@@ -12,7 +12,8 @@ slack-bolt AsyncApp. Each command:
    reply is public.
 
 A story name that fits several stories answers with a button per candidate; a click finishes the command. At
-any command, a user whose DMs were found closed is told so, once.
+any command, a user whose DMs were found closed is told so, once. Opening the app's Home tab publishes that
+user's Home view (bot.slack.home).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bot.command_line import ParsedCommand, UsageError
 from bot.errors import UnknownStory, UserError
 from bot.runtime import Services
 from bot.settings import Settings
+from bot.slack import home
 from bot.slack.calls import Call, Invocation, SlackCalls
 from bot.slack.commands import COMMANDS, HELP, SlackCommand, parse_command
 from bot.slack.manifest import SLASH_COMMANDS
@@ -145,7 +147,7 @@ class SlackCommands:
 
 
 def register(app: AsyncApp, services: Services, settings: Settings) -> None:
-    """Adds /story, /digest, /brief, /feed and the story-candidate buttons to `app`."""
+    """Adds /story, /digest, /brief, /feed, the story-candidate buttons and the App Home tab to `app`."""
     commands = SlackCommands(services, settings, app.client)
 
     async def on_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
@@ -157,3 +159,4 @@ def register(app: AsyncApp, services: Services, settings: Settings) -> None:
     for name in SLASH_COMMANDS:
         app.command(name)(on_command)
     app.action(_PICK)(on_pick)
+    home.register(app, services)

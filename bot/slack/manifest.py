@@ -1,4 +1,4 @@
-"""What the Slack app asks Slack for: its slash commands and bot scopes.
+"""What the Slack app asks Slack for: its slash commands, bot events and bot scopes.
 
 `deploy/slack-manifest.yml` declares the same lists (a test keeps the two in step), with the reason for each
 scope next to it. `missing_scopes` reads the `x-oauth-scopes` header Slack sends back on every Web API call
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["REQUIRED_SCOPES", "SLASH_COMMANDS", "Scope", "missing_scopes"]
+__all__ = ["BOT_EVENTS", "REQUIRED_SCOPES", "SLASH_COMMANDS", "Scope", "missing_scopes"]
 
 
 class Scope(StrEnum):
@@ -29,6 +29,8 @@ class Scope(StrEnum):
 
 REQUIRED_SCOPES: frozenset[Scope] = frozenset(Scope)
 SLASH_COMMANDS: tuple[str, ...] = ("/story", "/digest", "/brief", "/feed")
+# app_home_opened needs no scope, and neither does views.publish for a user of the installing workspace.
+BOT_EVENTS: tuple[str, ...] = ("app_home_opened",)
 
 
 def missing_scopes(granted: str | None) -> tuple[Scope, ...]:

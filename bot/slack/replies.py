@@ -25,6 +25,7 @@ __all__ = [
     "PICK_ACTION",
     "candidate_message",
     "decode_pick",
+    "help_lines",
     "help_reply",
     "post",
     "send_reply",
@@ -66,13 +67,21 @@ async def post(respond: Respond, message: Mapping[str, Any], *, ephemeral: bool)
         log.warning("Slack refused a response_url message: HTTP %s %s", status, getattr(answer, "body", ""))
 
 
+NAMING_NOTE = markup.text('Name a story by its slug or a word of its title; "double quotes" group words.')
+ADMINS_NOTE = markup.text("(admins): a workspace admin or owner, or a user listed in SLACK_ADMIN_USERS.")
+
+
+def help_lines(group: str) -> list[markup.Markup]:
+    """One line per command of the group, in the table's order: its usage and what it does."""
+    return [markup.text(markup.code(c.usage), f": {c.summary}", " (admins)" if c.admin else "")
+            for c in specs_for(group)]
+
+
 def help_reply(group: str, unknown: str | None = None) -> Reply:
     """The group's commands, in the table's order; `unknown`: the word that was not one of them."""
-    commands = specs_for(group)
-    lines = [markup.text(markup.code(c.usage), f": {c.summary}", " (admins)" if c.admin else "") for c in commands]
-    lines.append(markup.text('Name a story by its slug or a word of its title; "double quotes" group words.'))
-    if any(c.admin for c in commands):
-        lines.append(markup.text("(admins): a workspace admin or owner, or a user listed in SLACK_ADMIN_USERS."))
+    lines = [*help_lines(group), NAMING_NOTE]
+    if any(c.admin for c in specs_for(group)):
+        lines.append(ADMINS_NOTE)
     lead = markup.text(markup.code(unknown), f" is not a /{group} command. ") if unknown else ""
     heading = markup.text(lead, markup.bold(f"/{group}"), " commands:\n")
     return Reply(text=markup.text(heading, markup.join("\n", lines)), ephemeral=True)

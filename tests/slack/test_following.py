@@ -36,6 +36,14 @@ async def test_a_channel_follow_here_in_a_channel_the_bot_is_in(bot: Bot) -> Non
     assert "Stopped following" in (await bot.run("/story", "unfollow zuckerberg here", channel=NEWS)).text
 
 
+async def test_a_followed_channel_and_a_digest_channel_read_as_channels_not_discord_markup(bot: Bot) -> None:
+    await bot.run("/story", "follow zuckerberg here", channel=NEWS)
+    await bot.run("/digest", f"setup <#{GENERAL}|general> 07:30 UTC", user=ADMIN)
+    following, show = (await bot.run("/story", "following")).text, (await bot.run("/digest", "show")).text
+    assert f"in #{NEWS}" in following and f"#{GENERAL}" in show  # no literal Discord `<#id>`, escaped
+    assert "&lt;#" not in following + show
+
+
 async def test_a_channel_follow_joins_a_public_channel_first(bot: Bot) -> None:
     result = await bot.run("/story", "follow zuckerberg here", user=READER, channel=GENERAL)
     assert "This channel now follows" in result.text

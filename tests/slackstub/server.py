@@ -22,7 +22,8 @@ Faults: ``fail_next(method, kind, count=1, error=..., retry_after=...)`` where k
 Retry-After), ``"error"`` (``ok: false`` with ``error``) or ``"hang"`` (never answer). ``channel_rate`` makes
 chat.postMessage answer 429 when a channel gets more than that many posts in one second (Slack's ~1/s);
 those are counted in ``provoked_429s``. ``send_disconnect()``, ``drop_sockets()`` and ``go_silent()``
-exercise Socket Mode resilience.
+exercise Socket Mode resilience. ``open_home(user)`` sends the ``app_home_opened`` event; ``views`` holds each
+user's published Home view.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ BOT_USER_ID = "U0BRIEFBOT"
 BOT_ID = "B0BRIEFBOT"
 APP_ID = "A0BRIEFBOT"
 BOT_TOKEN = "xoxb-1111-2222-loopbackbottoken"  # noqa: S105 - a test token for a loopback server
+MAX_VIEW_BLOCKS = 100
 APP_TOKEN = "xapp-1-A0BRIEFBOT-3333-loopbackapptoken"  # noqa: S105
 
 
@@ -229,18 +231,33 @@ class SlackStub:
         }
         return await self._send_envelope("interactive", payload, token, timeout)
 
-    async def _send_envelope(self, kind: str, payload: dict[str, Any], token: str, timeout: float) -> CommandResult:
+    async def _send_envelope(
+        self, kind: str, payload: dict[str, Any], token: str | None, timeout: float
+    ) -> CommandResult:
         if not self.sockets:
             raise AssertionError("no Socket Mode connection is open")
         envelope_id = uuid.uuid4().hex
         result = CommandResult(envelope_id=envelope_id, sent_at=time.monotonic(), stub=self)
         self._pending[envelope_id] = result
-        self._by_response_token[token] = result
+        if token is not None:  # an event has no response_url
+            self._by_response_token[token] = result
         envelope = {"envelope_id": envelope_id, "type": kind, "accepts_response_payload": kind == "slash_commands",
                     "payload": payload}
         await self.sockets[-1].send_str(json.dumps(envelope))
         await self.wait_until(lambda: result.acked_at is not None, timeout, f"an ack of {kind}")
         return result
+
+    async def open_home(self, user: str, *, tab: str = "home", team_id: str | None = None,
+                        timeout: float = 10.0) -> None:
+        """A user opens the app's Home tab (an `app_home_opened` event); returns once the app acked it. What the
+        app published is in ``views[user]``."""
+        team = team_id or self.team_id
+        event = {"type": "app_home_opened", "user": user, "channel": self.world.im_with(user, BOT_USER_ID).id,
+                 "tab": tab, "event_ts": str(time.time())}
+        payload = {"token": "verification-unused", "team_id": team, "api_app_id": APP_ID, "event": event,
+                   "type": "event_callback", "event_id": self.world.new_id("Ev"), "event_time": int(time.time()),
+                   "authorizations": [{"team_id": team, "user_id": BOT_USER_ID, "is_bot": True}]}
+        await self._send_envelope("events_api", payload, None, timeout)
 
     async def send_disconnect(self, reason: str = "refresh_requested") -> None:
         for socket in list(self.sockets):
@@ -474,8 +491,10 @@ class SlackStub:
                          "is_owner": user.is_owner, "is_bot": user.is_bot, "tz": user.tz, "tz_label": user.tz,
                          "profile": {"display_name": user.name, "real_name": user.name}}}
 
-    def _m_views_publish(self, call: RecordedCall, args: dict[str, Any]) -> dict[str, Any]:
+    def _m_views_publish(self, call: RecordedCall, args: dict[str, Any]) -> dict[str, Any] | web.Response:
         view = _json_arg(args.get("view")) or {}
+        if view.get("type") != "home" or not 0 < len(view.get("blocks") or []) <= MAX_VIEW_BLOCKS:
+            return self._error(call, "invalid_blocks")  # Slack refuses a Home view of more than 100 blocks
         self.views[str(args.get("user_id"))] = view
         return {"view": {"id": self.world.new_id("V"), **view}}
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.slack.manifest import REQUIRED_SCOPES, SLASH_COMMANDS, Scope, missing_scopes
+from bot.slack.manifest import BOT_EVENTS, REQUIRED_SCOPES, SLASH_COMMANDS, Scope, missing_scopes
 from tests.conftest import REPO_ROOT
 
 MANIFEST = REPO_ROOT / "deploy" / "slack-manifest.yml"
@@ -35,8 +35,10 @@ def test_socket_mode_interactivity_and_app_home(manifest: dict[str, Any]) -> Non
     settings = manifest["settings"]
     assert settings["socket_mode_enabled"] is True
     assert settings["interactivity"] == {"is_enabled": True}  # no request_url under Socket Mode
-    assert "event_subscriptions" not in settings  # commands and buttons need no events
+    assert settings["event_subscriptions"] == {"bot_events": list(BOT_EVENTS)}  # no request_url either
+    assert "user_events" not in settings["event_subscriptions"]
     features = manifest["features"]
+    assert features["app_home"]["home_tab_enabled"] is True
     assert features["app_home"]["messages_tab_enabled"] is True
     assert features["app_home"]["messages_tab_read_only_enabled"] is False
     assert features["bot_user"]["display_name"] == "briefbot"
