@@ -35,7 +35,7 @@ class StoryService:
         """An exact slug, else the single best autocomplete match; raises UnknownStory."""
         text = text.strip()
         if not text:
-            raise UserError("Name a story: start typing and pick one from the list.")
+            raise UserError("Name a story: its slug, or a word of its title.")
         story = await self.stories.get(text.lower(), viewer)
         if story is not None:
             return story

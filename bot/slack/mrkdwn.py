@@ -45,6 +45,9 @@ _PLAIN_PING = re.compile(r"<(?=[!@#])")
 _BACKTICK_STAND_IN = "ˋ"  # U+02CB: a backtick in code would end it
 
 
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")  # a Slack channel id: only these become `<#…>`
+
+
 def escape_text(text: str) -> str:
     """Untrusted text as inert mrkdwn: `&`, `<`, `>` escaped and broadcast words defused."""
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -102,8 +105,10 @@ def span_mrkdwn(span: Span) -> str:
     if span.kind is Kind.QUOTE:  # `&gt; ` lines: only links and dates ever carry a raw `<` or `>`
         return "\n".join(f"&gt; {escape_text(line)}" for line in span.text.split("\n"))
     if span.kind is Kind.CHANNEL and not span.text and span.target:
-        # No `<#C…>` either: only links and dates ever carry `<…>`. The channel by its name, else its id.
-        return escape_text("#" + (span.target.partition(ids.SEPARATOR)[2] or span.target))
+        platform, _, channel_id = span.target.partition(ids.SEPARATOR)
+        if platform == "slack" and _CHANNEL_ID.fullmatch(channel_id):
+            return f"<#{channel_id}>"  # Slack shows the channel's name, as a link; a channel link pings no one
+        return escape_text("#" + (channel_id or span.target))
     return escape_text(span.plain)  # a role is never pinged on Slack: its name, as text
 
 

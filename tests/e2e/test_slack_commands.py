@@ -73,7 +73,7 @@ async def story_following(s: Session) -> None:
     assert "You now follow *Zuckerberg Visits South Korea" in await s.private("/story", "follow zuckerberg dm")
     assert "This channel now follows" in await s.private("/story", "follow zuckerberg here")
     following = await s.private("/story", "following")
-    assert "by DM" in following and f"in #{NEWS}" in following
+    assert "by DM" in following and f"in <#{NEWS}>" in following
     assert "Muted *Zuckerberg" in await s.private("/story", "mute zuckerberg 2")
     assert "muted until" in await s.private("/story", "following")
     assert "Stopped following" in await s.private("/story", "unfollow zuckerberg")
@@ -92,8 +92,8 @@ async def refusals(s: Session) -> None:
 
 async def story_admin_and_buttons(s: Session) -> None:
     added = await s.private("/story", f"add {FERRY_ONE}", user=ADMIN)
-    assert "is now tracked as `night-ferry-riders-double-after-fare`" in added
-    assert "is now tracked as `city-ferry-fares-rise-next-year`" in await s.private(
+    assert "is now tracked here as `night-ferry-riders-double-after-fare`" in added
+    assert "is now tracked here as `city-ferry-fares-rise-next-year`" in await s.private(
         "/story", f"add {FERRY_TWO}", user=ADMIN
     )
     updated = await s.private("/story", 'update "night ferry" A second ferry joins the route.', user=ADMIN)

@@ -40,7 +40,8 @@ async def test_a_followed_channel_and_a_digest_channel_read_as_channels_not_disc
     await bot.run("/story", "follow zuckerberg here", channel=NEWS)
     await bot.run("/digest", f"setup <#{GENERAL}|general> 07:30 UTC", user=ADMIN)
     following, show = (await bot.run("/story", "following")).text, (await bot.run("/digest", "show")).text
-    assert f"in #{NEWS}" in following and f"#{GENERAL}" in show  # no literal Discord `<#id>`, escaped
+    # Slack's own channel links (shown as the channel's name), never Discord's markup, escaped or not
+    assert f"in <#{NEWS}>" in following and f"<#{GENERAL}>" in show
     assert "&lt;#" not in following + show
 
 

@@ -66,7 +66,7 @@ async def test_the_messages_tab_publishes_nothing(bot: Bot) -> None:
 
 async def test_hostile_story_titles_in_the_home_tab_ping_nobody(bot: Bot) -> None:
     added = await bot.run("/story", f"add {HOSTILE}", user=ADMIN)
-    slug = added.text.split("tracked as `")[1].split("`")[0]
+    slug = added.text.split("tracked here as `")[1].split("`")[0]
     await bot.run("/story", f"follow {slug} dm")
     text = shown(await opened_home(bot.slack, READER))
     assert f"Ferry @{WORD_JOINER}channel strike @{WORD_JOINER}here" in text  # shown, defused: no ping at all

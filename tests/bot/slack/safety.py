@@ -12,8 +12,11 @@ from urllib.parse import urlsplit
 
 from tests.slackstub.state import PING_PATTERN
 
-# The only `<…>` the bot may write: a link with an http(s) target and a label, or a date.
-ALLOWED_ANGLE = re.compile(r"<!date\^\d+\^[^<>|]*\|[^<>]*>|<(?P<url>[^<>|\s]+)\|(?P<label>[^<>]*)>")
+# The only `<…>` the bot may write: a link with an http(s) target and a label, a date, or a channel link
+# (`<#C…>`: Slack shows the channel's name; it notifies no one).
+ALLOWED_ANGLE = re.compile(
+    r"<!date\^\d+\^[^<>|]*\|[^<>]*>|<#[CG][A-Z0-9]+>|<(?P<url>[^<>|\s#!@][^<>|\s]*)\|(?P<label>[^<>]*)>"
+)
 ENTITY = re.compile(r"&(?:amp|lt|gt);")
 BROADCAST = re.compile(r"@(?:channel|here|everyone)", re.IGNORECASE)
 PLAIN_PING = re.compile(r"<[!@#]")

@@ -67,7 +67,8 @@ SPANS: list[tuple[Markup, str]] = [
     (markup.text("ping ", markup.role("discord:123", "news")), "ping @news"),
     (markup.text("ping ", markup.role("slack:S1")), "ping @role"),
     (markup.text("ping ", markup.role("slack:S1", "here")), f"ping @{WJ}here"),
-    (markup.text("in ", markup.channel("slack:C0NEWS01")), "in #C0NEWS01"),
+    (markup.text("in ", markup.channel("slack:C0NEWS01")), "in <#C0NEWS01>"),
+    (markup.text("in ", markup.channel("slack:c0<!here>")), "in #c0&lt;!here&gt;"),  # not a channel id: text
     (markup.text("in ", markup.channel("slack:C0NEWS01", "news")), "in #news"),
     (markup.text("line one\n\nline ", markup.bold("two"), "\n"), "line one\n\nline *two*\n"),
 ]
