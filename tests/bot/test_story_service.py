@@ -183,3 +183,9 @@ async def test_dates_show_in_the_audiences_zone_and_name_it(db: Database, storie
     assert "7 Jan 2024, 03:17 CET" in elsewhere
     stranger_dm = render_reply(await service.show(slug, None, user_id=OTHER_USER))
     assert "7 Jan 2024, 03:17 CET" in stranger_dm
+
+
+async def test_an_empty_story_name_says_how_to_name_one_on_any_platform(service: StoryService) -> None:
+    with pytest.raises(UserError) as refused:
+        await service.resolve("   ", None)
+    assert str(refused.value) == "Name a story: its slug, or a word of its title."  # no Discord-only "pick one"
