@@ -134,7 +134,7 @@ async def bench_mode(config: AddLatencyConfig, mode: str, workdir: Path) -> dict
                 keypoints = lambda: story_service.keypoints(slug, ASKER)  # noqa: E731
                 latencies += await _calls_during(add, keypoints, config.interval_ms / 1000)
                 reply = add.result()
-                assert "tracked as" in plain(reply.text), reply.text
+                assert "tracked here as" in plain(reply.text), reply.text
                 add_s.append(time.perf_counter() - started)
                 cpu_s.append(time.process_time() - started_cpu)
             results[shape] = {

@@ -31,7 +31,9 @@ __all__ = ["DEFAULT_BRIEF_TIME", "Call", "Invocation", "SlackCalls"]
 SLACK = "slack"
 DEFAULT_BRIEF_TIME = "07:00"
 PASTED = "pasted text"
-_LINK = re.compile(r"https?://\S+", re.IGNORECASE)
+# One word that starts like a link ("https://…", "ftp://…", even "https://"): it goes the link's way, where a
+# bad or unsupported one is refused with the reason, instead of becoming a story titled "https".
+_LINK = re.compile(r"[a-z][a-z0-9+.-]*://\S*", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,3 +122,12 @@ async def test_hostile_story_text_pings_nobody(bot: Bot) -> None:
             assert "<javascript:" not in message.all_text
     shown = (await bot.run("/story", f"show {slug}")).text
     assert "Tell &lt;!here&gt; and &lt;@U0ADMIN001&gt;" in shown  # shown as typed, inert
+
+
+async def test_a_bare_or_unsupported_link_is_refused_not_saved_as_a_story(bot: Bot) -> None:
+    for text in ("https://", "ftp://example.com/story.txt"):
+        result = await bot.run("/story", f"add {text}", user=ADMIN)
+        [message] = result.messages
+        assert message.ephemeral and "Nothing was saved" in message.all_text, (text, message.all_text)
+    listed = (await bot.run("/story", "list")).text
+    assert "`https`" not in listed and "`ftp`" not in listed  # no story was made of the words
