@@ -145,6 +145,10 @@ def parse_timezone(name: str) -> ZoneInfo:
     canonical = _zone_index()[1].get(_normalise_zone_query(stripped))
     if canonical is not None:
         return ZoneInfo(canonical)
+    zone, _, rest = stripped.rpartition(" ")
+    if zone and _zone_index()[1].get(_normalise_zone_query(zone)) is not None:
+        # Typed words ("UTC fooday"): a zone, then what was meant as the days but is not a day list.
+        raise ScheduleError(f"{_quote(rest)} is not a day list; use daily, weekdays or days like mon,wed,fri.")
     suggestions = search_timezones(stripped, limit=3)
     did_you_mean = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
     raise ScheduleError(f"{_quote(stripped)} is not a timezone I know; {hint}{did_you_mean}")

@@ -137,6 +137,14 @@ def test_parse_timezone_suggests_close_names() -> None:
         parse_timezone("new york")
 
 
+@pytest.mark.parametrize(("text", "word"), [("UTC fooday", "fooday"), ("Europe/Paris weekly", "weekly")])
+def test_a_zone_followed_by_a_word_that_is_no_day_list_names_the_days(text: str, word: str) -> None:
+    """Typed commands (Slack, the console) put the days after the zone: a bad day is named as a day, not a zone."""
+    with pytest.raises(ScheduleError) as caught:
+        parse_timezone(text)
+    assert str(caught.value).startswith(f'"{word}" is not a day list; use daily, weekdays')
+
+
 def test_all_timezones_is_sorted_and_loadable_subset() -> None:
     names = all_timezones()
     assert list(names) == sorted(names)
