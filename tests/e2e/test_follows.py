@@ -119,6 +119,13 @@ async def test_closed_dms_are_marked_after_one_failure_and_the_user_is_told_once
                                      settle=1.0)
     assert not any("couldn't DM you" in m.text for m in second.all_messages)
 
+    # As the notice says: the user allows DMs and follows again, and the next development reaches them.
+    stub.open_dms(CLOSED_DM_USER)
+    assert "Already following" in await follow(stub, CLOSED_DM_USER, "dm")
+    await operator_update(workspace, "Samsung and Naver join the Seoul lab as founding partners.")
+    await stub.wait_for(lambda: alert_dms(stub, CLOSED_DM_USER), timeout=60, what="the alert after DMs reopened")
+    assert len(alert_dms(stub, CLOSED_DM_USER)) == 1
+
 
 async def test_muted_follower_gets_the_held_alert_in_the_next_digest(
     stub: DiscordStub, start_bot: StartBot, workspace: BotWorkspace
