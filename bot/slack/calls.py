@@ -23,6 +23,7 @@ from bot.follow_service import FollowTarget
 from bot.ids import qualify
 from bot.runtime import Services
 from bot.slack.channels import ensure_can_post
+from bot.slack.replies import PagedReply
 from bot.slack.users import SlackUsers
 from storage.digests import AudienceKind
 
@@ -111,9 +112,14 @@ class SlackCalls:
     # --- /story: reading ---------------------------------------------------------------------------
 
     async def story_list(self, who: Invocation, options: Options) -> Reply:
-        page = _number(options, "page", 1, "a page number")
-        reply, _pages = await self.services.story_service.list_page(who.scope, page, user_id=who.user)
-        return reply
+        return await self.story_page(who, _number(options, "page", 1, "a page number"))
+
+    async def story_page(self, who: Invocation, page: int, *, clamp: bool = False) -> PagedReply:
+        """One page of the list, with the page count its buttons need. `clamp`: a page button's page, which
+        stories added or removed since may have moved past the end, shows the nearest page instead of an error."""
+        reply, pages = await self.services.story_service.list_page(who.scope, page, user_id=who.user, clamp=clamp)
+        return PagedReply(text=reply.text, cards=reply.cards, ephemeral=reply.ephemeral,
+                          page=min(max(1, page), pages), pages=pages)
 
     async def story_show(self, who: Invocation, options: Options) -> Reply:
         return await self.services.story_service.show(options["story"], who.scope, user_id=who.user)

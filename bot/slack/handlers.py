@@ -37,7 +37,16 @@ from bot.slack.calls import Call, Invocation, SlackCalls
 from bot.slack.commands import COMMANDS, HELP, SlackCommand, parse_command
 from bot.slack.manifest import SLASH_COMMANDS
 from bot.slack.render import render_reply
-from bot.slack.replies import PICK_ACTION, candidate_message, decode_pick, help_reply, post, send_reply
+from bot.slack.replies import (
+    PAGE_ACTION,
+    PICK_ACTION,
+    candidate_message,
+    decode_page,
+    decode_pick,
+    help_reply,
+    post,
+    send_reply,
+)
 from bot.slack.users import ADMIN_RULE, SlackUsers
 
 __all__ = ["CLOSED_DMS_NOTICE", "UNEXPECTED", "SlackCommands", "register"]
@@ -53,6 +62,7 @@ CLOSED_DMS_NOTICE = (
     "in Slack), then run `/brief me` or `/story follow` again."
 )
 _PICK = re.compile(rf"^{PICK_ACTION}:\d+$")
+_PAGE = re.compile(rf"^{PAGE_ACTION}:(?:prev|next)$")
 _TABLE: dict[tuple[str, str], SlackCommand] = {(c.spec.path[0], c.spec.path[1]): c for c in COMMANDS}
 
 
@@ -62,7 +72,8 @@ class SlackCommands:
     def __init__(self, services: Services, settings: Settings, client: AsyncWebClient) -> None:
         self.services = services
         self.users = SlackUsers(client, settings.slack_admin_users)
-        self.calls: dict[tuple[str, str], Call] = SlackCalls(services, client, self.users).table()
+        self.slack_calls = SlackCalls(services, client, self.users)
+        self.calls: dict[tuple[str, str], Call] = self.slack_calls.table()
 
     async def on_command(self, ack: Ack, command: Mapping[str, Any], respond: Respond) -> None:
         """A slash command: ack within Slack's 3 s, then answer through respond."""
@@ -90,12 +101,7 @@ class SlackCommands:
         """A story-candidate button: finish the command it carries, as the user who clicked."""
         await ack()
         action = (body.get("actions") or [{}])[0]
-        who = Invocation(
-            team_id=str((body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", "")),
-            user_id=str(body["user"]["id"]),
-            channel_id=str((body.get("channel") or {}).get("id", "")),
-            request_id=str(body.get("trigger_id") or action.get("action_ts") or ""),
-        )
+        who = _clicked_by(body)
         await self._closed_dms_notice(who, respond)
         parsed = decode_pick(str(action.get("value") or ""))
         if parsed is None:
@@ -103,6 +109,22 @@ class SlackCommands:
             await send_reply(respond, Reply(text="That button no longer works; run the command again.", ephemeral=True))
             return
         await self.run(who, parsed, respond)
+
+    async def on_page(self, ack: Ack, body: Mapping[str, Any], respond: Respond) -> None:
+        """`/story list`'s page buttons: the page replaces the message the button was under."""
+        await ack()
+        who = _clicked_by(body)
+        page = decode_page(str(((body.get("actions") or [{}])[0]).get("value") or ""))
+        if page is None:
+            await send_reply(respond, Reply(text="That button no longer works; run the command again.", ephemeral=True))
+            return
+        try:
+            reply: Reply = await self.slack_calls.story_page(who, page, clamp=True)
+        except Exception:
+            log.exception("unexpected error turning a /story list page")
+            await send_reply(respond, Reply(text=UNEXPECTED, ephemeral=True))
+            return
+        await send_reply(respond, reply, replace_original=True)
 
     async def run(self, who: Invocation, parsed: ParsedCommand, respond: Respond) -> None:
         """Permission check, one core call, the answer; every error is an ephemeral reply."""
@@ -146,6 +168,17 @@ class SlackCommands:
             log.exception("could not tell %s that their DMs are closed", who.user)
 
 
+def _clicked_by(body: Mapping[str, Any]) -> Invocation:
+    """Who clicked a button, where: a block action's user, team and channel."""
+    action = (body.get("actions") or [{}])[0]
+    return Invocation(
+        team_id=str((body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", "")),
+        user_id=str(body["user"]["id"]),
+        channel_id=str((body.get("channel") or {}).get("id", "")),
+        request_id=str(body.get("trigger_id") or action.get("action_ts") or ""),
+    )
+
+
 def register(app: AsyncApp, services: Services, settings: Settings) -> None:
     """Adds /story, /digest, /brief, /feed, the story-candidate buttons and the App Home tab to `app`."""
     commands = SlackCommands(services, settings, app.client)
@@ -156,7 +189,11 @@ def register(app: AsyncApp, services: Services, settings: Settings) -> None:
     async def on_pick(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         await commands.on_pick(ack, body, respond)
 
+    async def on_page(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        await commands.on_page(ack, body, respond)
+
     for name in SLASH_COMMANDS:
         app.command(name)(on_command)
     app.action(_PICK)(on_pick)
+    app.action(_PAGE)(on_page)
     home.register(app, services)

@@ -1,8 +1,9 @@
 """How a Slack handler answers: a `Reply` through `response_url`, a group's help, and story-candidate buttons.
 
-Every message comes from `bot.slack.render.render_reply`; the only block added here is the row of buttons under
-"more than one story fits". A button carries the whole command it finishes (group, subcommand, options with
-the picked story) as compact JSON in its value, so a click works after a restart and needs no server state.
+Every message comes from `bot.slack.render.render_reply`; the only blocks added here are the row of buttons under
+"more than one story fits", and `/story list`'s page buttons. A story button carries the whole command it finishes
+(group, subcommand, options with the picked story) as compact JSON in its value, a page button the page it opens,
+so a click works after a restart and needs no server state.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot import markup
@@ -17,13 +19,17 @@ from bot.cards import Reply
 from bot.command_line import ParsedCommand
 from bot.limits import truncate
 from bot.slack.commands import COMMANDS, HELP, specs_for
+from bot.slack.limits import MAX_BLOCKS
 from bot.slack.mrkdwn import plain_text
 from bot.slack.render import render_reply
 
 __all__ = [
     "MAX_RESPONSES",
+    "PAGE_ACTION",
     "PICK_ACTION",
+    "PagedReply",
     "candidate_message",
+    "decode_page",
     "decode_pick",
     "help_lines",
     "help_reply",
@@ -41,26 +47,65 @@ MAX_BUTTONS = 5  # an actions block holds up to 25; resolve suggests 3
 MAX_BUTTON_TEXT = 75
 MAX_BUTTON_VALUE = 2000
 _PICK_VERSION = 1
+PAGE_ACTION = "briefbot_story_page"  # /story list's ‹ Previous and Next › buttons: PAGE_ACTION:prev|next
+
+
+@dataclass(frozen=True, slots=True)
+class PagedReply(Reply):
+    """A reply that is one page of several (`/story list`): it is posted with buttons to the pages around it."""
+
+    page: int = 1
+    pages: int = 1
+
+
+def _page_buttons(reply: PagedReply) -> dict[str, Any] | None:
+    """The row of page buttons, or None for a single page. A button's value is just the page it opens."""
+    buttons = [
+        {"type": "button", "action_id": f"{PAGE_ACTION}:{name}", "value": json.dumps({"v": 1, "p": page}),
+         "text": {"type": "plain_text", "text": label, "emoji": False}}
+        for name, label, page in (("prev", "‹ Previous", reply.page - 1), ("next", "Next ›", reply.page + 1))
+        if 1 <= page <= reply.pages
+    ]
+    return {"type": "actions", "elements": buttons} if buttons else None
+
+
+def decode_page(value: str) -> int | None:
+    """The page a page button opens, or None for a value this app did not make."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None
+    page = data.get("p") if isinstance(data, dict) and data.get("v") == 1 else None
+    return page if isinstance(page, int) and not isinstance(page, bool) and page >= 1 else None
 _KNOWN_OPTIONS = {c.spec.path: c.spec.param_names | {"channel_name"} for c in COMMANDS}
 
 
-async def send_reply(respond: Respond, reply: Reply) -> None:
-    """The reply as Block Kit messages: ephemeral when the reply is, else in the channel (as Discord shows it)."""
+async def send_reply(respond: Respond, reply: Reply, *, replace_original: bool = False) -> None:
+    """The reply as Block Kit messages: ephemeral when the reply is, else in the channel (as Discord shows it).
+
+    `replace_original`: the reply takes the place of the message whose button was clicked (a page turned)."""
     messages = render_reply(reply)
     if len(messages) > MAX_RESPONSES:  # render splits at 50 blocks; no reply today comes near 250
         log.warning("a reply of %d messages was cut to %d (response_url's limit)", len(messages), MAX_RESPONSES)
         messages = messages[:MAX_RESPONSES]
+    buttons = _page_buttons(reply) if isinstance(reply, PagedReply) else None
+    if buttons is not None and len(messages[-1]["blocks"]) < MAX_BLOCKS:
+        messages[-1] = {**messages[-1], "blocks": [*messages[-1]["blocks"], buttons]}
     for message in messages:
-        await post(respond, message, ephemeral=reply.ephemeral)
+        await post(respond, message, ephemeral=reply.ephemeral, replace_original=replace_original)
 
 
-async def post(respond: Respond, message: Mapping[str, Any], *, ephemeral: bool) -> None:
+async def post(
+    respond: Respond, message: Mapping[str, Any], *, ephemeral: bool, replace_original: bool = False
+) -> None:
+    extra = {"replace_original": True} if replace_original else {}
     answer = await respond(
         text=message["text"],
         blocks=message["blocks"],
         response_type="ephemeral" if ephemeral else "in_channel",
         unfurl_links=False,
         unfurl_media=False,
+        **extra,
     )
     status = getattr(answer, "status_code", 200)
     if status != 200:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from tests.slack.conftest import NEWS, READER, Bot
+from bot.parser import parse_article
+from bot.slack.replies import PAGE_ACTION
+from storage.stories import ImportItem
+from tests.conftest import markdown_article
+from tests.slack.conftest import NEWS, READER, SCOPE, Bot
+from tests.slackstub.state import SlackMessage
 
 SEED_TITLE = "Zuckerberg Visits South Korea"
 
@@ -54,3 +59,33 @@ async def test_a_usage_error_says_the_usage_privately_in_the_ack(bot: Bot) -> No
     assert "Missing hours." in message.all_text and "Usage: /story mute" in message.all_text
     bad = await bot.run("/story", "mute zuckerberg soon")
     assert "Usage: /story mute" in bad.text
+
+
+async def test_story_list_pages_turn_with_buttons_that_replace_the_message(bot: Bot) -> None:
+    items = [
+        ImportItem(f"file:page-{n}", parse_article(markdown_article(title=f"Harbour Report {n}"), f"{n}.md"), SCOPE)
+        for n in range(9)
+    ]
+    await bot.services.story_service.stories.import_stories(items)  # with the global seed: 10 stories, 2 pages
+
+    def buttons(message: SlackMessage) -> dict[str, dict]:
+        rows = [block for block in message.blocks if block["type"] == "actions"]
+        return {b["action_id"]: b for row in rows for b in row["elements"]}
+
+    [first] = (await bot.run("/story", "list")).messages
+    assert "Page 1/2 · 10 stories" in first.all_text
+    assert set(buttons(first)) == {f"{PAGE_ACTION}:next"}  # no page before the first
+    nxt = buttons(first)[f"{PAGE_ACTION}:next"]
+    turned = await bot.slack.click(user=READER, channel=NEWS, action_id=nxt["action_id"], value=nxt["value"])
+    [second] = await turned.wait_for_messages(1)
+    assert second.replace_original and not second.ephemeral
+    assert set(buttons(second)) == {f"{PAGE_ACTION}:prev"}
+    assert "Page 2/2" in second.all_text and "Page 1/2" not in second.all_text
+    prev = buttons(second)[f"{PAGE_ACTION}:prev"]
+    back = await bot.slack.click(user=READER, channel=NEWS, action_id=prev["action_id"], value=prev["value"])
+    [again] = await back.wait_for_messages(1)
+    assert again.replace_original and set(buttons(again)) == {f"{PAGE_ACTION}:next"} and "Page 1/2" in again.all_text
+
+    forged = await bot.slack.click(user=READER, channel=NEWS, action_id=f"{PAGE_ACTION}:next", value="{\"p\": 0}")
+    [refused] = await forged.wait_for_messages(1)
+    assert refused.ephemeral and "no longer works" in refused.all_text

@@ -311,6 +311,7 @@ class SlackStub:
         return SlackMessage(
             channel="", ts=self.world.next_ts(), text=body.get("text") or "", blocks=blocks, thread_ts=None,
             metadata=None, user=BOT_USER_ID, source=source, ephemeral=body.get("response_type") != "in_channel",
+            replace_original=bool(body.get("replace_original")),
         )
 
     async def _response_url(self, request: web.Request) -> web.Response:

@@ -48,6 +48,7 @@ class SlackMessage:
     ephemeral: bool = False
     edits: list[dict[str, Any]] = field(default_factory=list)
     visible_to: str | None = None  # the one user who sees an ephemeral message
+    replace_original: bool = False  # a response_url message that takes the place of the clicked one
 
     @property
     def all_text(self) -> str:
