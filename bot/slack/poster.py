@@ -28,7 +28,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery import Pace, PermanentFailure, TemporaryFailure
-from bot.errors import UserError
 from bot.slack.failures import api_error, classify, is_ambiguous
 from bot.slack.mrkdwn import WORD_JOINER
 
@@ -124,7 +123,6 @@ class SlackPoster:
         self.bot_name = bot_name
         self._pace: Pace | None = None
         self._unsure: set[tuple[int, str | None]] = set()  # (outbox id, part) whose last post may have been stored
-        self._dm_channels: dict[str, str] = {}
         self._names: dict[str, str] = {}
 
     def pace_with(self, acquire: Pace) -> bool:
@@ -245,39 +243,13 @@ class SlackPoster:
         return self._names[channel]
 
     async def open_dm(self, user_id: str) -> str:
-        """The DM channel with `user_id` (conversations.open), remembered for the life of the process."""
-        if user_id not in self._dm_channels:
-            await self._turn()
-            try:
-                answer = await self.client.conversations_open(users=user_id)
-            except Exception as exc:
-                raise await self._failure(exc, user_id, "the DM") from None
-            self._dm_channels[user_id] = str(answer["channel"]["id"])
-        return self._dm_channels[user_id]
-
-    async def join(self, channel: str, name: str | None = None) -> None:
-        """Makes sure the bot is in `channel` before a digest is set up there: joins a public channel, and
-        asks for an invitation to a private one. Raises UserError with what to do."""
-        where = f"#{name}" if name else await self.label(channel)
-        invite = f"invite @{self.bot_name} to {where} first (type `/invite @{self.bot_name}` there)"
+        """The DM channel with `user_id` (conversations.open); the transport keeps it in the store's DM table."""
+        await self._turn()
         try:
-            await self._turn()
-            info = (await self.client.conversations_info(channel=channel))["channel"]
-            if info.get("is_archived"):
-                raise UserError(f"{where} is archived: pick another channel.")
-            if info.get("is_member"):
-                return
-            if info.get("is_private"):
-                raise UserError(f"{where} is private: {invite}.")
-            await self._turn()
-            await self.client.conversations_join(channel=channel)
-            log.info("slack: joined %s (%s)", where, channel)
-        except SlackApiError as exc:
-            if api_error(exc) in ("channel_not_found", "method_not_supported_for_channel_type"):
-                raise UserError(f"I can't see {where}: if it is private, {invite}.") from None
-            raise UserError(f"Slack did not let me join {where} ({_why(exc)}); try again in a moment.") from None
-        except (aiohttp.ClientError, OSError) as exc:
-            raise UserError(f"Slack did not answer ({_why(exc)}); try again in a moment.") from None
+            answer = await self.client.conversations_open(users=user_id)
+        except Exception as exc:
+            raise await self._failure(exc, user_id, "the DM") from None
+        return str(answer["channel"]["id"])
 
 
 def _payload(outbox_id: int, part: str | None) -> dict[str, Any]:

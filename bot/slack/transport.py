@@ -60,11 +60,11 @@ class SlackTransport(Transport):
         retried = item.attempts > 0  # an earlier attempt may have been stored: look before posting
         if item.target_kind is TargetKind.USER:
             try:
-                channel = await self._dm_channel(str(item.target_id))
+                channel = await self._dm_channel(item.target_id)
                 return await self._post_all(channel, _messages(message), item.id, retried=retried)
             except PermanentFailure as exc:  # whatever Slack says about a DM, the user cannot be reached
                 raise PermanentFailure(exc.reason or DMS_CLOSED_REASON, dms_closed=True) from None
-        channel = ids.external(str(item.target_id))
+        channel = ids.external(item.target_id)
         if message.thread is not None:
             return await self._in_thread(item, channel, message, retried=retried)
         return await self._post_all(channel, _messages(message), item.id, retried=retried)
@@ -91,7 +91,7 @@ class SlackTransport(Transport):
     async def _dm_channel(self, user: str) -> str:
         known = await self.dms.channel_for(user)
         if known is not None:
-            return str(known)
+            return known
         channel = await self.poster.open_dm(ids.external(user))
         await self.dms.remember_channel(user, channel)
         return channel
@@ -99,7 +99,7 @@ class SlackTransport(Transport):
     async def _in_thread(self, item: OutboxItem, channel: str, message: StoredMessage, *, retried: bool) -> str:
         spec = message.thread
         assert spec is not None
-        target = str(item.target_id)
+        target = item.target_id
         card_ts, fresh = await self._card(item, channel, spec, retried=retried)
         try:
             ts = await self._post_all(channel, _messages(message), item.id, thread_ts=card_ts, retried=retried)
@@ -114,7 +114,7 @@ class SlackTransport(Transport):
 
     async def _card(self, item: OutboxItem, channel: str, spec: ThreadSpec, *, retried: bool) -> tuple[str, bool]:
         """The story's card in this channel, posted the first time; True when it was posted just now."""
-        target = str(item.target_id)
+        target = item.target_id
         known = await self.threads.thread(target, spec.story_id)
         if known is not None and known.card_message_id is not None:
             return known.card_message_id, False
