@@ -31,16 +31,13 @@ from typing import Any
 from bench.botrun import header, render_table, run_with_timeout, simple_main, verdict
 from bot import payloads
 from bot.cards import Card
-from bot.delivery import OutboxWorker
 from bot.ids import qualify
 from bot.limits import MessagePart
-from bot.platforms import Platform
-from bot.slack.client import OUTBOX_CONCURRENCY, OUTBOX_RATE
-from bot.slack.poster import ChannelPacer, SlackPoster, web_client, web_session
-from bot.slack.transport import CHANNEL_SPACING_SECONDS, SlackTransport
+from bot.runtime import Runtime, Wakeups, build_services
+from bot.settings import Settings
+from bot.slack.client import add_transport
+from bot.slack.poster import POST_SPACING_SECONDS, web_client, web_session
 from storage.database import Database
-from storage.direct_messages import DirectMessageRepository
-from storage.follows import FollowRepository
 from storage.outbox import OutboxRepository, OutboxStatus, OutgoingMessage, TargetKind
 from tests.slackstub.server import SlackStub
 
@@ -137,11 +134,10 @@ async def _deliver(config: SlackDeliveryConfig, folder: Path, slack: SlackStub) 
     async with Database.open(folder / "bench.db") as db, web_session() as session:
         outbox = OutboxRepository(db)
         await outbox.enqueue(_messages(config))
-        client = web_client(slack.bot_token, slack.api_base, session=session)
-        poster = SlackPoster(client, pacer=ChannelPacer(CHANNEL_SPACING_SECONDS))
-        transport = SlackTransport(poster, DirectMessageRepository(db), FollowRepository(db))
-        worker = OutboxWorker(outbox, DirectMessageRepository(db), transport, platform=Platform.SLACK,
-                              rate_per_second=OUTBOX_RATE, concurrency=OUTBOX_CONCURRENCY)
+        wakeups = Wakeups()
+        runtime = Runtime(build_services(db, Settings(database_path=folder / "bench.db"), wakeups), wakeups)
+        # The transport and its worker as `briefbot run` adds them; the runtime's scheduler is not started.
+        worker = add_transport(runtime, web_client(slack.bot_token, slack.api_base, session=session))
         total = config.channels * config.rounds
         started = time.monotonic()
         worker.start()
@@ -166,7 +162,7 @@ async def _deliver(config: SlackDeliveryConfig, folder: Path, slack: SlackStub) 
         "overall_rate_per_s": total / elapsed,
         "provoked_429s": slack.provoked_429s,
         "requests": len(slack.calls),
-        "channel_spacing_s": CHANNEL_SPACING_SECONDS,
+        "channel_spacing_s": POST_SPACING_SECONDS,
         "channel_gap_s": {"min": gaps[0], "median": gaps[len(gaps) // 2], "max": gaps[-1]} if gaps else None,
     }
 

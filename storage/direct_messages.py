@@ -37,7 +37,13 @@ class DirectMessageRepository:
             return await cur.fetchone() is not None
 
     async def take_closed_notice(self, user_id: str) -> bool:
-        """True once per closure: the first command after DMs were found closed gets told."""
+        """True once per closure: the first command after DMs were found closed gets told.
+
+        Asked after every command: a read first, so the write (and its lock) is only for a user still to be told."""
+        sql = "SELECT 1 FROM closed_dms WHERE user_id = ? AND notified = 0"
+        async with self.db.reader.execute(sql, (user_id,)) as cur:
+            if await cur.fetchone() is None:
+                return False
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE closed_dms SET notified = 1 WHERE user_id = ? AND notified = 0", (user_id,)

@@ -16,14 +16,15 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.delivery import OutboxWorker
 from bot.errors import UserError
 from bot.platforms import Platform
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack import handlers
-from bot.slack.poster import ChannelPacer, SlackPoster, web_client, web_session
+from bot.slack.poster import SlackPoster, web_client, web_session
 from bot.slack.socket import SlackIdentity, SlackSocket, check_tokens
-from bot.slack.transport import CHANNEL_SPACING_SECONDS, SlackTransport
+from bot.slack.transport import SlackTransport
 
 __all__ = ["SlackClient"]
 
@@ -38,6 +39,13 @@ OUTBOX_RATE = 200.0
 OUTBOX_CONCURRENCY = 128
 MANIFEST_NOTE = "Slack: commands are declared by the app manifest (deploy/slack-manifest.yml); nothing to sync."
 
+def add_transport(runtime: Runtime, client: AsyncWebClient) -> OutboxWorker:
+    """Slack's outbox transport on the runtime, as `briefbot run` has it (the delivery bench builds it here too)."""
+    services = runtime.services
+    transport = SlackTransport(SlackPoster(client), services.dms, services.follow_service.follows)
+    return runtime.add_transport(Platform.SLACK, transport, rate_per_second=OUTBOX_RATE, concurrency=OUTBOX_CONCURRENCY)
+
+
 class SlackClient:
     """A PlatformClient: a bolt AsyncApp over Socket Mode, and the outbox's Slack transport."""
 
@@ -47,7 +55,6 @@ class SlackClient:
         assert settings.slack_bot_token and settings.slack_app_token
         self.settings = settings
         self.identity: SlackIdentity | None = None
-        self.socket: SlackSocket | None = None
 
     @property
     def connected(self) -> bool:
@@ -74,31 +81,22 @@ class SlackClient:
         assert settings.slack_app_token
         app = AsyncApp(client=client, name="briefbot")
         handlers.register(app, runtime.services, settings)
-        services = runtime.services
-        poster = SlackPoster(client, pacer=ChannelPacer(CHANNEL_SPACING_SECONDS))
-        transport = SlackTransport(poster, services.dms, services.follow_service.follows)
-        runtime.add_transport(
-            Platform.SLACK, transport, rate_per_second=OUTBOX_RATE, concurrency=OUTBOX_CONCURRENCY
-        )
+        add_transport(runtime, client)
+        socket = SlackSocket(app, settings.slack_app_token)
         try:
-            self.socket = socket = SlackSocket(app, settings.slack_app_token)
             try:
                 await socket.start()
             except (SlackApiError, aiohttp.ClientError, OSError) as exc:
                 raise UserError(
                     f"Cannot open Slack's Socket Mode connection ({type(exc).__name__}); check the network."
                 ) from None
-            try:
-                log.info("connected to Slack workspace %s (%s) as %s", identity.team, identity.team_id,
-                         identity.bot_user_id)
-                runtime.start()
-                await asyncio.Event().wait()  # until cancelled; the socket reconnects by itself meanwhile
-            finally:
-                await runtime.remove_transport(Platform.SLACK)  # its sends in flight finish while Slack is up
-                await socket.close()
+            log.info("connected to Slack workspace %s (%s) as %s", identity.team, identity.team_id,
+                     identity.bot_user_id)
+            runtime.start()
+            await asyncio.Event().wait()  # until cancelled; the socket reconnects by itself meanwhile
         finally:
-            await runtime.remove_transport(Platform.SLACK)
-            self.socket = None
+            await runtime.remove_transport(Platform.SLACK)  # its sends in flight finish
+            await socket.close()
 
     async def sync_commands(self, runtime: Runtime) -> str:
         """Slack's slash commands live in the app manifest, not in an API call."""

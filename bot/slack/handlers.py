@@ -160,9 +160,7 @@ class SlackCommands:
         """Tell a user once, at their next command, that their DMs were found closed. Sent before the answer, so
         once the answer is there the notice is too (or never comes)."""
         try:
-            dms = self.services.dms
-            # A read first: the write (and its lock) only for a user whose DMs were found closed.
-            if await dms.is_closed(who.user) and await dms.take_closed_notice(who.user):
+            if await self.services.dms.take_closed_notice(who.user):
                 await send_reply(respond, Reply(text=CLOSED_DMS_NOTICE, ephemeral=True))
         except Exception:  # the command goes on; the note waits for the next one
             log.exception("could not tell %s that their DMs are closed", who.user)

@@ -36,7 +36,9 @@ __all__ = ["OUTBOX_EVENT", "ChannelPacer", "SlackPoster", "web_client", "web_ses
 log = logging.getLogger(__name__)
 
 OUTBOX_EVENT = "briefbot_outbox"
-POST_SPACING_SECONDS = 1.0  # Slack: about one message per second per channel
+# Slack: about one message per second per channel, counted when the posts arrive, not when they leave: a post
+# that starts exactly one second after the last can arrive a little sooner than that, and be refused.
+POST_SPACING_SECONDS = 1.05
 LOOKUP_PAGE = 200  # messages per conversations.history / .replies page
 LOOKUP_PAGES = 5  # how far back an ambiguous post is looked for: the busiest channel's last 1,000 messages
 _PING = re.compile(r"<(?=!(?:channel|here|everyone|subteam\^)|@[UW])", re.IGNORECASE)

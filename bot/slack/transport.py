@@ -20,20 +20,17 @@ from bot.cards import Reply
 from bot.delivery import Pace, PermanentFailure, TemporaryFailure, Transport
 from bot.payloads import StoredMessage, ThreadSpec
 from bot.slack.failures import DMS_CLOSED_REASON, MessageGone
-from bot.slack.poster import POST_SPACING_SECONDS, SlackPoster
+from bot.slack.poster import SlackPoster
 from bot.slack.render import render_reply
 from storage.direct_messages import DirectMessageRepository
 from storage.follows import FollowRepository
 from storage.outbox import OutboxItem, TargetKind
 
-__all__ = ["CARD_PART", "CHANNEL_SPACING_SECONDS", "SlackTransport"]
+__all__ = ["CARD_PART", "SlackTransport"]
 
 log = logging.getLogger(__name__)
 
 CARD_PART = "card"
-# Slack counts about one post per second per channel when the posts arrive, not when they leave: a post that
-# starts exactly one second after the last can arrive a little sooner than that, and be refused.
-CHANNEL_SPACING_SECONDS = POST_SPACING_SECONDS + 0.05
 
 Message = dict[str, Any]
 

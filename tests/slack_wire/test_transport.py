@@ -310,13 +310,13 @@ async def test_the_pacer_keeps_a_margin_over_one_post_a_second(db: Database, sla
     target = qualify("slack", NEWS)
     for index in range(3):
         await enqueue(db, f"paced-{index}", TargetKind.CHANNEL, target, f"post {index}")
-    from bot.slack.transport import CHANNEL_SPACING_SECONDS
+    from bot.slack.poster import POST_SPACING_SECONDS
 
     started = time.monotonic()
-    await make_worker(db, slack, spacing=CHANNEL_SPACING_SECONDS).drain_once()
+    await make_worker(db, slack, spacing=POST_SPACING_SECONDS).drain_once()
     assert slack.provoked_429s == 0
     assert len(slack.posted_in(NEWS)) == 3
-    assert time.monotonic() - started >= 2 * CHANNEL_SPACING_SECONDS - 0.01
+    assert time.monotonic() - started >= 2 * POST_SPACING_SECONDS - 0.01
 
 
 

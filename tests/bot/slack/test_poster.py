@@ -12,7 +12,7 @@ from bot.delivery import PermanentFailure, TemporaryFailure
 from bot.errors import UserError
 from bot.slack.channels import ensure_can_post
 from bot.slack.failures import MessageGone
-from bot.slack.poster import OUTBOX_EVENT, ChannelPacer, SlackPoster, web_client
+from bot.slack.poster import OUTBOX_EVENT, POST_SPACING_SECONDS, ChannelPacer, SlackPoster, web_client
 from bot.slack.render import render_reply
 from tests.slackstub.server import BOT_USER_ID, SlackStub
 
@@ -154,7 +154,8 @@ async def test_posts_to_one_channel_are_a_second_apart(slack: SlackStub, poster:
     for outbox_id in (1, 2, 3):
         await post(poster, f"part {outbox_id}", outbox_id)
     times = [at for _, at in started]
-    assert [b - a for a, b in zip(times, times[1:], strict=False)] == [1.0, 1.0]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert gaps == pytest.approx([POST_SPACING_SECONDS, POST_SPACING_SECONDS])
     assert len(slack.posted_in(NEWS)) == 3
 
 
@@ -163,7 +164,8 @@ async def test_concurrent_posts_to_one_channel_queue_and_other_channels_do_not_w
 ) -> None:
     fake_time.advance = False  # all four start at once: each waits for the slot it reserved
     await asyncio.gather(*(post(poster, f"news {i}", i) for i in range(3)), post(poster, "sport", 9, channel=SPORT))
-    assert sorted(fake_time.slept) == [1.0, 2.0]  # the 2nd and 3rd news posts; sport did not wait
+    # the 2nd and 3rd news posts waited; sport did not
+    assert sorted(fake_time.slept) == pytest.approx([POST_SPACING_SECONDS, 2 * POST_SPACING_SECONDS])
     assert len(slack.posted_in(NEWS)) == 3 and len(slack.posted_in(SPORT)) == 1
     assert len(slack.posted_in(NEWS)) == 3 and len(slack.posted_in(SPORT)) == 1
 
