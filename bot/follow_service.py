@@ -17,7 +17,7 @@ from bot.ids import platform_of, qualify
 from bot.limits import MessagePart, paginate, truncate
 from bot.story_service import StoryService
 from bot.text import plural
-from storage.follows import Follow, FollowerKind, FollowRepository, PendingAlert, Removal
+from storage.follows import Follow, FollowerKind, FollowRepository, PendingAlert, Removal, follow_ref
 from storage.outbox import OutgoingMessage
 from storage.records import DevelopmentRecord, StoryRecord
 from storage.stories import StoryRepository
@@ -266,7 +266,7 @@ class FollowService:
                 payload_json=payloads.dump(
                     part, follow.ping_role_id if channel and status and index == 0 else None, status
                 ),
-                ref=f"follow:{follow.id}",
+                ref=follow_ref(follow.id),
             )
             for index, part in enumerate(parts)
         ]

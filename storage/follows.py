@@ -10,10 +10,14 @@ from enum import StrEnum
 import aiosqlite
 
 from storage.database import Database
-from storage.outbox import OutgoingMessage, insert_messages
+from storage.outbox import OutgoingMessage, fail_pending_for_refs, insert_messages
 from storage.records import from_db_time, to_db_time
 from storage.story_import import delete_story
 
+
+def follow_ref(follow_id: int) -> str:
+    """The outbox ref of every message sent for one follow (its alerts, its removal notice)."""
+    return f"follow:{follow_id}"
 
 class FollowerKind(StrEnum):
     """Who follows: a user (alerted by DM) or a channel (alerted in the story's thread there)."""
@@ -259,6 +263,9 @@ class FollowRepository:
                 return Removal.FOLLOWERS_CHANGED
             if not await delete_story(conn, story_id, scope_id):
                 return Removal.REFUSED
+            # Alerts still queued for these follows would post about a story that is gone (and open its thread
+            # again): the removal notice is the last word.
+            await fail_pending_for_refs(conn, [follow_ref(i) for i in current], "the story was removed", now)
             await insert_messages(conn, notices, now)
         return Removal.REMOVED
 

@@ -102,6 +102,17 @@ def _item(row: aiosqlite.Row) -> OutboxItem:
     )
 
 
+async def fail_pending_for_refs(conn: aiosqlite.Connection, refs: Sequence[str], error: str, now: datetime) -> int:
+    """Inside the caller's transaction: ends every message still queued for these refs (their subject is gone)."""
+    stamp = to_db_time(now)
+    before = conn.total_changes
+    await conn.executemany(
+        "UPDATE outbox SET status = ?, finished_at = ?, last_error = ? WHERE ref = ? AND status = 'pending'",
+        [(OutboxStatus.FAILED, stamp, error, ref) for ref in refs],
+    )
+    return conn.total_changes - before
+
+
 async def insert_messages(conn: aiosqlite.Connection, messages: Sequence[OutgoingMessage], now: datetime) -> int:
     """Inside the caller's transaction; a dedupe_key already present is ignored. Returns rows added."""
     stamp = to_db_time(now)

@@ -9,8 +9,8 @@ import pytest
 from bot.parser import parse_article
 from bot.story_model import Story
 from storage.database import Database
-from storage.follows import FollowerKind, FollowRepository, Removal
-from storage.outbox import OutgoingMessage
+from storage.follows import FollowerKind, FollowRepository, Removal, follow_ref
+from storage.outbox import OutboxRepository, OutboxStatus, OutgoingMessage
 from storage.records import StoryRecord
 from storage.stories import ImportItem, StoryRepository
 from tests.conftest import markdown_article
@@ -230,3 +230,27 @@ async def test_remove_story_enqueues_the_notices_and_removes_the_story_in_one_tr
     assert await follows.remove_story(local.id, GUILD, notices, follow_ids=ids, now=NOW) is Removal.REMOVED
     assert await _outbox_keys(db) == ["removed:b:0", "removed:c:0"]
     assert await stories.get_by_id(local.id) is None and await follows.followers(local.id) == []
+
+
+async def test_removing_a_story_ends_the_alerts_still_queued_for_its_follows(
+    db: Database, follows: FollowRepository, stories: StoryRepository, story: StoryRecord
+) -> None:
+    """A queued alert would post about a story that is gone (and open its thread again): the notice is the last."""
+    bake_sale = parse_article(markdown_article(title="Our Guild Bake Sale"), "bake.md")
+    await stories.import_stories([ImportItem("file:bake", bake_sale, GUILD)], now=NOW)
+    local = await stories.get(bake_sale.slug, GUILD)
+    assert local is not None
+    gone, _ = await follows.follow(local.id, FollowerKind.USER, USER, scope_id=None, ping_role_id=None, now=NOW)
+    kept, _ = await follows.follow(story.id, FollowerKind.USER, USER, scope_id=None, ping_role_id=None, now=NOW)
+    outbox = OutboxRepository(db)
+    alert = '{"content":"x","cards":[]}'
+    await outbox.enqueue([
+        OutgoingMessage("alert:gone", "alert", "user", USER, alert, follow_ref(gone.id)),
+        OutgoingMessage("alert:kept", "alert", "user", USER, alert, follow_ref(kept.id)),
+    ])
+    notice = OutgoingMessage("removed:gone", "alert", "user", USER, alert, follow_ref(gone.id))
+    assert await follows.remove_story(local.id, GUILD, [notice], follow_ids={gone.id}, now=NOW) is Removal.REMOVED
+    due = await outbox.due(datetime.now(UTC) + timedelta(days=1), platform="discord")
+    assert [item.dedupe_key for item in due] == ["alert:kept", "removed:gone"]
+    [ended] = [item for item in await outbox.latest_for_ref(follow_ref(gone.id)) if item.dedupe_key == "alert:gone"]
+    assert ended.status is OutboxStatus.FAILED and ended.last_error == "the story was removed"
