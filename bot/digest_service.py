@@ -21,6 +21,7 @@ from bot.schedule_clock import (
     parse_schedule,
     parse_time_of_day,
 )
+from bot.text import plural
 from storage.digests import AudienceKind, DigestRepository, DigestSchedule, ProcessedSlot, SlotRecord, SlotStatus
 from storage.outbox import OutboxRepository, OutgoingMessage
 from storage.stories import StoryRepository
@@ -88,12 +89,12 @@ def _slot_times(slots: list[Slot], zone: tzinfo) -> str:
 
 def outage_summary(recorded: list[Slot], missed: int, zone: tzinfo, first_missed: Slot) -> str:
     """`skipped 3 digests while offline: Mon 07:30, Tue 07:30, Wed 07:30` (recorded on the outage's last slot)."""
-    plural = "digest" if missed == 1 else "digests"
+    skipped = f"skipped {plural(missed, 'digest')} while offline"
     if missed == len(recorded):
-        return f"skipped {missed} {plural} while offline: {_slot_times(recorded, zone)}"
+        return f"{skipped}: {_slot_times(recorded, zone)}"
     since = first_missed.fire_at.astimezone(zone)
     return (
-        f"skipped {missed} {plural} while offline since {since:%a} {since.day} {since:%b %Y}; only the last "
+        f"{skipped} since {since:%a} {since.day} {since:%b %Y}; only the last "
         f"{len(recorded)} are recorded: {_slot_times(recorded[-MAX_LISTED_SKIPS:], zone)}"
     )
 

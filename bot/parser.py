@@ -19,7 +19,7 @@ from bot.front_matter import FrontMatter, FrontMatterError, read_front_matter
 from bot.story_model import Bullet, Section, SectionKind, Story, slugify
 from bot.summarizer import ExtractiveSummarizer, Summarizer, SummaryInput
 
-__all__ = ["MAX_ARTICLE_BYTES", "ParseError", "bullet_line", "looks_like_date", "parse_article", "parse_datetime"]
+__all__ = ["MAX_ARTICLE_BYTES", "ParseError", "bullet_line", "parse_article", "parse_datetime"]
 
 MIB = 1024 * 1024
 MAX_ARTICLE_BYTES = MIB
@@ -126,10 +126,6 @@ class _Header:
     dek_lines: list[str] = field(default_factory=list)
     author: str | None = None
     end: int = 0  # index of the first body line
-
-
-def looks_like_date(text: str) -> bool:
-    return bool(_DATE_LIKE.match(text.strip()))
 
 
 def _byline(text: str) -> str | None:

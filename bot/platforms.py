@@ -43,9 +43,9 @@ class PlatformClient(Protocol):
         unreachable server) is raised as a UserError with a clear message."""
         ...
 
-    async def sync_commands(self, runtime: Runtime) -> str | None:
-        """`briefbot sync`: pushes the platform's command list and says what was done; None when the platform
-        declares its commands elsewhere and has nothing to push."""
+    async def sync_commands(self, runtime: Runtime) -> str:
+        """`briefbot sync`: pushes the platform's command list, or says where the platform declares it; returns
+        what was done, in a line."""
         ...
 
 

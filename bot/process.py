@@ -116,5 +116,4 @@ async def _serve_all(clients: Sequence[PlatformClient], runtime: Runtime) -> str
 
 
 async def _sync_all(clients: Sequence[PlatformClient], runtime: Runtime) -> str:
-    results = [result for client in clients if (result := await client.sync_commands(runtime)) is not None]
-    return "\n".join(results) or "no platform has commands to sync"
+    return "\n".join([await client.sync_commands(runtime) for client in clients])

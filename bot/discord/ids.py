@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.ids import platform_of, qualify, split
+from bot.ids import qualify, split
 from bot.platforms import Platform
 
 
@@ -26,10 +26,6 @@ def snowflake(qualified_id: str) -> int:
     if platform != Platform.DISCORD:
         raise ValueError(f"not a Discord id: {qualified_id!r}")
     return int(external_id)
-
-
-def is_discord(qualified_id: str) -> bool:
-    return platform_of(qualified_id) == Platform.DISCORD
 
 
 def scope_of(interaction: discord.Interaction) -> str | None:

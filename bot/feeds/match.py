@@ -163,10 +163,6 @@ class _Story:
     norm: float = 0.0
     vector_version: int = -1
 
-    @property
-    def terms(self) -> frozenset[str]:
-        return frozenset(self.counts)
-
 
 def _story_profile(story: CandidateStory, vocabulary: set[str]) -> _Story:
     parts: list[tuple[str, float]] = [

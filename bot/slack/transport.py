@@ -19,6 +19,7 @@ from bot import ids
 from bot.cards import Reply
 from bot.delivery import Pace, PermanentFailure, TemporaryFailure, Transport
 from bot.payloads import StoredMessage, ThreadSpec
+from bot.platforms import Platform
 from bot.slack.failures import DMS_CLOSED_REASON, MessageGone
 from bot.slack.poster import SlackPoster
 from bot.slack.render import render_reply
@@ -88,9 +89,9 @@ class SlackTransport(Transport):
     async def _dm_channel(self, user: str) -> str:
         known = await self.dms.channel_for(user)
         if known is not None:
-            return known
+            return ids.external(known)
         channel = await self.poster.open_dm(ids.external(user))
-        await self.dms.remember_channel(user, channel)
+        await self.dms.remember_channel(user, ids.qualify(Platform.SLACK, channel))  # qualified, as every id kept
         return channel
 
     async def _in_thread(self, item: OutboxItem, channel: str, message: StoredMessage, *, retried: bool) -> str:

@@ -89,3 +89,14 @@ async def test_story_list_pages_turn_with_buttons_that_replace_the_message(bot: 
     forged = await bot.slack.click(user=READER, channel=NEWS, action_id=f"{PAGE_ACTION}:next", value="{\"p\": 0}")
     [refused] = await forged.wait_for_messages(1)
     assert refused.ephemeral and "no longer works" in refused.all_text
+
+
+async def test_every_command_of_the_table_has_a_call_and_every_call_a_command(bot: Bot) -> None:
+    """The calls are keyed by hand: a command added to the table without its call would answer "unexpected"."""
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.slack.commands import COMMANDS, HELP
+    from bot.slack.handlers import SlackCommands
+
+    commands = SlackCommands(bot.services, bot.services.settings, AsyncWebClient(token="xoxb-unused"))
+    assert set(commands.calls) == {c.spec.path for c in COMMANDS if c.spec.path[1] != HELP}

@@ -228,7 +228,7 @@ async def test_a_dm_opens_the_conversation_once_and_remembers_it_in_the_store(db
     await make_worker(db, slack).drain_once()  # a new poster: its in-memory cache is empty
     assert len(slack.calls_to("conversations.open")) == 1
     assert ["alert" in m.all_text for m in slack.dms_to(READER)] == [True, True]
-    assert await DirectMessageRepository(db).channel_for(user) == slack.dms_to(READER)[0].channel
+    assert await DirectMessageRepository(db).channel_for(user) == qualify("slack", slack.dms_to(READER)[0].channel)
 
 
 async def test_blocked_dms_fail_for_good_once_and_the_user_is_marked(db: Database, slack: SlackStub) -> None:
