@@ -126,6 +126,7 @@ class DigestService:
         grace: timedelta,
         wake_delivery: Callable[[], None] = lambda: None,
         held_for_user: HeldAlerts | None = None,
+        reopen_dms: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.digests = digests
         self.stories = stories
@@ -133,6 +134,7 @@ class DigestService:
         self.grace = grace
         self.wake_delivery = wake_delivery
         self.held_for_user = held_for_user
+        self.reopen_dms = reopen_dms  # a user who sets up their digest after their DMs were closed: try them again
 
     # --- commands ------------------------------------------------------------------------------
 
@@ -166,6 +168,8 @@ class DigestService:
             next_slot_date=slot.local_date,
             now=now,
         )
+        if audience_kind is AudienceKind.USER and self.reopen_dms is not None:
+            await self.reopen_dms(audience_id)
         where = markup.text("in ", markup.channel(channel_id)) if channel_id else "by DM"
         return Reply(
             text=markup.text(

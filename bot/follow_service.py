@@ -4,7 +4,7 @@ is removed."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
@@ -45,6 +45,7 @@ class FollowService:
         zones: AudienceZones | None = None,
         wake_delivery: Callable[[], None] = lambda: None,
         wake_alerts: Callable[[], None] = lambda: None,
+        reopen_dms: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.follows = follows
         self.stories = stories
@@ -53,6 +54,7 @@ class FollowService:
         self.zones = zones or AudienceZones(None, UTC)
         self.wake_delivery = wake_delivery
         self.wake_alerts = wake_alerts
+        self.reopen_dms = reopen_dms  # a user who (re)follows by DM after their DMs were closed: try them again
 
     # --- follower commands ---------------------------------------------------------------------
 
@@ -85,6 +87,8 @@ class FollowService:
             _, created = await self.follows.follow(
                 story.id, FollowerKind.USER, user_id, scope_id=None, ping_role_id=None, now=now
             )
+            if self.reopen_dms is not None:
+                await self.reopen_dms(user_id)
             what = markup.text(
                 "You now follow ",
                 markup.bold(story.title),

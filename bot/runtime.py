@@ -98,6 +98,7 @@ def build_services(
     schedules = DigestRepository(db)
     zones = AudienceZones(schedules, settings.default_timezone)  # dates shown in each audience's zone
     story_service = StoryService(stories, zones)
+    dms = DirectMessageRepository(db)
     follows = FollowService(
         FollowRepository(db),
         stories,
@@ -106,6 +107,7 @@ def build_services(
         zones=zones,
         wake_delivery=wakeups.delivery,
         wake_alerts=wakeups.alerts,
+        reopen_dms=dms.reopen,
     )
     digests = DigestService(
         schedules,
@@ -114,11 +116,12 @@ def build_services(
         settings.digest_grace,
         wake_delivery=wakeups.delivery,
         held_for_user=follows.held_cards,
+        reopen_dms=dms.reopen,
     )
     return Services(
         settings=settings,
         state=StateRepository(db),
-        dms=DirectMessageRepository(db),
+        dms=dms,
         outbox=outbox,
         story_service=story_service,
         digest_service=digests,

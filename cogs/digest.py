@@ -101,7 +101,6 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="This 
 class BriefCog(commands.GroupCog, group_name="brief", group_description="Your own morning digest, by DM"):
     def __init__(self, bot: BriefBot) -> None:
         self.digests = bot.services.digest_service
-        self.dms = bot.services.dms
         super().__init__()
 
     @app_commands.command(name="me", description="Get a personal digest by DM at your own time")
@@ -123,7 +122,6 @@ class BriefCog(commands.GroupCog, group_name="brief", group_description="Your ow
             timezone_text=timezone,
             days_text=days,
         )
-        await self.dms.reopen(user_of(interaction))
         await send_reply(interaction, reply)
 
     @app_commands.command(name="off", description="Stop your personal digest")

@@ -126,8 +126,6 @@ class StoryCog(commands.GroupCog, group_name="story", group_description="Ask abo
             channel_of(interaction),
             qualified(ping.id) if ping else None,
         )
-        if target is FollowTarget.DM:  # the closed-DM notice says to follow again: try the DMs again
-            await self.bot.services.dms.reopen(user_of(interaction))
         await send_reply(interaction, reply)
 
     @app_commands.command(name="unfollow", description="Stop following a story")

@@ -143,8 +143,6 @@ class SlackCalls:
         if target is FollowTarget.HERE:
             await self.services.story_service.resolve(options["story"], who.scope)  # an unknown story joins nothing
             await ensure_can_post(self.client, who.channel_id)
-        else:
-            await self.services.dms.reopen(who.user)  # a new DM follow: try the DMs again
         return await self.services.follow_service.follow(options["story"], who.scope, who.user, target, who.channel)
 
     async def story_unfollow(self, who: Invocation, options: Options) -> Reply:
@@ -222,7 +220,6 @@ class SlackCalls:
             timezone_text=zone,
             days_text=options.get("days", "daily"),
         )
-        await self.services.dms.reopen(who.user)
         return replace(reply, text=markup.join(" ", [*notes, reply.text]) if notes else reply.text)
 
     async def brief_show(self, who: Invocation, options: Options) -> Reply:

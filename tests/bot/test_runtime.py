@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.story_admin import OPERATOR
 from bot.story_model import Story
 from storage.database import Database
+from storage.digests import AudienceKind
 from storage.feeds import FeedRepository, NewFeed
 from storage.outbox import OutboxItem, OutboxStatus, OutgoingMessage, TargetKind
 from storage.stories import ImportItem
@@ -90,6 +91,23 @@ async def test_the_services_get_their_hooks_through_their_constructors(db: Datab
     assert services.follow_service.wake_alerts is wakeups.alerts
     assert services.digest_service.wake_delivery is wakeups.delivery
     assert services.digest_service.outbox is services.outbox
+
+
+async def test_a_dm_follow_or_a_personal_digest_tries_closed_dms_again(
+    db: Database, settings: Settings, seed_story: Story
+) -> None:
+    """The closed-DM notice tells the user to allow DMs and follow or set up /brief again: on every platform."""
+    services = build_services(db, settings, Wakeups())
+    await services.story_service.stories.import_stories([ImportItem("file:seed", seed_story)])
+    now = datetime.now(UTC)
+    await services.dms.mark_closed(USER, now)
+    await services.follow_service.follow(seed_story.slug, None, USER, FollowTarget.DM, None)
+    assert not await services.dms.is_closed(USER)
+    await services.dms.mark_closed(USER, now)
+    await services.digest_service.set_up(
+        AudienceKind.USER, USER, scope_id=None, channel_id=None, time_text="07:30", timezone_text="UTC", days_text=""
+    )
+    assert not await services.dms.is_closed(USER)
 
 
 def test_a_signal_calls_every_listener_and_nothing_without_one() -> None:
