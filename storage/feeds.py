@@ -339,13 +339,6 @@ class FeedRepository:
             await _insert_items(conn, feed_id, items, feed.created_at)
         return feed_id
 
-    async def owns_stories(self, scope_id: str) -> bool:
-        """Whether the server has added a story of its own (the only ones its feeds may develop)."""
-        sql = "SELECT EXISTS (SELECT 1 FROM stories WHERE scope_id = ?)"
-        async with self.db.reader.execute(sql, (scope_id,)) as cursor:
-            row = await cursor.fetchone()
-        return bool(row and row[0])
-
     async def count(self, scope_id: str | None) -> int:
         async with self.db.reader.execute("SELECT COUNT(*) FROM feeds WHERE scope_id IS ?", (scope_id,)) as cursor:
             row = await cursor.fetchone()

@@ -114,6 +114,7 @@ class FeedService:
         rng: random.Random | None = None,
     ) -> None:
         self.feeds = feeds
+        self.stories = stories
         self.story_service = story_service
         self.fetcher = fetcher
         self.settings = settings or FeedSettings()
@@ -221,8 +222,12 @@ class FeedService:
             items_seen=len({row.item_key for row in items}),
             next_check_at=next_at,
             global_feed=scope_id is None,
-            owns_stories=True if scope_id is None or label else await self.feeds.owns_stories(scope_id),
+            owns_stories=True if scope_id is None or label else await self._owns_stories(scope_id),
         )
+
+    async def _owns_stories(self, scope_id: str) -> bool:
+        """Whether the server has added a story of its own (the only ones its feeds may develop)."""
+        return scope_id in await self.stories.scopes_owning_stories({scope_id})
 
     async def list(self, scope_id: str | None) -> list[FeedSummary]:
         """This server's feeds, oldest first."""
