@@ -39,6 +39,7 @@ from bot.feeds.model import FeedError, FeedErrorReason, FeedItem, ParsedFeed
 from bot.feeds.outcomes import ItemOutcome
 from bot.feeds.parse import parse_feed
 from bot.fetch import Fetcher, FetchError, FetchResult
+from bot.intake import HTML_TYPES
 from bot.limits import MessagePart, truncate
 from bot.urls import host_key
 from storage.feeds import FeedRecord, FeedRepository, NewItem, Report
@@ -54,7 +55,6 @@ FEED_ACCEPT = (
     "application/json;q=0.8,*/*;q=0.5"
 )
 ARTICLE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 CLAIM_BATCH = 200
 LEASE = timedelta(minutes=10)
 MAX_ARTICLES_PER_POLL = 10  # the rest of a burst of new items is decided on its title and summary
